@@ -1,0 +1,50 @@
+"""Azure facts the generator relies on: API versions, built-in role IDs and name rules.
+
+Every API version is the newest stable one in Azure's published Bicep type
+definitions at the time of writing; each resource body is checked against it.
+"""
+
+from __future__ import annotations
+
+API_VERSIONS: dict[str, str] = {
+    "cognitiveServices": "2026-07-01",
+    "keyVault": "2026-02-01",
+    "logAnalytics": "2026-03-01",
+    "managedIdentity": "2024-11-30",
+    "roleAssignments": "2022-04-01",
+    "diagnosticSettings": "2021-05-01-preview",
+}
+
+#: Built-in role definition IDs (the same in every tenant).
+ROLES: dict[str, str] = {
+    "cognitiveServicesOpenAIUser": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+    "keyVaultSecretsUser": "4633458b-17de-408a-b874-0445c86b69e6",
+}
+
+#: Length of the suffix taken from uniqueString(resourceGroup().id) for globally unique names.
+COMPUTED_SUFFIX_LENGTH = 5
+
+
+class NameRule:
+    """Azure's length and character rules for one kind of resource name."""
+
+    def __init__(self, kind: str, min_len: int, max_len: int, chars: str, description: str) -> None:
+        self.kind = kind
+        self.min_len = min_len
+        self.max_len = max_len
+        self.chars = chars  # regular expression the whole name must match
+        self.description = description
+
+
+NAME_RULES: dict[str, NameRule] = {
+    "account": NameRule("Azure OpenAI account", 2, 64, r"^[a-zA-Z0-9][a-zA-Z0-9-]*$",
+                        "letters, digits and hyphens, starting with a letter or digit"),
+    "keyVault": NameRule("Key Vault", 3, 24, r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$",
+                         "letters, digits and single hyphens, starting with a letter"),
+    "logAnalytics": NameRule("Log Analytics workspace", 4, 63, r"^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$",
+                             "letters, digits and hyphens"),
+    "identity": NameRule("managed identity", 3, 128, r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
+                         "letters, digits, hyphens and underscores"),
+    "secret": NameRule("Key Vault secret", 1, 127, r"^[a-zA-Z0-9-]+$", "letters, digits and hyphens"),
+    "deployment": NameRule("ARM deployment", 1, 64, r"^[-\w._()]+$", "letters, digits, '-', '_', '.', '(' and ')'"),
+}

@@ -1,0 +1,204 @@
+"""The command line. Thin on purpose: parse options, call one library function, report.
+
+Exit codes, decided in :func:`_run` only: 0 success, 1 invalid spec, conflict or drift,
+2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable, List, Optional, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__, api
+from .errors import AzoaiError, ConflictError, DriftError, Problem, SpecError, UsageError
+from .initspec import default_regions
+from .writer import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, UPDATE
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+app = typer.Typer(
+    name="azoai-gen",
+    help="Turn a short YAML spec into secure, deployable Bicep for Azure OpenAI.",
+    epilog="Example: azoai-gen init --tier 2 --region swedencentral --workload claims --environment prod, "
+           "then azoai-gen render azoai-gen.yaml",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+
+
+def _say(text: str, style: str = "") -> None:
+    err.print(text, style=style or None, markup=False)
+
+
+def _problem(problem: Problem) -> None:
+    label = "warning: " if problem.severity == "warning" else ""
+    style = "yellow" if problem.severity == "warning" else "red"
+    err.print(f"{problem.file}:{problem.line}:{problem.column}: {problem.path}: ", end="", markup=False)
+    err.print(label + problem.message, style=style, markup=False)
+    if problem.hint:
+        err.print(f"    hint: {problem.hint}", style="dim", markup=False)
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Call the library and map its errors to messages and exit codes."""
+    try:
+        return action()
+    except SpecError as error:
+        for problem in error.problems:
+            _problem(problem)
+        _say(f"error: {error.message}", "bold red")
+        raise typer.Exit(1) from None
+    except ConflictError as error:
+        _say(f"error: {error.message}", "bold red")
+        for path in error.paths:
+            _say(f"  conflict  {path}", "red")
+        if error.hint:
+            _say(f"hint: {error.hint}", "dim")
+        raise typer.Exit(1) from None
+    except DriftError as error:
+        _say(f"error: {error.message}", "bold red")
+        for path, action in error.changes:
+            _say(f"  {action:<9} {path}", "red")
+        if error.hint:
+            _say(f"hint: {error.hint}", "dim")
+        raise typer.Exit(1) from None
+    except AzoaiError as error:
+        _say(f"error: {error.message}", "bold red")
+        if error.hint:
+            _say(f"hint: {error.hint}", "dim")
+        raise typer.Exit(2 if isinstance(error, UsageError) else 1) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"azoai-gen {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """Turn a short YAML spec into secure, deployable Bicep for Azure OpenAI."""
+
+
+@app.command(epilog="Example: azoai-gen init claims.yaml --tier 2 --region swedencentral --workload claims "
+                    "--environment prod --no-input")
+def init(
+    spec: Path = typer.Argument(api.DEFAULT_SPEC, help="Spec file to write."),
+    tier: Optional[int] = typer.Option(None, "--tier", "-t", min=1, max=5, help="Security tier, 1 to 5 (default 2)."),
+    region: Optional[List[str]] = typer.Option(None, "--region", "-r",
+                                               help="Azure region; repeat for several. The first is the primary."),
+    workload: Optional[str] = typer.Option(None, "--workload", "-w", help="Workload name used in resource names."),
+    environment: Optional[str] = typer.Option(None, "--environment", "-e", help="Environment token (default dev)."),
+    no_input: bool = typer.Option(False, "--no-input", help="Never prompt; use defaults for missing values."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing spec file."),
+) -> None:
+    """Write a commented starting spec (and its JSON Schema, for editor completion)."""
+    interactive = sys.stdin.isatty() and not no_input
+    if tier is None:
+        tier = typer.prompt("Tier (1-5)", default=2, type=typer.IntRange(1, 5)) if interactive else 2
+    if workload is None:
+        workload = typer.prompt("Workload name", default="app") if interactive else "app"
+    if environment is None:
+        environment = typer.prompt("Environment", default="dev") if interactive else "dev"
+    if not region:
+        fallback = default_regions(tier)
+        if interactive:
+            answer = typer.prompt("Regions (comma-separated, primary first)", default=",".join(fallback))
+            region = [r.strip() for r in answer.split(",") if r.strip()]
+        else:
+            region = fallback
+    outcome = _run(lambda: api.init_spec(spec, tier=tier, regions=list(region), workload=workload,
+                                         environment=environment, force=force))
+    _say(f"wrote {outcome.spec_path} (tier {tier}) and {outcome.schema_path}", "green")
+    _say(f"next: edit it, then run: azoai-gen render {outcome.spec_path}")
+
+
+@app.command(epilog="Example: azoai-gen validate examples/tier2.yaml")
+def validate(spec: Path = typer.Argument(..., help="Spec file to check.")) -> None:
+    """Check a spec and report every problem with its line and column."""
+    result = _run(lambda: api.validate_spec(spec))
+    for warning in result.warnings:
+        _problem(warning)
+    _say(f"{spec}: valid (tier {result.data['tier']}, {len(result.data['regions'])} region"
+         f"{'s' if len(result.data['regions']) != 1 else ''}, {len(result.data['deployments'])} deployment"
+         f"{'s' if len(result.data['deployments']) != 1 else ''})", "green")
+
+
+_STYLES = {CREATE: "green", UPDATE: "cyan", OVERWRITE: "yellow", DELETE: "magenta", CONFLICT: "red",
+           IDENTICAL: "dim"}
+
+
+@app.command(epilog="Example: azoai-gen render examples/tier2.yaml --out infra && "
+                    "azoai-gen render examples/tier2.yaml --out infra --check")
+def render(
+    spec: Path = typer.Argument(..., help="Spec file to render."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: infra/ beside the spec)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the folder differs from the spec."),
+    force: bool = typer.Option(False, "--force", help="Overwrite generated files that were edited by hand."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and write nothing."),
+) -> None:
+    """Render the spec into Bicep modules, a parameter file, a README and a manifest."""
+    if check and (force or dry_run):
+        _say("error: --check cannot be combined with --force or --dry-run", "bold red")
+        raise typer.Exit(2)
+    outcome = _run(lambda: api.render_spec(spec, out_dir, check=check, dry_run=dry_run, force=force))
+    for warning in outcome.warnings:
+        _problem(warning)
+    if check:
+        _say(f"{outcome.out_dir} is up to date with {spec}", "green")
+        return
+    for change in outcome.plan.changes:
+        if change.action != IDENTICAL or dry_run:
+            detail = f"  ({change.reason})" if change.reason else ""
+            err.print(f"  {change.action:<9} {change.path}{detail}", style=_STYLES[change.action], markup=False)
+    if dry_run:
+        conflicts = outcome.plan.conflicts
+        _say(f"dry run: {len(outcome.plan.pending)} file(s) would change in {outcome.out_dir}; nothing was written",
+             "yellow" if conflicts else "green")
+        if conflicts:
+            _say("error: a real run would stop on the conflicts above (use --force to overwrite)", "bold red")
+            raise typer.Exit(1)
+        return
+    changed = len(outcome.plan.pending)
+    _say(f"tier {outcome.tier}: {changed} file{'s' if changed != 1 else ''} changed in {outcome.out_dir}"
+         if changed else f"tier {outcome.tier}: {outcome.out_dir} is already up to date", "green")
+    if changed:
+        _say(f"next: read {outcome.out_dir / 'README.md'}, then az deployment group what-if")
+
+
+@app.command(epilog="Example: azoai-gen schema > azoai-gen.schema.json")
+def schema() -> None:
+    """Print the JSON Schema of the spec."""
+    sys.stdout.write(api.schema_json())
+
+
+@app.command(epilog="Example: azoai-gen tiers")
+def tiers() -> None:
+    """Compare the five security tiers: what each adds, pros, cons and cost drivers."""
+    table = Table(title="azoai-gen security tiers", show_lines=True, expand=False)
+    for column in ("Tier", "Adds", "Pros", "Cons", "Cost drivers"):
+        table.add_column(column, overflow="fold")
+    for tier in api.tiers():
+        status = "" if tier.available else "\n(not yet rendered)"
+        table.add_row(f"{tier.number}. {tier.title}{status}", tier.adds, tier.pros, tier.cons, tier.cost_drivers)
+    out.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Exceptions raised by the library.
+
+The library never prints and never exits. Every failure a user can cause is an
+:class:`AzoaiError` carrying a message and, where one helps, a hint. The CLI maps
+these to exit codes in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem found in a spec, located as precisely as the YAML allows."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+    hint: str = ""
+    severity: str = field(default="error", compare=False)
+
+    def format(self) -> str:
+        text = f"{self.file}:{self.line}:{self.column}: {self.path}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class AzoaiError(Exception):
+    """Base class: a failure the user can act on."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class SpecError(AzoaiError):
+    """The spec is invalid. Carries every problem found, sorted."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        count = len(self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the spec")
+
+
+class TierNotAvailable(AzoaiError):
+    """The spec is valid but this version cannot render its tier yet."""
+
+
+class LimitError(AzoaiError):
+    """The rendered deployment would exceed an Azure Resource Manager limit."""
+
+
+class ConflictError(AzoaiError):
+    """Generated files were edited by hand (or are not ours); nothing was written."""
+
+    def __init__(self, message: str, paths: list[str], hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.paths = paths
+
+
+class DriftError(AzoaiError):
+    """``render --check`` found the output folder out of date."""
+
+    def __init__(self, message: str, changes: list[tuple[str, str]], hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.changes = changes
+
+
+class OutputError(AzoaiError):
+    """The output folder cannot be written (not a folder, no permission, ...)."""
+
+
+class UsageError(AzoaiError):
+    """A command-line option has an invalid value (exit code 2)."""

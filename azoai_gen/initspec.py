@@ -1,0 +1,62 @@
+"""The starting spec written by ``azoai-gen init``."""
+
+from __future__ import annotations
+
+from . import resources
+from .tiers import TIERS
+
+DEFAULT_REGIONS = ["swedencentral", "francecentral"]
+
+
+def default_regions(tier: int) -> list[str]:
+    return DEFAULT_REGIONS[: TIERS[tier].min_regions]
+
+
+def spec_text(*, tier: int, regions: list[str], workload: str, environment: str) -> str:
+    """A commented spec. The values are checked by validating the result, not trusted."""
+    info = TIERS.get(tier)
+    title = info.title if info else "unknown tier"
+    region_lines = "\n".join(f"  - location: {_yaml_word(r)}" for r in regions) or "  []"
+    return f"""# yaml-language-server: $schema={resources.SCHEMA_FILE}
+# azoai-gen spec: edit it, then run 'azoai-gen render {{this file}}'.
+# Only the first six keys are required; every other setting has a secure default.
+version: 1
+workload: {_yaml_word(workload)}   # used in every resource name: do not change it once deployed
+environment: {_yaml_word(environment)}
+tier: {tier}   # {title}. 'azoai-gen tiers' compares the five tiers.
+regions:   # the first is the primary; do not reorder once deployed
+{region_lines}
+deployments:   # created identically in every region
+  - name: chat
+    model: gpt-4o
+    version: "2024-11-20"
+    sku: GlobalStandard
+    capacity: 10   # thousands of tokens per minute, per region
+tags: {{}}
+
+# Optional settings, shown with their defaults:
+#
+# access:
+#   managedIdentity: true          # a user-assigned identity for the calling service
+#   principals: []                 # existing principals: - objectId: <guid>, type: Group
+# openai:
+#   kind: OpenAI                   # or AIServices
+#   allowedIpRanges: []            # tiers 1 and 2: restrict the public endpoint
+# keyVault:                        # tier 1 only
+#   sku: standard
+#   softDeleteRetentionInDays: 90
+#   allowedIpRanges: []
+#   secretExpiryDays: 90
+# monitoring:
+#   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>
+#   retentionInDays: 90
+# naming:
+#   suffix: abc12                  # fixed suffix instead of uniqueString(resourceGroup().id)
+"""
+
+
+def _yaml_word(value: str) -> str:
+    """A plain YAML scalar when safe, else a double-quoted one (validation rejects it later anyway)."""
+    if value and all(c.isalnum() or c == "-" for c in value) and value.isascii():
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

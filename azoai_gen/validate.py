@@ -1,0 +1,325 @@
+"""Validation: the JSON Schema first, then the rules a schema cannot express.
+
+Every problem is collected, located by file, line, column and spec path, and raised
+together as one :class:`SpecError`. Warnings (things that may fail at deploy time but
+that the data cannot decide) are returned with the validated spec.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from . import naming, resources
+from .errors import Problem, SpecError
+from .loader import LoadedSpec, PathT, Positions, load_file, load_text
+from .tiers import TIERS
+
+_TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+               "object": "a mapping of keys to values", "array": "a list", "null": "nothing"}
+
+_WORKSPACE_ID = re.compile(
+    r"^/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"/resourcegroups/[-\w._()]{1,90}/providers/microsoft\.operationalinsights/workspaces/[a-z0-9][a-z0-9-]{2,61}[a-z0-9]$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class ValidatedSpec:
+    """A spec that passed every check, with defaults filled in."""
+
+    data: dict[str, Any]
+    raw: bytes
+    file: str
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _schema_problems(error: ValidationError, positions: Positions) -> list[Problem]:
+    path: PathT = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    instance = error.instance
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        problems = []
+        for key in sorted((k for k in instance if k not in allowed), key=str):
+            hint = _suggest(str(key), allowed) or ("allowed keys: " + ", ".join(allowed) if allowed else "")
+            problems.append(positions.problem(path + (key,), f"unknown key '{key}'", hint, at_key=True))
+        return problems
+    if kind == "required" and isinstance(instance, dict):
+        return [positions.problem(path, f"missing required key '{key}'", _describe(schema, key))
+                for key in error.validator_value if key not in instance]
+    if kind == "propertyNames":
+        key = instance
+        rule = error.validator_value if isinstance(error.validator_value, dict) else {}
+        return [positions.problem(path + (key,), f"the key '{key}' is not allowed here",
+                                  _property_name_hint(rule), at_key=True)]
+    if kind == "type":
+        expected = error.validator_value
+        expected_list = expected if isinstance(expected, list) else [expected]
+        words = " or ".join(_TYPE_WORDS.get(e, e) for e in expected_list)
+        found = _kind(instance)
+        hint = ""
+        text = positions.texts.get(path)
+        if "string" in expected_list and found in ("integer", "number", "boolean", "null"):
+            shown = text if text is not None else str(instance)
+            hint = f'quote it: "{shown}" (YAML reads {shown or "an empty value"} as {_TYPE_WORDS[found]})'
+        return [positions.problem(path, f"expected {words}, found {_TYPE_WORDS.get(found, found)}", hint)]
+    if kind == "enum":
+        choices = [str(c) for c in error.validator_value]
+        hint = _suggest(str(instance), choices) if isinstance(instance, str) else ""
+        return [positions.problem(path, f"{_short(instance)} is not allowed; use one of: {', '.join(choices)}", hint)]
+    if kind == "const":
+        return [positions.problem(path, f"must be {error.validator_value!r}, found {_short(instance)}",
+                                  schema.get("description", ""))]
+    if kind == "pattern":
+        return [positions.problem(path, f"{_short(instance)} is not valid here", schema.get("description", ""))]
+    if kind in ("minLength", "maxLength"):
+        bound = "at least" if kind == "minLength" else "at most"
+        return [positions.problem(path, f"{_short(instance)} is {len(instance)} characters long; "
+                                        f"{bound} {error.validator_value} allowed", schema.get("description", ""))]
+    if kind in ("minimum", "maximum"):
+        bound = "at least" if kind == "minimum" else "at most"
+        return [positions.problem(path, f"{instance} is out of range: must be {bound} {error.validator_value}")]
+    if kind in ("minItems", "maxItems"):
+        bound = "at least" if kind == "minItems" else "at most"
+        return [positions.problem(path, f"the list has {len(instance)} item{'s' if len(instance) != 1 else ''}; "
+                                        f"{bound} {error.validator_value} allowed", schema.get("description", ""))]
+    if kind == "maxProperties":
+        return [positions.problem(path, f"{len(instance)} entries; at most {error.validator_value} allowed")]
+    if kind == "uniqueItems":
+        return [positions.problem(path, "the list has the same item twice")]
+    return [positions.problem(path, error.message)]
+
+
+def _describe(schema: dict[str, Any], key: str) -> str:
+    sub = schema.get("properties", {}).get(key, {})
+    if "$ref" in sub:
+        sub = _resolve(sub["$ref"])
+    return sub.get("description", "")
+
+
+def _resolve(ref: str) -> dict[str, Any]:
+    node: Any = resources.schema()
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _property_name_hint(rule: dict[str, Any]) -> str:
+    if "pattern" in rule:
+        return "tag names cannot contain < > % & \\ ? /"
+    if "maxLength" in rule:
+        return f"at most {rule['maxLength']} characters"
+    return ""
+
+
+def apply_defaults(schema: dict[str, Any], value: Any) -> Any:
+    """Fill in every ``default`` the schema declares, recursively. Returns a new value."""
+    if "$ref" in schema:
+        schema = _resolve(schema["$ref"])
+    if isinstance(value, dict):
+        result = {}
+        properties = schema.get("properties", {})
+        for key, sub in properties.items():
+            if key in value:
+                result[key] = apply_defaults(sub, value[key])
+            elif "default" in sub:
+                result[key] = apply_defaults(sub, copy.deepcopy(sub["default"]))
+        for key, item in value.items():
+            if key not in properties:
+                result[key] = apply_defaults(schema.get("additionalProperties") or {}, item)
+        return result
+    if isinstance(value, list):
+        return [apply_defaults(schema.get("items", {}), item) for item in value]
+    return value
+
+
+def _regions_data() -> dict[str, Any]:
+    return resources.data("regions.json")
+
+
+def _models_data() -> dict[str, Any]:
+    return resources.data("models.json")
+
+
+def _semantic_problems(spec: dict[str, Any], positions: Positions) -> list[Problem]:
+    """Rules beyond the schema. ``spec`` has passed the schema and has its defaults."""
+    problems: list[Problem] = []
+    known = _regions_data()["regions"]
+    tier = TIERS[spec["tier"]]
+
+    seen_regions: dict[str, int] = {}
+    for index, region in enumerate(spec["regions"]):
+        location = region["location"]
+        where = ("regions", index, "location")
+        if location not in known:
+            hint = _suggest(location, sorted(known)) or "run 'az account list-locations -o table' for the names"
+            problems.append(positions.problem(where, f"unknown Azure region '{location}'", hint))
+        elif location in seen_regions:
+            problems.append(positions.problem(where, f"region '{location}' is listed twice "
+                                                     f"(first as regions[{seen_regions[location]}])"))
+        else:
+            seen_regions[location] = index
+    if len(seen_regions) < tier.min_regions and not any(p.path.startswith("regions[") for p in problems):
+        problems.append(positions.problem(
+            ("regions",), f"tier {tier.number} needs at least {tier.min_regions} distinct regions; "
+                          f"the spec has {len(seen_regions)}",
+            "add a second region, ideally in the same geography for data residency"))
+
+    seen_names: dict[str, int] = {}
+    for index, deployment in enumerate(spec["deployments"]):
+        key = deployment["name"].lower()
+        if key in seen_names:
+            problems.append(positions.problem(
+                ("deployments", index, "name"),
+                f"deployment name '{deployment['name']}' is already used by deployments[{seen_names[key]}]",
+                "deployment names are case-insensitive and must be unique in an account"))
+        else:
+            seen_names[key] = index
+
+    workspace = spec["monitoring"].get("logAnalyticsWorkspaceId")
+    if workspace is not None and not _WORKSPACE_ID.match(workspace):
+        problems.append(positions.problem(
+            ("monitoring", "logAnalyticsWorkspaceId"), "not a Log Analytics workspace resource ID",
+            "expected /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"))
+
+    problems.extend(_name_problems(spec, positions, known))
+    return problems
+
+
+def _name_problems(spec: dict[str, Any], positions: Positions, known: dict[str, Any]) -> list[Problem]:
+    workload, environment = spec["workload"], spec["environment"]
+    suffix = spec["naming"].get("suffix")
+    names = [naming.key_vault(workload, environment), naming.log_analytics(workload, environment),
+             naming.identity(workload, environment)]
+    names += [naming.account(workload, environment, known[r["location"]]["short"])
+              for r in spec["regions"] if r["location"] in known]
+    names += [naming.key_secret(r["location"]) for r in spec["regions"]]
+    names += [naming.module_deployment(workload, environment, f"openai-{r['location']}") for r in spec["regions"]]
+    problems = []
+    for name in names:
+        reason = name.problem(suffix)
+        if reason:
+            problems.append(positions.problem(
+                ("workload",), reason,
+                "shorten workload or environment" + (", or naming.suffix" if name.suffixed else "")))
+    return problems
+
+
+def _warnings(spec: dict[str, Any], positions: Positions) -> list[Problem]:
+    warnings: list[Problem] = []
+    tier = TIERS[spec["tier"]]
+    models = _models_data()
+    date = models.get("date", "unknown")
+    for index, deployment in enumerate(spec["deployments"]):
+        versions = models["models"].get(deployment["model"])
+        if versions is None:
+            warnings.append(positions.problem(
+                ("deployments", index, "model"),
+                f"model '{deployment['model']}' is not in the availability data of {date}",
+                "check the Azure OpenAI model availability tables before deploying", severity="warning"))
+            continue
+        skus = versions.get(deployment["version"])
+        if skus is None:
+            warnings.append(positions.problem(
+                ("deployments", index, "version"),
+                f"version '{deployment['version']}' of {deployment['model']} is not in the availability data of {date}",
+                "known versions: " + ", ".join(sorted(versions)), severity="warning"))
+            continue
+        offered = skus.get(deployment["sku"])
+        if offered is None:
+            warnings.append(positions.problem(
+                ("deployments", index, "sku"),
+                f"the availability data of {date} does not list {deployment['model']} {deployment['version']} "
+                f"with SKU {deployment['sku']}",
+                "listed SKUs: " + ", ".join(sorted(skus)), severity="warning"))
+            continue
+        for region_index, region in enumerate(spec["regions"]):
+            if region["location"] not in offered:
+                warnings.append(positions.problem(
+                    ("deployments", index, "sku"),
+                    f"{deployment['model']} {deployment['version']} ({deployment['sku']}) is not offered in "
+                    f"{region['location']} (regions[{region_index}]) according to the availability data of {date}",
+                    "pick a region or SKU that offers it, or check the current availability tables",
+                    severity="warning"))
+
+    access = spec["access"]
+    if not access["managedIdentity"] and not access["principals"]:
+        warnings.append(positions.problem(
+            ("access",), "nobody is granted access to the deployment",
+            "set access.managedIdentity to true or list principals", severity="warning"))
+    if not tier.key_in_vault and ("keyVault",) in positions.keys:
+        warnings.append(positions.problem(
+            ("keyVault",), f"keyVault settings are ignored: tier {tier.number} keeps no API key",
+            "remove the keyVault section", at_key=True, severity="warning"))
+    if not tier.public_network and spec["openai"]["allowedIpRanges"]:
+        warnings.append(positions.problem(
+            ("openai", "allowedIpRanges"), f"ignored: tier {tier.number} disables public network access",
+            at_key=True, severity="warning"))
+    return sorted(warnings)
+
+
+def validate_loaded(loaded: LoadedSpec) -> ValidatedSpec:
+    """Validate a parsed spec. Raises :class:`SpecError` with every problem found."""
+    positions = loaded.positions
+    schema = resources.schema()
+    validator = Draft202012Validator(schema)
+    problems: list[Problem] = []
+    for error in validator.iter_errors(loaded.data):
+        problems.extend(_schema_problems(error, positions))
+    if problems:
+        raise SpecError(_unique(problems))
+    spec = apply_defaults(schema, loaded.data)
+    problems = _semantic_problems(spec, positions)
+    if problems:
+        raise SpecError(_unique(problems))
+    return ValidatedSpec(data=spec, raw=loaded.raw, file=positions.file, warnings=_warnings(spec, positions))
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return sorted(set(problems))
+
+
+def validate_file(path: Path) -> ValidatedSpec:
+    """Load and validate the spec at ``path``."""
+    return validate_loaded(load_file(path))
+
+
+def validate_text(text: str, file: str = "spec.yaml") -> ValidatedSpec:
+    """Load and validate a spec given as text (for tests and tools)."""
+    return validate_loaded(load_text(text.encode("utf-8"), file))
