@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, api
-from .errors import AzoaiError, ConflictError, DriftError, Problem, SpecError, UsageError
+from .errors import AzoaiError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError
 from .initspec import default_regions
 from .writer import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, UPDATE
 
@@ -59,8 +59,9 @@ def _run(action: Callable[[], T]) -> T:
         raise typer.Exit(1) from None
     except ConflictError as error:
         _say(f"error: {error.message}", "bold red")
+        label = "rename" if isinstance(error, RenameError) else "conflict"
         for path in error.paths:
-            _say(f"  conflict  {path}", "red")
+            _say(f"  {label:<9} {path}", "red")
         if error.hint:
             _say(f"hint: {error.hint}", "dim")
         raise typer.Exit(1) from None

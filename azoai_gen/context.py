@@ -155,8 +155,23 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
     if key_vault:
         files.append("modules/keyvault.bicep")
 
+    # Names of what exists in Azure once deployed, recorded in the manifest so that a later render can refuse to
+    # rename (and so duplicate) a resource. A computed suffix is recorded symbolically.
+    def shown(name: dict[str, Any]) -> str:
+        return name["stem"] + ((suffix or "<uniqueString(resourceGroup().id)>") if name["suffixed"] else "")
+
+    deployed_names = {f"account/{r['location']}": shown(r["account_name"]) for r in regions}
+    deployed_names["location/shared"] = primary["location"]
+    if monitoring["create"]:
+        deployed_names["logAnalytics"] = monitoring["name"]
+    if identity:
+        deployed_names["identity"] = identity["name"]
+    if key_vault:
+        deployed_names["keyVault"] = shown(key_vault["name"])
+
     return {
         "generator": {"name": "azoai-gen", "version": __version__},
+        "deployed_names": dict(sorted(deployed_names.items())),
         "spec_name": PurePath(spec_name).name,
         "workload": workload,
         "environment": environment,

@@ -63,6 +63,10 @@ class ConflictError(AzoaiError):
         self.paths = paths
 
 
+class RenameError(ConflictError):
+    """A render would give an already deployed resource a new name (or move shared resources)."""
+
+
 class DriftError(AzoaiError):
     """``render --check`` found the output folder out of date."""
 

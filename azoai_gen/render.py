@@ -149,6 +149,7 @@ def _environment() -> jinja2.Environment:
         "bicep_name": bicep_name,
         "bicep_comment": bicep_comment,
         "bicep_ident": bicep_ident,
+        "bicep_key": bicep_key,
         "bicep_api": bicep_api,
         "md": markdown,
         "md_code": markdown_code,
@@ -164,12 +165,13 @@ class RenderResult:
     tier: int = 0
 
 
-def manifest_text(files: dict[str, str], digest: str, tier: int) -> str:
-    """The manifest: tool version, spec hash and a sha256 per generated file (no timestamps)."""
+def manifest_text(files: dict[str, str], digest: str, tier: int, names: dict[str, str]) -> str:
+    """The manifest: tool version, spec hash, deployed names and a sha256 per generated file (no timestamps)."""
     manifest = {
         "generator": "azoai-gen",
         "version": __version__,
         "spec": {"sha256": digest, "tier": tier},
+        "names": names,
         "files": {path: hashlib.sha256(text.encode("utf-8")).hexdigest() for path, text in sorted(files.items())},
     }
     return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
@@ -183,5 +185,6 @@ def render(spec: ValidatedSpec, *, spec_name: str = "spec.yaml") -> RenderResult
     for path in context["files"]:
         text = env.get_template(path + ".j2").render(context)
         files[path] = re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
-    files[MANIFEST] = manifest_text(files, spec_hash(spec), context["tier"]["number"])
+    files[MANIFEST] = manifest_text(files, spec_hash(spec), context["tier"]["number"],
+                                   context["deployed_names"])
     return RenderResult(files=dict(sorted(files.items())), warnings=spec.warnings, tier=context["tier"]["number"])

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConflictError, DriftError, OutputError
+from .errors import ConflictError, DriftError, OutputError, RenameError
 from .render import MANIFEST
 
 CREATE = "create"
@@ -56,14 +56,33 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _previous_hashes(out_dir: Path) -> dict[str, str]:
-    """File hashes recorded by the previous render; empty when there is no readable manifest."""
-    try:
-        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        files = manifest["files"]
-        return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
-    except (OSError, ValueError, KeyError, TypeError):
+def _manifest_section(text: str | None, key: str) -> dict[str, str]:
+    """One mapping of a manifest (``files`` or ``names``); empty when absent or unreadable."""
+    if text is None:
         return {}
+    try:
+        section = json.loads(text)[key]
+        return {str(k): str(v) for k, v in section.items()} if isinstance(section, dict) else {}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _read_manifest(out_dir: Path) -> str | None:
+    try:
+        return (out_dir / MANIFEST).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+
+
+def renamed_resources(old_manifest: str | None, new_manifest: str) -> list[tuple[str, str, str]]:
+    """Resources that the previous render named differently: ``(what, old name, new name)``.
+
+    Azure cannot rename: a new name creates a second resource beside the first (and for an Azure OpenAI account
+    a second custom subdomain), and a new location for shared resources fails to deploy.
+    """
+    old = _manifest_section(old_manifest, "names")
+    new = _manifest_section(new_manifest, "names")
+    return [(key, old[key], new[key]) for key in sorted(set(old) & set(new)) if old[key] != new[key]]
 
 
 def _safe_relative(path: str) -> bool:
@@ -75,7 +94,17 @@ def plan(out_dir: Path, files: dict[str, str], *, force: bool = False) -> Plan:
     """Classify every file: create, identical, update, conflict (or overwrite with force), delete."""
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir} exists and is not a folder", "choose another --out")
-    previous = _previous_hashes(out_dir)
+    old_manifest = _read_manifest(out_dir)
+    previous = _manifest_section(old_manifest, "files")
+    renamed = renamed_resources(old_manifest, files.get(MANIFEST, "{}"))
+    if renamed and not force:
+        raise RenameError(
+            f"this render would rename {len(renamed)} deployed resource{'s' if len(renamed) != 1 else ''}; "
+            "Azure would create new ones beside the old",
+            [f"{what}: {old} -> {new}" for what, old, new in renamed],
+            "keep workload, environment, naming.suffix and the first region as they were, "
+            "or use --force if nothing was deployed yet",
+        )
     changes: list[Change] = []
     for path, text in sorted(files.items()):
         target = out_dir / path
