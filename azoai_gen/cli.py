@@ -162,7 +162,8 @@ def render(
         return
     for change in outcome.plan.changes:
         if change.action != IDENTICAL or dry_run:
-            detail = f"  ({change.reason})" if change.reason else ""
+            counts = f"  +{change.added} -{change.removed}" if change.action != IDENTICAL else ""
+            detail = counts + (f"  ({change.reason})" if change.reason else "")
             err.print(f"  {change.action:<9} {change.path}{detail}", style=_STYLES[change.action], markup=False)
     if dry_run:
         conflicts = outcome.plan.conflicts

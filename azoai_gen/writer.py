@@ -11,6 +11,7 @@ render recognises as identical.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -34,6 +35,9 @@ class Change:
     path: str
     action: str
     reason: str = ""
+    #: Lines added and removed compared with the file on disk.
+    added: int = 0
+    removed: int = 0
 
 
 @dataclass
@@ -85,6 +89,18 @@ def renamed_resources(old_manifest: str | None, new_manifest: str) -> list[tuple
     return [(key, old[key], new[key]) for key in sorted(set(old) & set(new)) if old[key] != new[key]]
 
 
+def _line_counts(old: bytes, new: bytes) -> tuple[int, int]:
+    old_lines = old.decode("utf-8", "replace").splitlines()
+    new_lines = new.decode("utf-8", "replace").splitlines()
+    added = removed = 0
+    for line in difflib.unified_diff(old_lines, new_lines, lineterm="", n=0):
+        if line.startswith("+") and not line.startswith("+++"):
+            added += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            removed += 1
+    return added, removed
+
+
 def _safe_relative(path: str) -> bool:
     parts = Path(path).parts
     return bool(parts) and not Path(path).is_absolute() and ".." not in parts
@@ -110,7 +126,7 @@ def plan(out_dir: Path, files: dict[str, str], *, force: bool = False) -> Plan:
         target = out_dir / path
         new = text.encode("utf-8")
         if not target.exists():
-            changes.append(Change(path, CREATE))
+            changes.append(Change(path, CREATE, added=len(text.splitlines())))
             continue
         if not target.is_file():
             raise OutputError(f"{target} exists and is not a file", "move it out of the output folder")
@@ -120,21 +136,25 @@ def plan(out_dir: Path, files: dict[str, str], *, force: bool = False) -> Plan:
             raise OutputError(f"cannot read {target}: {exc.strerror}") from None
         if current == new:
             changes.append(Change(path, IDENTICAL))
-        elif path == MANIFEST or previous.get(path) == _sha(current):
-            changes.append(Change(path, UPDATE))
+            continue
+        added, removed = _line_counts(current, new)
+        if path == MANIFEST or previous.get(path) == _sha(current):
+            changes.append(Change(path, UPDATE, added=added, removed=removed))
         else:
             reason = "edited by hand since the last render" if path in previous else "not written by azoai-gen"
-            changes.append(Change(path, OVERWRITE if force else CONFLICT, reason))
+            changes.append(Change(path, OVERWRITE if force else CONFLICT, reason, added, removed))
     for path in sorted(set(previous) - set(files)):
         if not _safe_relative(path):
             continue
         target = out_dir / path
         if not target.is_file():
             continue
-        if previous[path] == _sha(target.read_bytes()):
-            changes.append(Change(path, DELETE, "no longer generated"))
+        current = target.read_bytes()
+        removed = len(current.decode("utf-8", "replace").splitlines())
+        if previous[path] == _sha(current):
+            changes.append(Change(path, DELETE, "no longer generated", removed=removed))
         elif force:
-            changes.append(Change(path, DELETE, "no longer generated; edited by hand"))
+            changes.append(Change(path, DELETE, "no longer generated; edited by hand", removed=removed))
         else:
             changes.append(Change(path, CONFLICT, "no longer generated, but edited by hand since the last render"))
     return Plan(out_dir=out_dir, changes=changes, files=files)
