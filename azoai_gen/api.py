@@ -44,7 +44,7 @@ def render_spec(spec_path: Path, out_dir: Path | None = None, *, check: bool = F
     """Validate, render and (unless ``check`` or ``dry_run``) write the output folder.
 
     * ``check``: write nothing; raise :class:`DriftError` if the folder differs from the render.
-    * ``dry_run``: write nothing; return the plan. Conflicts raise :class:`ConflictError` as a real run would.
+    * ``dry_run``: write nothing; return the plan, conflicts included (``plan.conflicts``), for the caller to show.
     * ``force``: overwrite files edited by hand.
     """
     spec = validate_file(spec_path)

@@ -203,6 +203,7 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
         "regions": regions,
         "primary": primary,
         "deployments": deployments,
+        "deployments_count": f"{len(deployments)} model deployment{'s' if len(deployments) != 1 else ''}",
         "tags": dict(sorted(tags.items())),
         "identity": identity,
         "principals": principals,

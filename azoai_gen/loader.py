@@ -125,8 +125,11 @@ class _Builder:
                 raise _Abort(key_node, "merge keys (<<) are not supported in a spec",
                              "write the keys out; a spec is short", path)
             key = self.build(key_node, path + ("<key>",), depth + 1)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
+            if not isinstance(key_node, ScalarNode):
                 self.fail(key_node, "a key must be a plain value", "", path)
+                continue
+            if not isinstance(key, str):
+                self.fail(key_node, f"the key {key_node.value!r} is not text", f'quote it: "{key_node.value}"', path)
                 continue
             if key in first_seen:
                 line, _ = _mark(first_seen[key])
@@ -189,6 +192,8 @@ def load_text(raw: bytes, file: str) -> LoadedSpec:
         raise single(1, 1, "nesting is too deep to read", "a spec needs only a few levels") from None
     if builder.problems:
         raise SpecError(builder.problems)
+    if data is None:
+        raise single(1, 1, "the spec is empty", "run 'azoai-gen init' to write a starting spec")
     return LoadedSpec(data=data, positions=positions, raw=raw)
 
 

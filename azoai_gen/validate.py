@@ -8,13 +8,14 @@ that the data cannot decide) are returned with the validated spec.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from . import naming, resources
@@ -29,6 +30,17 @@ _WORKSPACE_ID = re.compile(
     r"^/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"/resourcegroups/[-\w._()]{1,90}/providers/microsoft\.operationalinsights/workspaces/[a-z0-9][a-z0-9-]{2,61}[a-z0-9]$",
     re.IGNORECASE,
+)
+
+
+def _is_integer(checker: Any, instance: Any) -> bool:
+    # JSON Schema counts 50.0 as an integer; in a spec it is a mistake that Bicep cannot print.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
 )
 
 
@@ -73,6 +85,11 @@ def _schema_problems(error: ValidationError, positions: Positions) -> list[Probl
     schema = error.schema if isinstance(error.schema, dict) else {}
     instance = error.instance
     kind = error.validator
+    if "propertyNames" in error.schema_path:
+        # The subschema's error is about a key of the mapping at ``path``.
+        hint = _property_name_hint({kind: error.validator_value})
+        return [positions.problem(path + (instance,), f"the key '{instance}' is not allowed here", hint,
+                                  at_key=True)]
     if kind == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))
         problems = []
@@ -83,11 +100,6 @@ def _schema_problems(error: ValidationError, positions: Positions) -> list[Probl
     if kind == "required" and isinstance(instance, dict):
         return [positions.problem(path, f"missing required key '{key}'", _describe(schema, key))
                 for key in error.validator_value if key not in instance]
-    if kind == "propertyNames":
-        key = instance
-        rule = error.validator_value if isinstance(error.validator_value, dict) else {}
-        return [positions.problem(path + (key,), f"the key '{key}' is not allowed here",
-                                  _property_name_hint(rule), at_key=True)]
     if kind == "type":
         expected = error.validator_value
         expected_list = expected if isinstance(expected, list) else [expected]
@@ -201,6 +213,20 @@ def _semantic_problems(spec: dict[str, Any], positions: Positions) -> list[Probl
                           f"the spec has {len(seen_regions)}",
             "add a second region, ideally in the same geography for data residency"))
 
+    seen_principals: dict[str, int] = {}
+    for index, principal in enumerate(spec["access"]["principals"]):
+        key = principal["objectId"].lower()
+        if key in seen_principals:
+            problems.append(positions.problem(
+                ("access", "principals", index, "objectId"),
+                f"principal {principal['objectId']} is already listed as access.principals[{seen_principals[key]}]",
+                "each principal is granted once; remove the duplicate"))
+        else:
+            seen_principals[key] = index
+
+    for path, value in _ip_ranges(spec):
+        problems.extend(_ip_range_problems(value, path, positions))
+
     seen_names: dict[str, int] = {}
     for index, deployment in enumerate(spec["deployments"]):
         key = deployment["name"].lower()
@@ -220,6 +246,26 @@ def _semantic_problems(spec: dict[str, Any], positions: Positions) -> list[Probl
 
     problems.extend(_name_problems(spec, positions, known))
     return problems
+
+
+def _ip_ranges(spec: dict[str, Any]) -> list[tuple[PathT, str]]:
+    ranges = [(("openai", "allowedIpRanges", i), v) for i, v in enumerate(spec["openai"]["allowedIpRanges"])]
+    ranges += [(("keyVault", "allowedIpRanges", i), v) for i, v in enumerate(spec["keyVault"]["allowedIpRanges"])]
+    return ranges
+
+
+def _ip_range_problems(value: str, path: PathT, positions: Positions) -> list[Problem]:
+    """An IPv4 address or CIDR range as Azure's IP rules accept it: valid octets, prefix 0-32, no host bits."""
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        try:
+            loose = ipaddress.IPv4Network(value, strict=False)
+            return [positions.problem(path, f"'{value}' has host bits set", f"did you mean '{loose}'?")]
+        except ValueError:
+            return [positions.problem(path, f"'{value}' is not an IPv4 address or CIDR range",
+                                      "each octet is 0-255 and the prefix length 0-32, as in 203.0.113.0/24")]
+    return []
 
 
 def _name_problems(spec: dict[str, Any], positions: Positions, known: dict[str, Any]) -> list[Problem]:
@@ -298,7 +344,7 @@ def validate_loaded(loaded: LoadedSpec) -> ValidatedSpec:
     """Validate a parsed spec. Raises :class:`SpecError` with every problem found."""
     positions = loaded.positions
     schema = resources.schema()
-    validator = Draft202012Validator(schema)
+    validator = _Validator(schema)
     problems: list[Problem] = []
     for error in validator.iter_errors(loaded.data):
         problems.extend(_schema_problems(error, positions))
