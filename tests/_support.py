@@ -1,0 +1,321 @@
+"""Helpers shared by the tests: paths, small specs, and a reference reader for the Bicep the generator writes.
+
+The Bicep reader is written from the language's rules, independently of ``azoai_gen.render``, so that the
+escaping tests compare the generator against something it did not produce itself.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+TEMPLATES = ROOT / "templates"
+SCHEMA = ROOT / "schemas" / "azoai-gen.schema.json"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+MANIFEST = "azoai-gen.manifest.json"
+
+EXAMPLE_SPECS = sorted(EXAMPLES.glob("*.yaml"))
+
+#: The smallest valid spec; line numbers in tests refer to this layout.
+MINIMAL = """\
+version: 1
+workload: claims
+environment: prod
+tier: 1
+regions:
+  - location: swedencentral
+deployments:
+  - name: chat
+    model: gpt-4o
+    version: "2024-11-20"
+    sku: GlobalStandard
+    capacity: 50
+"""
+
+TWO_REGIONS = "  - location: swedencentral\n  - location: francecentral\n"
+
+
+def spec(tier: int = 1, *, regions: str = "  - location: swedencentral\n", extra: str = "",
+         replace: dict[str, str] | None = None) -> str:
+    """MINIMAL with another tier, other regions, text replaced and text appended."""
+    text = MINIMAL.replace("tier: 1", f"tier: {tier}").replace("  - location: swedencentral\n", regions)
+    for old, new in (replace or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text + extra
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` (relative POSIX path -> bytes)."""
+    if not folder.exists():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def plain(text: str) -> str:
+    """Terminal output without colour codes."""
+    return _ANSI.sub("", text)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Reference reader for Bicep single-quoted strings, literals and files.
+
+_ESCAPES = {"\\": "\\", "'": "'", "$": "$", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def unescape_bicep_body(body: str) -> str:
+    """The text a single-quoted Bicep string body stands for. Rejects anything Bicep would read otherwise:
+    an unescaped quote (the string would end), an unescaped ``${`` (interpolation), a raw line break, an
+    unknown escape."""
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\":
+            if i + 1 >= len(body):
+                raise ValueError(f"dangling backslash in {body!r}")
+            nxt = body[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            if nxt == "u":
+                match = re.match(r"\{([0-9A-Fa-f]{1,6})\}", body[i + 2:])
+                if not match:
+                    raise ValueError(f"bad \\u escape in {body!r}")
+                out.append(chr(int(match.group(1), 16)))
+                i += 2 + match.end()
+                continue
+            raise ValueError(f"unknown escape \\{nxt} in {body!r}")
+        if char == "'":
+            raise ValueError(f"unescaped quote in {body!r}")
+        if char == "$" and body[i + 1:i + 2] == "{":
+            raise ValueError(f"interpolation in {body!r}")
+        if char in "\r\n":
+            raise ValueError(f"raw line break in {body!r}")
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def unescape_bicep_literal(literal: str) -> str:
+    """The text of a complete single-quoted Bicep string literal such as ``'O\\'Brien'``."""
+    if len(literal) < 2 or not literal.startswith("'") or not literal.endswith("'"):
+        raise ValueError(f"not a string literal: {literal!r}")
+    return unescape_bicep_body(literal[1:-1])
+
+
+class _Reader:
+    """A small recursive-descent reader for Bicep literals: strings, integers, true/false/null, objects, arrays."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def error(self, what: str) -> ValueError:
+        line = self.text.count("\n", 0, self.pos) + 1
+        return ValueError(f"{what} at line {line}: {self.text[self.pos:self.pos + 40]!r}")
+
+    def skip_space(self, newlines: bool = True) -> None:
+        while self.pos < len(self.text):
+            char = self.text[self.pos]
+            if char in " \t" or (newlines and char in "\r\n"):
+                self.pos += 1
+            elif self.text.startswith("//", self.pos):
+                end = self.text.find("\n", self.pos)
+                self.pos = len(self.text) if end < 0 else end
+            else:
+                break
+
+    def string(self) -> str:
+        assert self.text[self.pos] == "'"
+        i = self.pos + 1
+        while i < len(self.text):
+            if self.text[i] == "\\":
+                i += 2
+                continue
+            if self.text[i] == "'":
+                literal = self.text[self.pos:i + 1]
+                self.pos = i + 1
+                return unescape_bicep_literal(literal)
+            if self.text[i] in "\r\n":
+                raise self.error("line break inside a string")
+            i += 1
+        raise self.error("unterminated string")
+
+    def value(self) -> Any:
+        self.skip_space()
+        if self.pos >= len(self.text):
+            raise self.error("value expected")
+        char = self.text[self.pos]
+        if char == "'":
+            return self.string()
+        if char == "{":
+            return self.obj()
+        if char == "[":
+            return self.array()
+        match = re.compile(r"-?\d+\b|true\b|false\b|null\b").match(self.text, self.pos)
+        if not match:
+            raise self.error("literal expected")
+        self.pos = match.end()
+        word = match.group(0)
+        if word in ("true", "false", "null"):
+            return {"true": True, "false": False, "null": None}[word]
+        return int(word)
+
+    def end_of_item(self) -> None:
+        """An item in a multi-line object or array ends at a line break."""
+        self.skip_space(newlines=False)
+        if self.pos < len(self.text) and self.text[self.pos] not in "\r\n}]":
+            raise self.error("line break expected after an item")
+
+    def obj(self) -> dict[str, Any]:
+        self.pos += 1
+        result: dict[str, Any] = {}
+        while True:
+            self.skip_space()
+            if self.text[self.pos] == "}":
+                self.pos += 1
+                return result
+            if self.text[self.pos] == "'":
+                key = self.string()
+            else:
+                match = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").match(self.text, self.pos)
+                if not match:
+                    raise self.error("object key expected")
+                key = match.group(0)
+                self.pos = match.end()
+            self.skip_space(newlines=False)
+            if self.text[self.pos] != ":":
+                raise self.error("':' expected")
+            self.pos += 1
+            if key in result:
+                raise self.error(f"duplicate key {key!r}")
+            result[key] = self.value()
+            self.end_of_item()
+
+    def array(self) -> list[Any]:
+        self.pos += 1
+        result: list[Any] = []
+        while True:
+            self.skip_space()
+            if self.text[self.pos] == "]":
+                self.pos += 1
+                return result
+            result.append(self.value())
+            self.end_of_item()
+
+
+def parse_bicep_literal(text: str) -> Any:
+    reader = _Reader(text)
+    value = reader.value()
+    reader.skip_space()
+    if reader.pos != len(text):
+        raise reader.error("trailing text")
+    return value
+
+
+def parse_bicepparam(text: str) -> dict[str, Any]:
+    """``param name = <literal>`` statements of a .bicepparam file whose values are all literals."""
+    reader = _Reader(text)
+    params: dict[str, Any] = {}
+    while True:
+        reader.skip_space()
+        if reader.pos >= len(text):
+            return params
+        rest = text[reader.pos:]
+        using = re.match(r"using\s+'[^'\n]*'", rest)
+        if using:
+            reader.pos += using.end()
+            continue
+        match = re.match(r"param\s+([A-Za-z_][A-Za-z0-9_]*)\s*=", rest)
+        if not match:
+            raise reader.error("statement expected")
+        reader.pos += match.end()
+        if match.group(1) in params:
+            raise reader.error("parameter assigned twice")
+        params[match.group(1)] = reader.value()
+        reader.end_of_item()
+
+
+def bicep_code(text: str) -> str:
+    """``text`` with every comment and the contents of every string literal blanked out, line breaks kept.
+
+    What remains is what Bicep reads as code (interpolations ``${...}`` stay, being code). Raises ValueError for an
+    unterminated string or a line break inside a single-line string, which would mean the escaping failed.
+    """
+    out: list[str] = []
+    pos = _scan_code(text, 0, out, closing=None)
+    assert pos == len(text)
+    return "".join(out)
+
+
+def _scan_code(text: str, pos: int, out: list[str], closing: str | None) -> int:
+    depth = 0
+    while pos < len(text):
+        char = text[pos]
+        if text.startswith("//", pos):
+            end = text.find("\n", pos)
+            end = len(text) if end < 0 else end
+            out.append(" " * (end - pos))
+            pos = end
+        elif text.startswith("/*", pos):
+            end = text.find("*/", pos + 2)
+            if end < 0:
+                raise ValueError("unterminated block comment")
+            out.append(re.sub(r"[^\n]", " ", text[pos:end + 2]))
+            pos = end + 2
+        elif text.startswith("'''", pos):
+            end = text.find("'''", pos + 3)
+            if end < 0:
+                raise ValueError("unterminated multi-line string")
+            out.append("'" + re.sub(r"[^\n]", " ", text[pos + 1:end + 2]) + "'")
+            pos = end + 3
+        elif char == "'":
+            pos = _scan_string(text, pos, out)
+        elif closing is not None and char == "{":
+            depth += 1
+            out.append(char)
+            pos += 1
+        elif closing is not None and char == "}":
+            if depth == 0:
+                return pos
+            depth -= 1
+            out.append(char)
+            pos += 1
+        else:
+            out.append(char)
+            pos += 1
+    if closing is not None:
+        raise ValueError("unterminated interpolation")
+    return pos
+
+
+def _scan_string(text: str, pos: int, out: list[str]) -> int:
+    out.append("'")
+    pos += 1
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\":
+            out.append("  ")
+            pos += 2
+        elif char == "'":
+            out.append("'")
+            return pos + 1
+        elif char in "\r\n":
+            raise ValueError(f"line break inside a string near {text[max(0, pos - 40):pos]!r}")
+        elif text.startswith("${", pos):
+            out.append("${")
+            pos = _scan_code(text, pos + 2, out, closing="}")
+            out.append("}")
+            pos += 1
+        else:
+            out.append(" ")
+            pos += 1
+    raise ValueError("unterminated string")

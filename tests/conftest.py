@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from azoai_gen.render import RenderResult, render
+from azoai_gen.validate import ValidatedSpec, validate_text
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "wheel: builds the wheel, installs it into a fresh virtual environment and renders with it "
+        "(slow; deselect with -m 'not wheel')",
+    )
+
+
+@pytest.fixture
+def write_spec(tmp_path: Path) -> Callable[..., Path]:
+    """Write spec text to a file in tmp_path and return its path."""
+
+    def _write(text: str | bytes, name: str = "spec.yaml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def render_text() -> Callable[..., RenderResult]:
+    """Validate spec text and render it."""
+
+    def _render(text: str, spec_name: str = "spec.yaml") -> RenderResult:
+        spec: ValidatedSpec = validate_text(text, spec_name)
+        return render(spec, spec_name=spec_name)
+
+    return _render

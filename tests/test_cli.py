@@ -1,0 +1,393 @@
+"""The command line: every command, its exit codes and its messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from _support import EXAMPLES, MANIFEST, ROOT, SCHEMA, plain, snapshot, spec
+from azoai_gen import __version__, cli
+from azoai_gen.tiers import TIERS
+from azoai_gen.validate import validate_file
+
+# typer's CliRunner keeps stdout and stderr apart (result.stdout, result.stderr) and also offers both interleaved as
+# result.output. azoai-gen writes its messages to stderr and only data (schema, tiers, version) to stdout.
+runner = CliRunner()
+
+
+def run(*args: str):
+    result = runner.invoke(cli.app, [str(a) for a in args])
+    return result, plain(result.output)
+
+
+@pytest.fixture
+def spec_path(tmp_path: Path) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec(1), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Version, help, usage errors.
+
+
+def test_version():
+    result, output = run("--version")
+    assert result.exit_code == 0
+    assert output == f"azoai-gen {__version__}\n"
+
+
+@pytest.mark.parametrize("command", [[], ["init"], ["validate"], ["render"], ["schema"], ["tiers"]])
+def test_help_has_an_example(command):
+    result, output = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage" in output
+    assert "Example" in output
+
+
+def test_no_arguments_shows_help():
+    result, output = run()
+    assert "Usage" in output
+    assert "render" in output and "validate" in output
+
+
+def test_unknown_option_is_a_usage_error():
+    result, output = run("--bogus")
+    assert result.exit_code == 2
+    assert "No such option" in output
+    result, _ = run("render", "x.yaml", "--bogus")
+    assert result.exit_code == 2
+
+
+def test_unknown_command_is_a_usage_error():
+    result, output = run("deploy")
+    assert result.exit_code == 2
+    assert "deploy" in output
+
+
+def test_missing_argument_is_a_usage_error():
+    result, _ = run("validate")
+    assert result.exit_code == 2
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# init
+
+
+def test_init_without_input_writes_a_valid_spec_and_the_schema(tmp_path):
+    target = tmp_path / "new" / "claims.yaml"
+    result, output = run("init", target, "--no-input")
+    assert result.exit_code == 0, output
+    assert f"wrote {target} (tier 2)" in output
+    text = target.read_text(encoding="utf-8")
+    assert text.split("\n")[0] == "# yaml-language-server: $schema=azoai-gen.schema.json"
+    schema_file = target.parent / "azoai-gen.schema.json"
+    assert schema_file.read_text(encoding="utf-8") == SCHEMA.read_text(encoding="utf-8")
+    data = validate_file(target).data
+    assert (data["tier"], data["workload"], data["environment"]) == (2, "app", "dev")
+    assert [r["location"] for r in data["regions"]] == ["swedencentral"]
+
+
+def test_init_with_options(tmp_path):
+    target = tmp_path / "claims.yaml"
+    result, output = run("init", target, "--tier", "1", "--region", "westeurope", "--region", "northeurope",
+                         "--workload", "claims", "--environment", "prod")
+    assert result.exit_code == 0, output
+    data = validate_file(target).data
+    assert (data["tier"], data["workload"], data["environment"]) == (1, "claims", "prod")
+    assert [r["location"] for r in data["regions"]] == ["westeurope", "northeurope"]
+
+
+def test_init_refuses_to_overwrite_without_force(tmp_path):
+    target = tmp_path / "claims.yaml"
+    target.write_text("mine\n", encoding="utf-8")
+    result, output = run("init", target, "--no-input")
+    assert result.exit_code == 1
+    assert "already exists" in output
+    assert "--force" in output
+    assert target.read_text(encoding="utf-8") == "mine\n"
+    result, output = run("init", target, "--no-input", "--force")
+    assert result.exit_code == 0, output
+    assert validate_file(target).data["tier"] == 2
+
+
+def test_init_with_an_invalid_workload_is_a_usage_error(tmp_path):
+    target = tmp_path / "claims.yaml"
+    result, output = run("init", target, "--no-input", "--workload", "Bad_Name")
+    assert result.exit_code == 2
+    assert "--workload" in output
+    assert "Traceback" not in output
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--region", "swedencentrl"], "--region"),
+    (["--environment", "production"], "--environment"),
+])
+def test_init_names_the_bad_option(tmp_path, args, option):
+    result, output = run("init", tmp_path / "s.yaml", "--no-input", *args)
+    assert result.exit_code == 2
+    assert f"{option}:" in output
+
+
+def test_init_tier_out_of_range_is_a_usage_error(tmp_path):
+    result, _ = run("init", tmp_path / "s.yaml", "--no-input", "--tier", "6")
+    assert result.exit_code == 2
+    assert not (tmp_path / "s.yaml").exists()
+
+
+@pytest.mark.parametrize("tier", [4, 5])
+def test_init_multi_region_tier_gets_two_regions(tmp_path, tier):
+    target = tmp_path / "s.yaml"
+    result, output = run("init", target, "--no-input", "--tier", str(tier))
+    assert result.exit_code == 0, output
+    data = validate_file(target).data
+    assert data["tier"] == tier
+    assert [r["location"] for r in data["regions"]] == ["swedencentral", "francecentral"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# validate
+
+
+def test_validate_ok(spec_path):
+    result, output = run("validate", spec_path)
+    assert result.exit_code == 0
+    assert f"{spec_path}: valid (tier 1, 1 region, 1 deployment)" in output
+
+
+def test_validate_example():
+    result, output = run("validate", EXAMPLES / "tier2.yaml")
+    assert result.exit_code == 0
+    assert "valid (tier 2, 1 region, 2 deployments)" in output
+
+
+def test_validate_shows_warnings_and_still_succeeds(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(spec(1, replace={"model: gpt-4o": "model: gpt-99"}), encoding="utf-8")
+    result, output = run("validate", path)
+    assert result.exit_code == 0
+    assert f"{path}:9:12: deployments[0].model: warning: model 'gpt-99' is not in the availability data" in output
+    assert "valid" in output
+
+
+def test_validate_invalid_lists_every_problem(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(spec(1, replace={"regions:": "regoins:", "capacity: 50": "capacity: 0"}), encoding="utf-8")
+    result, output = run("validate", path)
+    assert result.exit_code == 1
+    lines = output.splitlines()
+    assert f"{path}:5:1: regoins: unknown key 'regoins'" in lines
+    assert "    hint: did you mean 'regions'?" in lines
+    assert f"{path}:12:15: deployments[0].capacity: 0 is out of range: must be at least 1" in lines
+    assert "error: 3 problems in the spec" in lines
+    assert "Traceback" not in output
+    # Messages go to stderr; stdout stays empty.
+    assert result.stdout == ""
+
+
+def test_validate_yaml_error(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("a: b\n  c: d\n", encoding="utf-8")
+    result, output = run("validate", path)
+    assert result.exit_code == 1
+    assert f"{path}:2:4: (spec): invalid YAML: mapping values are not allowed here" in output.splitlines()
+
+
+def test_validate_missing_file(tmp_path):
+    result, output = run("validate", tmp_path / "nope.yaml")
+    assert result.exit_code == 1
+    assert "no such file" in output
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# render
+
+
+def test_render_writes_then_reports_up_to_date(spec_path, tmp_path):
+    out = tmp_path / "out"
+    result, output = run("render", spec_path, "--out", out)
+    assert result.exit_code == 0, output
+    assert "create    main.bicep" in output
+    assert f"tier 1: 8 files changed in {out}" in output
+    assert set(snapshot(out)) >= {"main.bicep", MANIFEST}
+    result, output = run("render", spec_path, "--out", out)
+    assert result.exit_code == 0
+    assert "already up to date" in output
+
+
+def test_render_check_clean_and_drift(spec_path, tmp_path):
+    out = tmp_path / "out"
+    run("render", spec_path, "--out", out)
+    result, output = run("render", spec_path, "--out", out, "--check")
+    assert result.exit_code == 0
+    assert "is up to date with" in output
+    spec_path.write_text(spec(1, replace={"capacity: 50": "capacity: 60"}), encoding="utf-8")
+    before = snapshot(out)
+    result, output = run("render", spec_path, "--out", out, "--check")
+    assert result.exit_code == 1
+    assert "out of date" in output
+    assert re.search(r"^  update +main\.bicepparam$", output, re.M)
+    assert snapshot(out) == before
+
+
+def test_render_conflict_then_force(spec_path, tmp_path):
+    out = tmp_path / "out"
+    run("render", spec_path, "--out", out)
+    (out / "main.bicep").write_text("edited\n", encoding="utf-8")
+    result, output = run("render", spec_path, "--out", out)
+    assert result.exit_code == 1
+    assert re.search(r"^  conflict +main\.bicep$", output, re.M)
+    assert "nothing was written" in output
+    assert (out / "main.bicep").read_text(encoding="utf-8") == "edited\n"
+    result, output = run("render", spec_path, "--out", out, "--force")
+    assert result.exit_code == 0, output
+    assert "overwrite main.bicep" in output
+    assert (out / "main.bicep").read_text(encoding="utf-8") != "edited\n"
+
+
+def test_render_dry_run_writes_nothing(spec_path, tmp_path):
+    out = tmp_path / "out"
+    result, output = run("render", spec_path, "--out", out, "--dry-run")
+    assert result.exit_code == 0
+    assert "create    main.bicep" in output
+    assert "nothing was written" in output
+    assert not out.exists()
+
+
+def test_render_dry_run_with_conflicts_fails(spec_path, tmp_path):
+    out = tmp_path / "out"
+    run("render", spec_path, "--out", out)
+    (out / "main.bicep").write_text("edited\n", encoding="utf-8")
+    before = snapshot(out)
+    result, output = run("render", spec_path, "--out", out, "--dry-run")
+    assert result.exit_code == 1
+    assert "conflict" in output
+    assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("other", ["--force", "--dry-run"])
+def test_render_check_cannot_be_combined(spec_path, tmp_path, other):
+    result, output = run("render", spec_path, "--out", tmp_path / "out", "--check", other)
+    assert result.exit_code == 2
+    assert "--check cannot be combined" in output
+    assert not (tmp_path / "out").exists()
+
+
+def test_render_tier_3_is_not_available(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(spec(3), encoding="utf-8")
+    result, output = run("render", path, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "cannot be rendered" in output
+    assert not (tmp_path / "out").exists()
+
+
+def test_render_invalid_spec(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(spec(1, replace={"tier: 1": "tier: 9"}), encoding="utf-8")
+    result, output = run("render", path, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"{path}:4:7: tier: 9 is out of range: must be at most 5" in output
+    assert not (tmp_path / "out").exists()
+
+
+def test_render_refuses_renames(spec_path, tmp_path):
+    out = tmp_path / "out"
+    run("render", spec_path, "--out", out)
+    spec_path.write_text(spec(1, replace={"environment: prod": "environment: test"}), encoding="utf-8")
+    result, output = run("render", spec_path, "--out", out)
+    assert result.exit_code == 1
+    assert re.search(r"^  rename +account/swedencentral: oai-claims-prod-sdc-", output, re.M)
+
+
+def test_render_output_is_a_file(spec_path, tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x", encoding="utf-8")
+    result, output = run("render", spec_path, "--out", target)
+    assert result.exit_code == 1
+    assert "is not a folder" in output
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# schema and tiers
+
+
+def test_schema_prints_the_json_schema():
+    result = runner.invoke(cli.app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert result.stdout == SCHEMA.read_text(encoding="utf-8")
+
+
+def test_tiers_lists_all_five(monkeypatch):
+    # A wide console, so that no title is folded over two lines.
+    monkeypatch.setattr(cli, "out", Console(width=400, highlight=False, soft_wrap=True))
+    result = runner.invoke(cli.app, ["tiers"])
+    assert result.exit_code == 0
+    output = plain(result.stdout)
+    for number, tier in TIERS.items():
+        assert f"{number}. {tier.title}" in output
+    assert output.count("(not yet rendered)") == 3
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Real processes.
+
+
+def _python_m(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
+    return subprocess.run([sys.executable, "-m", "azoai_gen", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=env)
+
+
+def test_python_m_version_and_validate(tmp_path):
+    result = _python_m("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout == f"azoai-gen {__version__}\n"
+    result = _python_m("validate", EXAMPLES / "tier1.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "valid (tier 1" in result.stderr
+
+
+def test_python_m_render_and_check(tmp_path):
+    out = tmp_path / "out"
+    result = _python_m("render", EXAMPLES / "tier2.yaml", "--out", out, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (out / "main.bicep").is_file()
+    result = _python_m("render", EXAMPLES / "tier2.yaml", "--out", out, "--check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_python_m_invalid_spec_exits_1_without_traceback(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(spec(1, replace={"sku: GlobalStandard": "sku: Globalstandard"}), encoding="utf-8")
+    result = _python_m("render", path, "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{path}:11:10: deployments[0].sku: 'Globalstandard' is not allowed" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_python_m_render_never_prints_a_traceback(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(spec(1, replace={"capacity: 50": "capacity: 50.0"}), encoding="utf-8")
+    result = _python_m("render", path, "--out", tmp_path / "out", cwd=tmp_path)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.returncode in (0, 1)
+
+
+def test_checkout_root_is_not_needed_as_working_directory(tmp_path):
+    # The CLI finds its templates and schema relative to the package, not the working directory.
+    assert tmp_path.resolve() != ROOT
+    result = _python_m("schema", cwd=tmp_path)
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["title"] == "azoai-gen spec"

@@ -1,0 +1,427 @@
+"""Hostile strings: every value reaches Bicep, Markdown and the shell exactly as written, and never as code."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import jinja2
+import pytest
+from jinja2 import nodes
+
+from _support import (
+    MINIMAL,
+    TEMPLATES,
+    bicep_code,
+    parse_bicep_literal,
+    parse_bicepparam,
+    spec,
+    unescape_bicep_body,
+    unescape_bicep_literal,
+)
+from azoai_gen import render as render_module
+from azoai_gen.render import (
+    bicep,
+    bicep_api,
+    bicep_comment,
+    bicep_ident,
+    bicep_key,
+    bicep_name,
+    bicep_str,
+    markdown,
+    markdown_code,
+    shell,
+)
+
+HOSTILE = [
+    "O'Brien ${team} \\ ops",
+    "first line\nsecond line",
+    "'\n}\nresource evil 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'pwned'\n}\n",
+    "ünïcødé ☃ 中文 𝄞 emoji 🙂",
+    "controls \x00\x01\x07\x08\x0b\x0c\x1b[31m\x7f\x80\x85\x9f\u2028\u2029 end",
+    "\r\n\t",
+    "$",
+    "${",
+    "${team}",
+    "\\${team}",
+    "trailing backslash \\",
+    "\\",
+    "\\'",
+    "'",
+    "''",
+    "'''",
+    "}",
+    "*/ /* // # <!-- -->",
+    "`backticks` and ``double``",
+    "",
+]
+
+MARKDOWN_SPECIALS = set("\\`*_{}[]<>()#+!|~")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The reference reader itself: if it accepted anything, the round trips below would prove nothing.
+
+
+@pytest.mark.parametrize("bad", ["'", "${x}", "a\nb", "\\q", "\\", "\\u{}", "\\u{110000000}"])
+def test_reference_unescaper_rejects_what_bicep_would_not_read_as_text(bad):
+    with pytest.raises(ValueError):
+        unescape_bicep_body(bad)
+
+
+def test_reference_unescaper_reads_every_escape():
+    assert unescape_bicep_body(r"\\ \' \$ \n \r \t \u{41} \u{1F642} $x {") == "\\ ' $ \n \r \t A 🙂 $x {"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Filters.
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_bicep_str_round_trips(text):
+    literal = bicep_str(text)
+    assert unescape_bicep_literal(literal) == text
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_bicep_str_is_one_line_of_printable_text(text):
+    literal = bicep_str(text)
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", literal)
+    # Bicep reads the literal as one string token and nothing else.
+    assert bicep_code(f"var x = {literal}\n") == "var x = '" + " " * (len(literal) - 2) + "'\n"
+
+
+def test_bicep_str_known_escapes():
+    assert bicep_str("O'Brien ${team} \\ ops") == r"'O\'Brien \${team} \\ ops'"
+    assert bicep_str("a\nb\rc\td") == r"'a\nb\rc\td'"
+    assert bicep_str("\x01\x7f\u2028") == r"'\u{1}\u{7F}\u{2028}'"
+
+
+@pytest.mark.parametrize("value", [1, None, True, 1.5, ["a"], {"a": "b"}])
+def test_bicep_str_accepts_only_text(value):
+    with pytest.raises(TypeError):
+        bicep_str(value)
+
+
+def test_bicep_round_trips_nested_hostile_values():
+    value = {
+        "plain": "x",
+        "managed-by": "azoai-gen",
+        "resource": "keyword as key",
+        "1starts-with-digit": 1,
+        "O'Brien ${team}": HOSTILE,
+        "nested": {"list": [True, False, None, 0, -5, 100000], "empty": {}, "none": []},
+        "évil\nkey": {"'\n}\nresource evil": "'\n}\nresource evil"},
+    }
+    text = bicep(value)
+    assert parse_bicep_literal(text) == value
+    assert "evil" not in bicep_code(f"param x = {text}\n")
+
+
+def test_bicep_scalars_and_errors():
+    assert bicep(None) == "null"
+    assert bicep(True) == "true"
+    assert bicep(False) == "false"
+    assert bicep(42) == "42"
+    assert bicep([]) == "[]"
+    assert bicep({}) == "{}"
+    assert parse_bicep_literal(bicep(("a", 1))) == ["a", 1]
+    for bad in (1.5, object(), {1, 2}):
+        with pytest.raises(TypeError):
+            bicep(bad)
+
+
+@pytest.mark.parametrize("key, expected", [
+    ("owner", "owner"),
+    ("_x1", "_x1"),
+    ("managed-by", "'managed-by'"),
+    ("resource", "'resource'"),
+    ("true", "'true'"),
+    ("1a", "'1a'"),
+    ("a b", "'a b'"),
+    ("", "''"),
+])
+def test_bicep_key_is_bare_only_for_plain_identifiers(key, expected):
+    assert bicep_key(key) == expected
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_bicep_key_round_trips(text):
+    key = bicep_key(text)
+    assert parse_bicep_literal("{\n  " + key + ": 1\n}") == {text: 1}
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_bicep_name_round_trips(text):
+    assert unescape_bicep_literal(bicep_name({"stem": text, "suffixed": False})) == text
+    suffixed = bicep_name({"stem": text, "suffixed": True})
+    assert suffixed.startswith("'") and suffixed.endswith("${nameSuffix}'")
+    assert unescape_bicep_body(suffixed[1:-len("${nameSuffix}'")]) == text
+    # The only code Bicep sees inside the literal is the suffix interpolation.
+    code = bicep_code(f"var n = {suffixed}\n")
+    assert re.sub(r"\s+", "", code) == "varn='${nameSuffix}'"
+
+
+def test_bicep_name_example():
+    assert bicep_name({"stem": "kv-claims-prod-", "suffixed": True}) == "'kv-claims-prod-${nameSuffix}'"
+    assert bicep_name({"stem": "log-claims-prod", "suffixed": False}) == "'log-claims-prod'"
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_bicep_comment_stays_on_one_line(text):
+    comment = "// " + bicep_comment(text)
+    assert not re.search(r"[\r\n\u2028\u2029]", comment)
+    assert bicep_code(comment + "\nvar x = 1\n").strip() == "var x = 1"
+    assert bicep_comment(text) == re.sub(r"[\r\n\u2028\u2029]+", " ", text)
+
+
+@pytest.mark.parametrize("value", ["openaiSwedencentral", "_a", "a1"])
+def test_bicep_ident_accepts_identifiers(value):
+    assert bicep_ident(value) == value
+
+
+@pytest.mark.parametrize("value", ["resource", "module", "1a", "a-b", "a b", "", "a'", None, 3])
+def test_bicep_ident_rejects_everything_else(value):
+    with pytest.raises(ValueError):
+        bicep_ident(value)
+
+
+@pytest.mark.parametrize("value", ["2024-11-30", "2021-05-01-preview"])
+def test_bicep_api_accepts_api_versions(value):
+    assert bicep_api(value) == value
+
+
+@pytest.mark.parametrize("value", ["2024-11-30'", "2024-1-30", "latest", "2024-11-30-beta", "", None])
+def test_bicep_api_rejects_everything_else(value):
+    with pytest.raises(ValueError):
+        bicep_api(value)
+
+
+def _markdown_unescape(text: str) -> str:
+    """Undo backslash escapes, checking that no Markdown special character is left unescaped."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\":
+            assert text[i + 1] in MARKDOWN_SPECIALS, text
+            out.append(text[i + 1])
+            i += 2
+        else:
+            assert text[i] not in MARKDOWN_SPECIALS, (text[i], text)
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+@pytest.mark.parametrize("text", HOSTILE + ["<script>alert(1)</script>", "[link](javascript:x) | cell | ![i](x)"])
+def test_markdown_escapes_every_special_character(text):
+    escaped = markdown(text)
+    assert "\n" not in escaped and "\r" not in escaped
+    assert _markdown_unescape(escaped) == bicep_comment(text)
+
+
+def test_markdown_known_output():
+    assert markdown("<b>x|y</b>") == r"\<b\>x\|y\</b\>"
+
+
+@pytest.mark.parametrize("text", HOSTILE + ["`", "a`b", "``x``", "ends with `", "```"])
+def test_markdown_code_fence_is_longer_than_any_backtick_run(text):
+    span = markdown_code(text)
+    fence = re.match(r"`+", span).group(0)
+    assert span.endswith(fence)
+    inner = span[len(fence):-len(fence)]
+    runs = re.findall(r"`+", inner)
+    assert all(len(run) < len(fence) for run in runs)
+    if inner.startswith(" ") and inner.endswith(" ") and inner.strip(" "):
+        inner = inner[1:-1]
+    assert inner == bicep_comment(text)
+    assert "\n" not in span
+
+
+@pytest.mark.parametrize("text", [t for t in HOSTILE if "\x00" not in t] + ["; rm -rf / #", "$(id)", "`id`", "-n"])
+def test_shell_word_round_trips(text):
+    word = shell(text)
+    assert shlex.split(word) == [bicep_comment(text)]
+    result = subprocess.run(["sh", "-c", "printf '%s' " + word], capture_output=True, check=True)
+    assert result.stdout == bicep_comment(text).encode("utf-8", "surrogateescape")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The Jinja environment and the templates.
+
+
+def test_environment_is_strict_and_does_not_html_escape():
+    env = render_module._environment()
+    assert env.undefined is jinja2.StrictUndefined
+    assert env.autoescape is False
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ missing }}").render()
+    # A typo reaching any filter fails loudly instead of printing an empty string.
+    for name in sorted(env.filters.keys() & (BICEP_FILTERS | MARKDOWN_FILTERS)):
+        with pytest.raises((jinja2.UndefinedError, TypeError, ValueError)):
+            env.from_string("{{ a.missing | %s }}" % name).render(a={})
+    assert env.from_string("{{ x }}").render(x="<a & 'b'>") == "<a & 'b'>"
+
+
+BICEP_FILTERS = {"bicep", "bicep_str", "bicep_name", "bicep_comment", "bicep_ident", "bicep_api",
+                 # bicep_key quotes any key that is not a plain identifier (tested above).
+                 "bicep_key"}
+MARKDOWN_FILTERS = {"md", "md_code", "shell"}
+
+
+def unfiltered_expressions(source: str, allowed: set[str]) -> list[str]:
+    """Every {{ }} expression in ``source`` whose outermost operation is not one of the ``allowed`` filters."""
+    env = render_module._environment()
+    bad = []
+    for output in env.parse(source).find_all(nodes.Output):
+        for node in output.nodes:
+            if isinstance(node, nodes.TemplateData):
+                continue
+            if not (isinstance(node, nodes.Filter) and node.name in allowed):
+                name = node.name if isinstance(node, nodes.Filter) else type(node).__name__
+                bad.append(f"line {node.lineno}: {name}")
+    return bad
+
+
+def test_the_expression_checker_finds_unfiltered_expressions():
+    assert unfiltered_expressions("{{ x | bicep_str }} {{ (a ~ b) | bicep }}", BICEP_FILTERS) == []
+    assert unfiltered_expressions("{{ x }}", BICEP_FILTERS) == ["line 1: Name"]
+    assert unfiltered_expressions("{{ x | bicep_str | upper }}", BICEP_FILTERS) == ["line 1: upper"]
+    assert unfiltered_expressions("{% if a %}\n{{ 'y' if b else '' }}{% endif %}", BICEP_FILTERS) == [
+        "line 2: CondExpr"]
+
+
+BICEP_TEMPLATES = sorted(list(TEMPLATES.rglob("*.bicep.j2")) + list(TEMPLATES.rglob("*.bicepparam.j2")))
+
+
+def test_there_are_bicep_templates():
+    names = {p.relative_to(TEMPLATES).as_posix() for p in BICEP_TEMPLATES}
+    assert {"main.bicep.j2", "main.bicepparam.j2", "modules/openai.bicep.j2"} <= names
+
+
+@pytest.mark.parametrize("template", BICEP_TEMPLATES, ids=lambda p: p.relative_to(TEMPLATES).as_posix())
+def test_every_bicep_expression_ends_with_a_bicep_filter(template: Path):
+    source = template.read_text(encoding="utf-8")
+    assert "{{" in source
+    assert unfiltered_expressions(source, BICEP_FILTERS) == []
+
+
+@pytest.mark.parametrize("template", BICEP_TEMPLATES, ids=lambda p: p.relative_to(TEMPLATES).as_posix())
+def test_bicep_comment_is_used_only_in_comments(template: Path):
+    for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), 1):
+        if "bicep_comment" in line:
+            assert line.lstrip().startswith("//"), f"{template.name}:{number}: {line}"
+
+
+def test_every_readme_expression_ends_with_a_markdown_filter():
+    source = (TEMPLATES / "README.md.j2").read_text(encoding="utf-8")
+    assert unfiltered_expressions(source, MARKDOWN_FILTERS) == []
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A whole spec full of hostile text.
+
+
+def yaml_quote(text: str) -> str:
+    """A YAML double-quoted scalar for any text, using escapes for everything but printable ASCII."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in '\\"':
+            out.append("\\" + char)
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
+
+HOSTILE_TAGS = {
+    "O'Brien ${team}": "O'Brien ${team} \\ ops",
+    "'\n}\nresource evil 'x@2020-01-01' = {\n  name: 'pwned'\n}\n": "value",
+    "inject": "'\n}\nresource evil 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'pwned'\n}\n//",
+    "controls \x01\x1b\x7f\x85\u2028\u2029\t\r": "controls \x00\x01\x1b\x7f\x85\u2028\u2029\t\r\n",
+    "ünï ☃ 𝄞": "中文 🙂",
+    "$": "$",
+    "${": "${",
+    "resource": "trailing backslash \\",
+    "'": "\\",
+    "}": "",
+    "environment": "overridden ${x}",
+}
+
+HOSTILE_DESCRIPTIONS = [
+    "'\n}\nresource evil 'Microsoft.Authorization/roleAssignments@2022-04-01' = {\n  name: 'pwned'\n}\n",
+    "O'Brien ${team} \\ ops \u2028 ☃ \\",
+]
+
+
+def hostile_spec(tier: int) -> str:
+    tags = "".join(f"  {yaml_quote(k)}: {yaml_quote(v)}\n" for k, v in HOSTILE_TAGS.items())
+    principals = "".join(
+        f"    - objectId: 00000000-0000-0000-0000-00000000000{i}\n      description: {yaml_quote(d)}\n"
+        for i, d in enumerate(HOSTILE_DESCRIPTIONS, 1))
+    return spec(tier, extra=f"tags:\n{tags}access:\n  principals:\n{principals}")
+
+
+HOSTILE_SPEC_NAME = "x\nresource evil 'y' = {\u2028}.yaml"
+
+
+@pytest.fixture(params=[1, 2], ids=["tier1", "tier2"])
+def hostile_text(request) -> str:
+    from azoai_gen.validate import validate_text
+
+    text = hostile_spec(request.param)
+    data = validate_text(text).data
+    # The test's own YAML must say what it means to.
+    assert data["tags"] == HOSTILE_TAGS
+    assert [p["description"] for p in data["access"]["principals"]] == HOSTILE_DESCRIPTIONS
+    return text
+
+
+@pytest.fixture
+def hostile_render(hostile_text, render_text) -> dict[str, str]:
+    return render_text(hostile_text, spec_name=HOSTILE_SPEC_NAME).files
+
+
+def test_hostile_values_reach_the_parameters_exactly(hostile_render):
+    params = parse_bicepparam(hostile_render["main.bicepparam"])
+    expected_tags = {"environment": "prod", "managed-by": "azoai-gen", "workload": "claims"}
+    expected_tags.update(HOSTILE_TAGS)
+    assert params["tags"] == expected_tags
+    assert [p["description"] for p in params["principals"]] == HOSTILE_DESCRIPTIONS
+    assert params["modelDeployments"][0]["name"] == "chat"
+
+
+def test_hostile_values_never_become_code(hostile_render, hostile_text, render_text):
+    ordinary = render_text(hostile_text, spec_name="spec.yaml").files
+    for path, text in hostile_render.items():
+        if not path.endswith((".bicep", ".bicepparam")):
+            continue
+        code = bicep_code(text)
+        assert "evil" not in code, path
+        assert "pwned" not in code, path
+        for line in text.splitlines():
+            assert not line.lstrip().startswith(("resource evil", "name: 'pwned'")), (path, line)
+        # The hostile file name stays inside the one-line generated-by comment; every other line is unchanged.
+        lines = text.split("\n")
+        assert lines[0].startswith("// Generated by azoai-gen") and "resource evil" in lines[0]
+        assert lines[1:] == ordinary[path].split("\n")[1:], path
+
+
+def test_hostile_spec_name_stays_in_the_readme_comment(hostile_render):
+    readme = hostile_render["README.md"].split("\n")
+    assert readme[0].startswith("<!-- Generated by") and readme[0].endswith("-->")
+    assert readme[1] == "# claims-prod: Azure OpenAI, tier " + readme[1].rsplit(" ", 1)[1]
+
+
+def test_no_line_anywhere_starts_with_injected_text_for_the_minimal_spec(render_text):
+    # Control: the same checks pass for ordinary output and would notice a bare 'resource evil'.
+    files = render_text(MINIMAL).files
+    assert all("evil" not in bicep_code(t) for p, t in files.items() if p.endswith((".bicep", ".bicepparam")))
+    assert "evil" in bicep_code(files["main.bicep"] + "\nresource evil 'x' = {}\n")

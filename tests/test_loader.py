@@ -1,0 +1,208 @@
+"""The YAML loader: safe parsing, limits, and positions of keys and values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from azoai_gen import loader
+from azoai_gen.errors import SpecError
+from azoai_gen.loader import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_file, load_text
+
+
+def problems_of(raw: str | bytes, file: str = "s.yaml") -> list:
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    with pytest.raises(SpecError) as info:
+        load_text(data, file)
+    return info.value.problems
+
+
+def only_problem(raw: str | bytes, file: str = "s.yaml"):
+    problems = problems_of(raw, file)
+    assert len(problems) == 1, [p.format() for p in problems]
+    return problems[0]
+
+
+def test_plain_values_and_positions_are_recorded():
+    loaded = load_text(b"a: 1\nb:\n  - x: true\n    y: text\n", "s.yaml")
+    assert loaded.data == {"a": 1, "b": [{"x": True, "y": "text"}]}
+    assert loaded.positions.of_value(("a",)) == (1, 4)
+    assert loaded.positions.of_key(("b", 0, "y")) == (4, 5)
+    assert loaded.positions.of_value(("b", 0, "y")) == (4, 8)
+    # A path that does not exist falls back to the nearest enclosing value.
+    assert loaded.positions.of_value(("b", 0, "missing")) == (3, 5)
+
+
+def test_duplicate_key_reports_second_key_with_first_line():
+    problem = only_problem("a: 1\nb: 2\nc:\n  d: 1\n  d: 2\n")
+    assert (problem.line, problem.column) == (5, 3)
+    assert problem.path == "c.d"
+    assert "duplicate key 'd'" in problem.message
+    assert "first defined on line 4" in problem.message
+    assert problem.format().startswith("s.yaml:5:3: c.d: duplicate key 'd' (first defined on line 4)")
+
+
+def test_duplicate_keys_are_all_reported():
+    problems = problems_of("a: 1\na: 2\nb: 1\nb: 2\n")
+    assert [(p.line, p.path) for p in problems] == [(2, "a"), (4, "b")]
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, levels):
+        refs = ", ".join([f"*a{i - 1}"] * 10)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_stops_early_with_a_clear_message(monkeypatch):
+    calls = 0
+    original = loader._Builder.build
+
+    def counting(self, node, path, depth):
+        nonlocal calls
+        calls += 1
+        return original(self, node, path, depth)
+
+    monkeypatch.setattr(loader._Builder, "build", counting)
+    # 10**9 values if it were expanded.
+    problem = only_problem(_alias_bomb())
+    assert f"expands to more than {MAX_NODES} values" in problem.message
+    assert "alias bomb" in problem.hint
+    # It stopped as soon as the limit was passed, not after expanding the document.
+    assert calls <= MAX_NODES + 1
+
+
+def test_aliases_within_the_limit_are_expanded():
+    loaded = load_text(b"a: &x [1, 2]\nb: *x\n", "s.yaml")
+    assert loaded.data == {"a": [1, 2], "b": [1, 2]}
+
+
+def test_nesting_deeper_than_the_limit_is_rejected():
+    depth = MAX_DEPTH + 5
+    problem = only_problem("a: " + "[" * depth + "]" * depth + "\n")
+    assert f"nesting is deeper than {MAX_DEPTH} levels" in problem.message
+
+
+def test_nesting_at_the_limit_is_accepted():
+    depth = MAX_DEPTH - 1  # the mapping itself is one level
+    loaded = load_text(("a: " + "[" * depth + "]" * depth + "\n").encode(), "s.yaml")
+    value = loaded.data["a"]
+    for _ in range(depth - 1):
+        value = value[0]
+    assert value == []
+
+
+def test_extremely_deep_nesting_is_a_problem_not_a_crash():
+    problem = only_problem("[" * 50_000 + "]" * 50_000)
+    assert "nesting is too deep" in problem.message
+    assert (problem.line, problem.column) == (1, 1)
+
+
+def test_too_large_text_is_rejected_before_parsing():
+    problem = only_problem(b"#" * (MAX_BYTES + 1))
+    assert f"the file is {MAX_BYTES + 1} bytes; a spec may be at most {MAX_BYTES}" in problem.message
+
+
+def test_too_large_file_is_rejected(tmp_path: Path):
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"a: 1\n" + b"#" * MAX_BYTES)
+    with pytest.raises(SpecError) as info:
+        load_file(path)
+    [problem] = info.value.problems
+    assert problem.file == str(path)
+    assert f"at most {MAX_BYTES}" in problem.message
+
+
+def test_a_file_of_exactly_the_limit_is_read():
+    text = b"a: 1\n" + b"#" * (MAX_BYTES - 5)
+    assert len(text) == MAX_BYTES
+    assert load_text(text, "s.yaml").data == {"a": 1}
+
+
+@pytest.mark.parametrize("raw", [b"", b"   \n\n", b"# only a comment\n"])
+def test_empty_spec(raw):
+    problem = only_problem(raw)
+    assert problem.message == "the spec is empty"
+    assert "azoai-gen init" in problem.hint
+    assert problem.format().startswith("s.yaml:1:1: (spec): the spec is empty")
+
+
+@pytest.mark.parametrize(
+    "raw, line, column, words",
+    [
+        ("a: b\n  c: d\n", 2, 4, "mapping values are not allowed here"),
+        ("a: 1\nb: [1, 2\nc: 3\n", 3, 2, "expected ',' or ']'"),
+        ("a:\t1\n", 1, 3, "cannot start any token"),
+    ],
+)
+def test_invalid_yaml_has_line_and_column(raw, line, column, words):
+    problem = only_problem(raw)
+    assert (problem.line, problem.column) == (line, column)
+    assert problem.message.startswith("invalid YAML: ")
+    assert words in problem.message
+
+
+def test_several_documents_are_invalid():
+    problem = only_problem("a: 1\n---\nb: 2\n")
+    assert problem.message.startswith("invalid YAML")
+    assert problem.line == 2
+
+
+def test_non_utf8_is_rejected():
+    problem = only_problem(b"a: \xff\xfe\n")
+    assert "not UTF-8" in problem.message
+    assert "byte 3" in problem.message
+
+
+def test_utf8_bom_is_accepted():
+    assert load_text("\ufeffa: ä\n".encode("utf-8"), "s.yaml").data == {"a": "ä"}
+
+
+def test_merge_keys_are_rejected():
+    problem = only_problem("base: &b\n  x: 1\nother:\n  <<: *b\n  y: 2\n")
+    assert "merge keys (<<) are not supported" in problem.message
+    assert (problem.line, problem.column) == (4, 3)
+    assert problem.path == "other"
+
+
+def test_dates_are_kept_as_the_text_written():
+    loaded = load_text(b"version: 2024-11-20\nstamp: 2024-11-20 10:00:00\nquoted: '2024-11-20'\n", "s.yaml")
+    assert loaded.data == {"version": "2024-11-20", "stamp": "2024-11-20 10:00:00", "quoted": "2024-11-20"}
+    assert all(isinstance(v, str) for v in loaded.data.values())
+
+
+def test_python_tags_are_refused():
+    problem = only_problem("a: !!python/name:os.system x\n")
+    assert "cannot read this value" in problem.message
+    assert problem.path == "a"
+
+
+def test_tags_on_collections_never_construct_objects():
+    # The builder reads collections itself: a tag on a list or mapping cannot run code or build an object.
+    loaded = load_text(b"a: !!python/object/apply:os.system ['echo hi']\nb: !!set {x: null}\n", "s.yaml")
+    assert loaded.data == {"a": ["echo hi"], "b": {"x": None}}
+
+
+@pytest.mark.parametrize("raw", ["? [a]\n: 1\n", "? {a: 1}\n: 1\n"])
+def test_keys_must_be_plain_values(raw):
+    problem = only_problem(raw)
+    assert problem.message == "a key must be a plain value"
+
+
+def test_missing_file_and_folder(tmp_path: Path):
+    with pytest.raises(SpecError) as info:
+        load_file(tmp_path / "nope.yaml")
+    assert info.value.problems[0].message == "no such file"
+    with pytest.raises(SpecError) as info:
+        load_file(tmp_path)
+    assert "folder" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize("raw, shown", [("~: 1\n", "~"), ("1234: x\n", "1234"), ("yes: x\n", "yes")])
+def test_keys_must_be_text(raw, shown):
+    problem = only_problem(raw)
+    assert problem.message == f"the key '{shown}' is not text"
+    assert problem.hint == f'quote it: "{shown}"'
+    assert (problem.line, problem.column) == (1, 1)

@@ -1,0 +1,377 @@
+"""Rendering: determinism, the files of each tier, the security posture, stable names and the manifest."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from _support import EXAMPLE_SPECS, MANIFEST, ROOT, TWO_REGIONS, spec
+from azoai_gen import __version__
+from azoai_gen.context import spec_hash
+from azoai_gen.errors import TierNotAvailable
+from azoai_gen.render import render
+from azoai_gen.validate import validate_file, validate_text
+
+WORKSPACE = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-logs/providers/"
+             "Microsoft.OperationalInsights/workspaces/law-central")
+
+
+def files_of(render_text, text: str) -> dict[str, str]:
+    return render_text(text).files
+
+
+def all_example_renders() -> list[tuple[str, dict[str, str]]]:
+    renders = []
+    for path in EXAMPLE_SPECS:
+        renders.append((path.name, render(validate_file(path), spec_name=path.name).files))
+    for tier in (1, 2):
+        for regions in ("  - location: swedencentral\n", TWO_REGIONS):
+            for extra in ("", "access:\n  managedIdentity: false\n  principals:\n"
+                              "    - objectId: 00000000-0000-0000-0000-0000000000AA\n"):
+                text = spec(tier, regions=regions, extra=extra)
+                renders.append((f"tier{tier}-{len(regions)}-{bool(extra)}", render(validate_text(text)).files))
+    return renders
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Determinism.
+
+
+def test_render_twice_gives_identical_files(render_text):
+    text = spec(1, regions=TWO_REGIONS)
+    assert render_text(text).files == render_text(text).files
+
+
+_RENDER_SCRIPT = """
+import json, sys
+from pathlib import Path
+from azoai_gen.render import render
+from azoai_gen.validate import validate_file
+path = Path(sys.argv[1])
+sys.stdout.write(json.dumps(render(validate_file(path), spec_name=path.name).files, sort_keys=True))
+"""
+
+
+@pytest.mark.parametrize("example", EXAMPLE_SPECS, ids=lambda p: p.name)
+def test_render_is_byte_identical_across_processes(example):
+    outputs = []
+    for seed in ("1", "2"):
+        result = subprocess.run([sys.executable, "-c", _RENDER_SCRIPT, str(example)], capture_output=True,
+                                check=True, cwd=ROOT, env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"})
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    in_process = render(validate_file(example), spec_name=example.name).files
+    assert json.loads(outputs[0]) == in_process
+
+
+def test_no_timestamps_in_output():
+    today = datetime.date.today()
+    for name, files in all_example_renders():
+        for path, text in files.items():
+            assert today.isoformat() not in text, (name, path)
+            assert today.strftime("%Y%m%d") not in text, (name, path)
+            assert not re.search(r"\d{2}:\d{2}:\d{2}", text), (name, path)
+            assert not re.search(r"\d{4}-\d{2}-\d{2}T\d", text), (name, path)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Which files exist.
+
+COMMON = {"main.bicep", "main.bicepparam", "modules/openai.bicep", "README.md", MANIFEST}
+
+
+def test_tier1_files(render_text):
+    assert set(files_of(render_text, spec(1))) == COMMON | {"modules/keyvault.bicep", "modules/monitoring.bicep",
+                                                            "modules/identity.bicep"}
+
+
+def test_tier2_files(render_text):
+    assert set(files_of(render_text, spec(2))) == COMMON | {"modules/monitoring.bicep", "modules/identity.bicep"}
+
+
+@pytest.mark.parametrize("tier", [1, 2])
+def test_no_monitoring_module_with_an_existing_workspace(render_text, tier):
+    files = files_of(render_text, spec(tier, extra=f"monitoring:\n  logAnalyticsWorkspaceId: {WORKSPACE}\n"))
+    assert "modules/monitoring.bicep" not in files
+    assert f"var logAnalyticsWorkspaceId = '{WORKSPACE}'" in files["main.bicep"]
+    assert "module monitoring" not in files["main.bicep"]
+    assert WORKSPACE in files["README.md"]
+
+
+@pytest.mark.parametrize("tier", [1, 2])
+def test_no_identity_module_without_managed_identity(render_text, tier):
+    extra = "access:\n  managedIdentity: false\n  principals:\n    - objectId: 00000000-0000-0000-0000-0000000000AA\n"
+    files = files_of(render_text, spec(tier, extra=extra))
+    assert "modules/identity.bicep" not in files
+    assert "identity.outputs" not in files["main.bicep"]
+    assert "callerIdentityClientId" not in files["main.bicep"]
+    # The principal is granted access instead, with its object ID lower-cased.
+    assert "00000000-0000-0000-0000-0000000000aa" in files["main.bicepparam"]
+
+
+def test_files_are_sorted_and_end_with_one_newline(render_text):
+    files = files_of(render_text, spec(1))
+    assert list(files) == sorted(files)
+    for path, text in files.items():
+        assert text.endswith("\n") and not text.endswith("\n\n"), path
+        assert "\n\n\n" not in text, path
+        assert "\r" not in text, path
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Security posture.
+
+
+def _resource_block(text: str, header: str) -> str:
+    start = text.index(header)
+    end = text.index("\n}", start)
+    return text[start:end + 2]
+
+
+def test_tier1_keeps_keys_and_explains_each_accepted_finding(render_text):
+    files = files_of(render_text, spec(1))
+    openai = files["modules/openai.bicep"]
+    account = _resource_block(openai, "resource account ")
+    assert "disableLocalAuth: false" in account
+    skips = dict(re.findall(r"^  // checkov:skip=(CKV_AZURE_\d+):(.*)$", account, re.M))
+    assert set(skips) == {"CKV_AZURE_236", "CKV_AZURE_134"}
+    assert all(len(reason.strip()) > 20 for reason in skips.values())
+    vault = _resource_block(files["modules/keyvault.bicep"], "resource vault ")
+    vault_skips = dict(re.findall(r"^  // checkov:skip=(CKV_AZURE_\d+):(.*)$", vault, re.M))
+    assert set(vault_skips) == {"CKV_AZURE_189"}
+    assert len(vault_skips["CKV_AZURE_189"].strip()) > 20
+    # The key goes straight into Key Vault.
+    assert "value: account.listKeys().key1" in _resource_block(openai, "resource keySecret ")
+    assert "enablePurgeProtection: true" in vault and "enableRbacAuthorization: true" in vault
+
+
+def test_tier2_disables_keys_and_grants_roles(render_text):
+    files = files_of(render_text, spec(2, extra="access:\n  principals:\n"
+                                                "    - objectId: 00000000-0000-0000-0000-000000000001\n"
+                                                "      type: Group\n"))
+    openai = files["modules/openai.bicep"]
+    account = _resource_block(openai, "resource account ")
+    assert "disableLocalAuth: true" in account
+    assert "CKV_AZURE_236" not in openai
+    assert "CKV_AZURE_134" in account  # still a public endpoint
+    for text in files.values():
+        assert "listKeys" not in text
+    identity_role = _resource_block(openai, "resource identityOpenAiUser ")
+    assert "principalType: 'ServicePrincipal'" in identity_role
+    principal_role = _resource_block(openai, "resource principalOpenAiUser ")
+    assert "principalType: principal.principalType" in principal_role
+    assert "principalType: 'Group'" in files["main.bicepparam"]
+    assert "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd" in openai  # Cognitive Services OpenAI User
+    assert re.search(r"^output callerIdentityClientId string = identity\.outputs\.clientId$", files["main.bicep"],
+                     re.M)
+
+
+def test_tier1_grants_key_vault_secrets_user_not_openai_user(render_text):
+    files = files_of(render_text, spec(1))
+    assert "4633458b-17de-408a-b874-0445c86b69e6" in files["modules/keyvault.bicep"]
+    assert "roleAssignments" not in files["modules/openai.bicep"]
+
+
+def _outputs(text: str) -> list[str]:
+    """Every output statement, including the lines of multi-line object values."""
+    statements = []
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith("output "):
+            block = [line]
+            if line.rstrip().endswith("{"):
+                for follow in lines[index + 1:]:
+                    block.append(follow)
+                    if follow == "}":
+                        break
+            statements.append("\n".join(block))
+    return statements
+
+
+def test_no_output_ever_exposes_a_key():
+    seen = 0
+    for name, files in all_example_renders():
+        for path, text in files.items():
+            if not path.endswith(".bicep"):
+                continue
+            for statement in _outputs(text):
+                seen += 1
+                assert "listKeys" not in statement, (name, path, statement)
+                assert "key1" not in statement.lower() and "key2" not in statement.lower(), (name, path, statement)
+        assert "listKeys" not in files["main.bicepparam"] and "listKeys" not in files[MANIFEST]
+    assert seen > 50
+
+
+def test_output_scanner_sees_multi_line_outputs():
+    statements = _outputs("output a string = x\noutput b object = {\n  k: y.listKeys().key1\n}\n")
+    assert statements[1].endswith("listKeys().key1\n}")
+
+
+def test_deployments_are_created_one_at_a_time(render_text):
+    openai = files_of(render_text, spec(1))["modules/openai.bicep"]
+    assert re.search(r"^@batchSize\(1\)\nresource deployments 'Microsoft\.CognitiveServices/accounts/deployments@",
+                     openai, re.M)
+
+
+@pytest.mark.parametrize("tier, regions", [(3, "  - location: swedencentral\n"), (4, TWO_REGIONS), (5, TWO_REGIONS)])
+def test_tiers_3_to_5_are_valid_but_not_rendered_yet(tier, regions):
+    validated = validate_text(spec(tier, regions=regions))
+    with pytest.raises(TierNotAvailable) as info:
+        render(validated)
+    assert f"tier {tier}" in info.value.message
+    assert "cannot be rendered" in info.value.message
+    assert __version__ in info.value.message
+    assert "tier 1 or 2" in info.value.hint
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Stable names.
+
+
+def _module(text: str, symbol: str) -> str:
+    return _resource_block(text, f"module {symbol} ")
+
+
+def test_names_do_not_depend_on_the_tier():
+    from azoai_gen.context import build_context
+
+    contexts = [build_context(validate_text(spec(tier)), spec_name="s.yaml") for tier in (1, 2)]
+    for key in ("account_name", "module_name", "symbol", "key_secret_name"):
+        assert contexts[0]["regions"][0][key] == contexts[1]["regions"][0][key], key
+    assert contexts[0]["regions"][0]["account_name"] == {"stem": "oai-claims-prod-sdc-", "suffixed": True,
+                                                         "example": "oai-claims-prod-sdc-xxxxx"}
+    assert contexts[0]["identity"] == contexts[1]["identity"]
+    assert contexts[0]["monitoring"] == contexts[1]["monitoring"]
+
+
+def test_raising_the_tier_keeps_the_names(render_text):
+    tier1 = files_of(render_text, spec(1))["main.bicep"]
+    tier2 = files_of(render_text, spec(2))["main.bicep"]
+    for symbol in ("openaiSwedencentral", "identity", "monitoring"):
+        names1 = re.findall(r"^ {2,4}name: .*$", _module(tier1, symbol), re.M)
+        names2 = re.findall(r"^ {2,4}name: .*$", _module(tier2, symbol), re.M)
+        assert names1 == names2, symbol
+    assert "    name: 'oai-claims-prod-sdc-${nameSuffix}'" in _module(tier2, "openaiSwedencentral")
+    assert "  name: 'claims-prod-openai-swedencentral'" in _module(tier2, "openaiSwedencentral")
+    # customSubDomainName is the account name, in both tiers.
+    for tier in (1, 2):
+        assert "customSubDomainName: name\n" in files_of(render_text, spec(tier))["modules/openai.bicep"]
+
+
+def test_adding_a_region_keeps_the_first_regions_names(render_text):
+    one = files_of(render_text, spec(1))["main.bicep"]
+    two = files_of(render_text, spec(1, regions=TWO_REGIONS))["main.bicep"]
+    assert _module(one, "openaiSwedencentral") == _module(two, "openaiSwedencentral")
+    second = _module(two, "openaiFrancecentral")
+    assert "  name: 'claims-prod-openai-francecentral'" in second
+    assert "    name: 'oai-claims-prod-frc-${nameSuffix}'" in second
+    assert "    location: 'francecentral'" in second
+    # Shared resources stay in the primary region.
+    assert "    location: 'swedencentral'" in _module(two, "keyVault")
+
+
+def test_fixed_suffix_replaces_the_computed_one(render_text):
+    main = files_of(render_text, spec(1, extra="naming:\n  suffix: abc12\n"))["main.bicep"]
+    assert "var nameSuffix = 'abc12'" in main
+    assert "uniqueString" not in main
+    computed = files_of(render_text, spec(1))["main.bicep"]
+    assert "var nameSuffix = take(uniqueString(resourceGroup().id), 5)" in computed
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Parameters and README.
+
+
+def test_parameters_carry_the_spec(render_text):
+    from _support import parse_bicepparam
+
+    text = spec(1, extra="tags:\n  costCenter: \"1234\"\nopenai:\n  allowedIpRanges: [1.2.3.4, 10.0.0.0/8]\n"
+                         "keyVault:\n  allowedIpRanges: [5.6.7.8]\n")
+    params = parse_bicepparam(files_of(render_text, text)["main.bicepparam"])
+    assert params == {
+        "tags": {"costCenter": "1234", "environment": "prod", "managed-by": "azoai-gen", "workload": "claims"},
+        "modelDeployments": [{"name": "chat", "model": "gpt-4o", "version": "2024-11-20", "format": "OpenAI",
+                              "sku": "GlobalStandard", "capacity": 50, "raiPolicy": "Microsoft.DefaultV2",
+                              "versionUpgradeOption": "OnceCurrentVersionExpired"}],
+        "openaiAllowedIpRanges": ["1.2.3.4", "10.0.0.0/8"],
+        "keyVaultAllowedIpRanges": ["5.6.7.8"],
+    }
+
+
+def test_allowed_ip_ranges_deny_by_default(render_text):
+    open_account = files_of(render_text, spec(2))["modules/openai.bicep"]
+    narrowed = files_of(render_text, spec(2, extra="openai:\n  allowedIpRanges: [1.2.3.4]\n"))["modules/openai.bicep"]
+    assert "defaultAction: 'Allow'" in open_account
+    assert "defaultAction: 'Deny'" in narrowed
+
+
+def test_spec_tags_may_override_the_managed_tags(render_text):
+    from _support import parse_bicepparam
+
+    text = spec(1, extra="tags:\n  environment: production\n")
+    assert parse_bicepparam(files_of(render_text, text)["main.bicepparam"])["tags"]["environment"] == "production"
+
+
+def test_readme_names_the_spec_and_the_resources(render_text):
+    readme = render_text(spec(1), spec_name="deep/folder/claims.yaml").files["README.md"]
+    assert "from `claims.yaml`" in readme
+    assert "folder" not in readme.split("\n")[0]
+    assert "`oai-claims-prod-sdc-xxxxx`" in readme
+    assert "`kv-claims-prod-xxxxx`" in readme
+    assert "az group create --name rg-claims-prod --location swedencentral" in readme
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Manifest.
+
+
+@pytest.mark.parametrize("example", EXAMPLE_SPECS, ids=lambda p: p.name)
+def test_manifest_records_version_spec_hash_and_every_file(example):
+    validated = validate_file(example)
+    files = render(validated, spec_name=example.name).files
+    manifest = json.loads(files[MANIFEST])
+    assert set(manifest) == {"generator", "version", "spec", "names", "files"}
+    assert manifest["generator"] == "azoai-gen"
+    assert manifest["version"] == __version__
+    assert manifest["spec"] == {"sha256": spec_hash(validated), "tier": validated.data["tier"]}
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["spec"]["sha256"])
+    assert set(manifest["files"]) == set(files) - {MANIFEST}
+    for path, digest in manifest["files"].items():
+        assert digest == hashlib.sha256(files[path].encode("utf-8")).hexdigest(), path
+    assert files[MANIFEST] == json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    # The names of what gets deployed, so that a later render can refuse to rename them.
+    names = manifest["names"]
+    assert names["account/swedencentral"] == "oai-claims-prod-sdc-<uniqueString(resourceGroup().id)>"
+    assert names["location/shared"] == "swedencentral"
+    assert names["identity"] == "id-claims-prod"
+    assert names["logAnalytics"] == "log-claims-prod"
+    assert ("keyVault" in names) == (validated.data["tier"] == 1)
+
+
+def test_manifest_names_use_a_fixed_suffix(render_text):
+    manifest = json.loads(render_text(spec(1, extra="naming:\n  suffix: abc12\n")).files[MANIFEST])
+    assert manifest["names"]["account/swedencentral"] == "oai-claims-prod-sdc-abc12"
+    assert manifest["names"]["keyVault"] == "kv-claims-prod-abc12"
+
+
+def test_spec_hash_ignores_comments_and_layout_but_not_values():
+    base = validate_text(spec(1))
+    commented = validate_text("# a comment\n" + spec(1).replace("tier: 1", "tier: 1   # inline"))
+    defaults_written = validate_text(spec(1, extra="access:\n  managedIdentity: true\n"))
+    changed = validate_text(spec(1, replace={"capacity: 50": "capacity: 51"}))
+    assert spec_hash(base) == spec_hash(commented) == spec_hash(defaults_written)
+    assert spec_hash(base) != spec_hash(changed)
+
+
+def test_manifest_holds_no_spec_values(render_text):
+    text = spec(1, extra="tags:\n  secret-ish: s3cr3t-value\naccess:\n  principals:\n"
+                         "    - objectId: 00000000-0000-0000-0000-000000000001\n      description: hidden words\n")
+    manifest_text = render_text(text).files[MANIFEST]
+    for word in ("s3cr3t-value", "hidden words", "00000000-0000-0000-0000-000000000001", "listKeys", "key1"):
+        assert word not in manifest_text

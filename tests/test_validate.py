@@ -1,0 +1,391 @@
+"""Validation: every class of problem, located exactly; warnings; defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from _support import MINIMAL, TWO_REGIONS, spec
+from azoai_gen.errors import SpecError
+from azoai_gen.validate import validate_file, validate_text
+
+
+def problems(text: str) -> list:
+    with pytest.raises(SpecError) as info:
+        validate_text(text)
+    return info.value.problems
+
+
+def formatted(text: str) -> list[str]:
+    return [p.format() for p in problems(text)]
+
+
+def one(text: str):
+    found = problems(text)
+    assert len(found) == 1, [p.format() for p in found]
+    return found[0]
+
+
+def warnings(text: str) -> list[str]:
+    return [w.format() for w in validate_text(text).warnings]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Schema problems, each with file:line:column, spec path, message and hint.
+
+
+def test_unknown_key_with_did_you_mean():
+    found = formatted(spec(replace={"regions:": "regoins:"}))
+    assert "spec.yaml:5:1: regoins: unknown key 'regoins'\n    hint: did you mean 'regions'?" in found
+    # The real key is then missing, reported too.
+    assert any(f.startswith("spec.yaml:1:1: (spec): missing required key 'regions'") for f in found)
+
+
+def test_unknown_nested_key_with_did_you_mean():
+    found = formatted(spec(replace={"model: gpt-4o": "modle: gpt-4o"}))
+    assert "spec.yaml:9:5: deployments[0].modle: unknown key 'modle'\n    hint: did you mean 'model'?" in found
+    assert any(f.startswith("spec.yaml:8:5: deployments[0]: missing required key 'model'") for f in found)
+
+
+def test_unknown_key_without_close_match_lists_allowed_keys():
+    problem = one(spec(extra="access:\n  zzz: 1\n"))
+    assert problem.format() == ("spec.yaml:14:3: access.zzz: unknown key 'zzz'\n"
+                                "    hint: allowed keys: managedIdentity, principals")
+
+
+def test_missing_required_key():
+    problem = one(spec(replace={"environment: prod\n": ""}))
+    assert problem.format().startswith("spec.yaml:1:1: (spec): missing required key 'environment'\n    hint: ")
+    assert "environment token" in problem.hint
+
+
+def test_wrong_type_number_for_text_says_quote_it():
+    problem = one(spec(extra="tags:\n  costCenter: 1234\n"))
+    assert problem.format() == (
+        "spec.yaml:14:15: tags.costCenter: expected text, found a whole number\n"
+        '    hint: quote it: "1234" (YAML reads 1234 as a whole number)')
+
+
+def test_wrong_type_boolean_for_text_says_quote_it():
+    problem = one(spec(replace={"environment: prod": "environment: no"}))
+    assert problem.format() == (
+        "spec.yaml:3:14: environment: expected text, found true or false\n"
+        '    hint: quote it: "no" (YAML reads no as true or false)')
+
+
+def test_wrong_type_text_for_number_has_no_quote_hint():
+    problem = one(spec(replace={"capacity: 50": "capacity: lots"}))
+    assert problem.format() == "spec.yaml:12:15: deployments[0].capacity: expected a whole number, found text"
+
+
+def test_enum_with_did_you_mean():
+    problem = one(spec(replace={"sku: GlobalStandard": "sku: Globalstandard"}))
+    assert problem.format().startswith(
+        "spec.yaml:11:10: deployments[0].sku: 'Globalstandard' is not allowed; use one of: Standard, GlobalStandard,")
+    assert problem.hint == "did you mean 'GlobalStandard'?"
+
+
+def test_const():
+    problem = one(spec(replace={"version: 1": "version: 2"}))
+    assert problem.format() == "spec.yaml:1:10: version: must be 1, found 2\n    hint: Spec format version. Always 1."
+
+
+def test_pattern():
+    problem = one(spec(replace={"workload: claims": "workload: Claims"}))
+    assert problem.format().startswith("spec.yaml:2:11: workload: 'Claims' is not valid here\n    hint: ")
+    assert "lowercase letters" in problem.hint
+
+
+def test_minimum():
+    problem = one(spec(replace={"capacity: 50": "capacity: 0"}))
+    assert problem.format() == "spec.yaml:12:15: deployments[0].capacity: 0 is out of range: must be at least 1"
+
+
+def test_maximum():
+    problem = one(spec(replace={"tier: 1": "tier: 6"}))
+    assert problem.format() == "spec.yaml:4:7: tier: 6 is out of range: must be at most 5"
+
+
+def test_min_items():
+    problem = one(spec(regions="", replace={"regions:": "regions: []"}))
+    assert problem.format().startswith("spec.yaml:5:10: regions: the list has 0 items; at least 1 allowed")
+
+
+def test_max_length():
+    problem = one(spec(replace={"environment: prod": "environment: production"}))
+    assert problem.format().startswith(
+        "spec.yaml:3:14: environment: 'production' is 10 characters long; at most 8 allowed")
+
+
+def test_unique_items():
+    problem = one(spec(extra="openai:\n  allowedIpRanges: [1.2.3.4, 1.2.3.4]\n"))
+    assert problem.format() == "spec.yaml:14:20: openai.allowedIpRanges: the list has the same item twice"
+
+
+def test_tag_name_with_slash_is_reported_at_the_key():
+    problem = one(spec(extra="tags:\n  owner: ops\n  cost/center: x\n"))
+    assert (problem.line, problem.column) == (15, 3)
+    assert problem.path == "tags.cost/center"
+    assert "/" in problem.hint
+
+
+def test_tag_name_with_slash_is_rejected():
+    # Whatever the location, the spec must not validate.
+    found = problems(spec(extra="tags:\n  owner: ops\n  cost/center: x\n"))
+    assert any("cost/center" in p.message for p in found)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Rules beyond the schema.
+
+
+def test_unknown_region_with_did_you_mean():
+    problem = one(spec(regions="  - location: swedencentrl\n"))
+    assert problem.format() == ("spec.yaml:6:15: regions[0].location: unknown Azure region 'swedencentrl'\n"
+                                "    hint: did you mean 'swedencentral'?")
+
+
+def test_unknown_region_without_close_match_points_to_the_cli():
+    problem = one(spec(regions="  - location: qqqqqq\n"))
+    assert "az account list-locations" in problem.hint
+
+
+def test_duplicate_region():
+    problem = one(spec(regions="  - location: swedencentral\n  - location: swedencentral\n"))
+    assert problem.format() == ("spec.yaml:7:15: regions[1].location: region 'swedencentral' is listed twice "
+                                "(first as regions[0])")
+
+
+def test_duplicate_deployment_name_is_case_insensitive():
+    second = "  - name: Chat\n    model: gpt-4o\n    version: \"2024-11-20\"\n    sku: GlobalStandard\n    capacity: 5\n"
+    problem = one(spec(extra=second))
+    assert problem.format() == (
+        "spec.yaml:13:11: deployments[1].name: deployment name 'Chat' is already used by deployments[0]\n"
+        "    hint: deployment names are case-insensitive and must be unique in an account")
+
+
+@pytest.mark.parametrize("tier", [1, 2, 3])
+def test_minimal_spec_validates_for_single_region_tiers(tier):
+    assert validate_text(spec(tier)).data["tier"] == tier
+
+
+@pytest.mark.parametrize("tier", [1, 2, 3, 4, 5])
+def test_minimal_spec_with_two_regions_validates_for_every_tier(tier):
+    data = validate_text(spec(tier, regions=TWO_REGIONS)).data
+    assert [r["location"] for r in data["regions"]] == ["swedencentral", "francecentral"]
+
+
+@pytest.mark.parametrize("tier", [4, 5])
+def test_tiers_4_and_5_need_two_regions(tier):
+    problem = one(spec(tier))
+    assert problem.format() == (
+        f"spec.yaml:6:3: regions: tier {tier} needs at least 2 distinct regions; the spec has 1\n"
+        "    hint: add a second region, ideally in the same geography for data residency")
+
+
+def test_the_same_region_twice_does_not_count_as_two():
+    found = problems(spec(4, regions="  - location: swedencentral\n  - location: swedencentral\n"))
+    assert [p.path for p in found] == ["regions[1].location"]
+    assert "listed twice" in found[0].message
+
+
+def test_names_too_long_are_reported_at_workload():
+    problem = one(spec(replace={"workload: claims": "workload: claimsprocessing"}))
+    assert problem.format() == (
+        "spec.yaml:2:11: workload: the Key Vault name 'kv-claimsprocessing-prod-xxxxx' would be 30 characters; "
+        "Azure allows 3 to 24\n    hint: shorten workload or environment, or naming.suffix")
+
+
+def test_names_at_the_limit_are_accepted():
+    # kv-<workload>-<environment>-xxxxx is exactly 24 characters.
+    data = validate_text(spec(replace={"workload: claims": "workload: claimsproc"})).data
+    assert len(f"kv-{data['workload']}-{data['environment']}-xxxxx") == 24
+
+
+def test_fixed_suffix_counts_in_the_name_length():
+    problem = one(spec(replace={"workload: claims": "workload: claimsproc"}, extra="naming:\n  suffix: abcdefgh\n"))
+    assert "'kv-claimsproc-prod-abcdefgh' would be 27 characters" in problem.message
+
+
+@pytest.mark.parametrize("workspace", [
+    "/subscriptions/x/foo",
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/"
+    "storageAccounts/abc",
+])
+def test_bad_log_analytics_workspace_id(workspace):
+    problem = one(spec(extra=f"monitoring:\n  logAnalyticsWorkspaceId: {workspace}\n"))
+    assert problem.format().startswith(
+        "spec.yaml:14:28: monitoring.logAnalyticsWorkspaceId: not a Log Analytics workspace resource ID\n    hint: ")
+
+
+def test_good_log_analytics_workspace_id():
+    workspace = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-logs/providers/"
+                 "Microsoft.OperationalInsights/workspaces/law-central")
+    data = validate_text(spec(extra=f"monitoring:\n  logAnalyticsWorkspaceId: {workspace}\n")).data
+    assert data["monitoring"]["logAnalyticsWorkspaceId"] == workspace
+
+
+def test_several_problems_are_reported_together_sorted_by_line():
+    text = spec(replace={"capacity: 50": "capacity: 0", "version: 1": "version: 2", "workload: claims": "workload: Xy"})
+    found = problems(text)
+    assert [(p.line, p.path) for p in found] == [(1, "version"), (2, "workload"), (12, "deployments[0].capacity")]
+    assert found == sorted(found)
+
+
+def test_semantic_problems_are_reported_together():
+    second = "  - name: CHAT\n    model: gpt-4o\n    version: \"2024-11-20\"\n    sku: GlobalStandard\n    capacity: 5\n"
+    text = spec(regions="  - location: swedencentrl\n", extra=second)
+    assert [p.path for p in problems(text)] == ["regions[0].location", "deployments[1].name"]
+
+
+def test_problems_name_the_file(tmp_path):
+    path = tmp_path / "my spec.yaml"
+    path.write_text(spec(replace={"tier: 1": "tier: 0"}), encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        validate_file(path)
+    assert info.value.problems[0].format().startswith(f"{path}:4:7: tier: 0 is out of range")
+    assert info.value.message == "1 problem in the spec"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Values YAML reads as another type than the spec needs are rejected where they stand.
+
+
+@pytest.mark.parametrize("where, extra, line, path", [
+    ({"capacity: 50": "capacity: 50.0"}, "", 12, "deployments[0].capacity"),
+    ({}, "monitoring:\n  retentionInDays: 90.0\n", 14, "monitoring.retentionInDays"),
+    ({}, "keyVault:\n  softDeleteRetentionInDays: 30.0\n", 14, "keyVault.softDeleteRetentionInDays"),
+    ({}, "keyVault:\n  secretExpiryDays: 30.0\n", 14, "keyVault.secretExpiryDays"),
+])
+def test_whole_number_floats_are_rejected(where, extra, line, path):
+    problem = one(spec(replace=where, extra=extra))
+    assert (problem.line, problem.path) == (line, path)
+    assert "expected a whole number, found a number" in problem.message
+
+
+@pytest.mark.parametrize("key", ["1234", "true"])
+def test_tag_names_that_are_not_text_are_rejected(key):
+    problem = one(spec(extra=f"tags:\n  {key}: x\n"))
+    assert (problem.line, problem.column) == (14, 3)
+    assert f"the key '{key}' is not text" in problem.message
+    assert problem.hint == f'quote it: "{key}"'
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Warnings: the spec is valid, but something may fail at deploy time.
+
+
+def test_warning_model_not_in_data():
+    [warning] = warnings(spec(replace={"model: gpt-4o": "model: gpt-99"}))
+    assert warning.startswith("spec.yaml:9:12: deployments[0].model: model 'gpt-99' is not in the availability data")
+
+
+def test_warning_version_not_in_data():
+    [warning] = warnings(spec(replace={'"2024-11-20"': '"2099-01-01"'}))
+    assert warning.startswith("spec.yaml:10:14: deployments[0].version: version '2099-01-01' of gpt-4o is not in "
+                              "the availability data")
+    assert "known versions: 2024-08-06, 2024-11-20" in warning
+
+
+def test_warning_sku_not_in_data():
+    [warning] = warnings(spec(replace={"sku: GlobalStandard": "sku: DeveloperTier"}))
+    assert warning.startswith("spec.yaml:11:10: deployments[0].sku: the availability data of")
+    assert "with SKU DeveloperTier" in warning
+
+
+def test_warning_region_does_not_offer_the_model():
+    [warning] = warnings(spec(regions="  - location: brazilsoutheast\n"))
+    assert warning.startswith("spec.yaml:11:10: deployments[0].sku: gpt-4o 2024-11-20 (GlobalStandard) is not "
+                              "offered in brazilsoutheast (regions[0])")
+
+
+def test_warning_nobody_is_granted_access():
+    [warning] = warnings(spec(extra="access:\n  managedIdentity: false\n"))
+    assert warning.startswith("spec.yaml:14:3: access: nobody is granted access to the deployment")
+
+
+def test_no_warning_when_principals_are_granted_access():
+    extra = "access:\n  managedIdentity: false\n  principals:\n    - objectId: 00000000-0000-0000-0000-000000000001\n"
+    assert warnings(spec(extra=extra)) == []
+
+
+def test_warning_key_vault_section_ignored_for_tier_2():
+    [warning] = warnings(spec(2, extra="keyVault:\n  sku: premium\n"))
+    assert warning.startswith("spec.yaml:13:1: keyVault: keyVault settings are ignored: tier 2 keeps no API key")
+    assert warnings(spec(1, extra="keyVault:\n  sku: premium\n")) == []
+
+
+def test_warning_allowed_ip_ranges_ignored_for_private_tier():
+    [warning] = warnings(spec(3, extra="openai:\n  allowedIpRanges: [1.2.3.4]\n"))
+    assert warning.startswith("spec.yaml:14:3: openai.allowedIpRanges: ignored: tier 3 disables public network")
+    assert warnings(spec(2, extra="openai:\n  allowedIpRanges: [1.2.3.4]\n")) == []
+
+
+def test_warnings_are_sorted_and_marked_as_warnings():
+    text = spec(replace={"model: gpt-4o": "model: gpt-99"}, extra="access:\n  managedIdentity: false\n")
+    result = validate_text(text).warnings
+    assert [w.line for w in result] == [9, 14]
+    assert {w.severity for w in result} == {"warning"}
+
+
+def test_the_minimal_spec_has_no_warnings():
+    assert validate_text(MINIMAL).warnings == []
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Defaults.
+
+
+def test_defaults_are_applied():
+    data = validate_text(MINIMAL).data
+    assert data["access"] == {"managedIdentity": True, "principals": []}
+    assert data["deployments"][0]["raiPolicy"] == "Microsoft.DefaultV2"
+    assert data["deployments"][0]["versionUpgradeOption"] == "OnceCurrentVersionExpired"
+    assert data["deployments"][0]["format"] == "OpenAI"
+    assert data["tags"] == {}
+    assert data["openai"] == {"kind": "OpenAI", "allowedIpRanges": []}
+    assert data["keyVault"] == {"sku": "standard", "softDeleteRetentionInDays": 90, "allowedIpRanges": [],
+                                "secretExpiryDays": 90}
+    assert data["monitoring"] == {"retentionInDays": 90}
+    assert data["naming"] == {}
+
+
+def test_defaults_fill_nested_items_and_keep_given_values():
+    extra = ("access:\n  principals:\n    - objectId: 00000000-0000-0000-0000-000000000001\n"
+             "monitoring:\n  retentionInDays: 30\n")
+    data = validate_text(spec(replace={"capacity: 50": "capacity: 50\n    raiPolicy: Strict"}, extra=extra)).data
+    assert data["access"]["managedIdentity"] is True
+    assert data["access"]["principals"] == [{"objectId": "00000000-0000-0000-0000-000000000001",
+                                             "type": "ServicePrincipal", "description": ""}]
+    assert data["monitoring"] == {"retentionInDays": 30}
+    assert data["deployments"][0]["raiPolicy"] == "Strict"
+
+
+def test_defaults_do_not_leak_between_specs():
+    first = validate_text(MINIMAL).data
+    first["access"]["principals"].append("mutated")
+    first["tags"]["x"] = "y"
+    second = validate_text(MINIMAL).data
+    assert second["access"]["principals"] == []
+    assert second["tags"] == {}
+
+
+def test_duplicate_principals_are_rejected():
+    extra = ("access:\n  principals:\n    - objectId: 0000000A-0000-0000-0000-000000000001\n"
+             "    - objectId: 0000000a-0000-0000-0000-000000000001\n      type: Group\n")
+    with pytest.raises(SpecError) as info:
+        validate_text(spec(2, extra=extra))
+    assert info.value.problems[0].path.startswith("access.principals[1]")
+    assert info.value.problems[0].line == 16
+
+
+@pytest.mark.parametrize("bad", ["999.1.1.1", "1.2.3.4/33"])
+def test_invalid_ip_ranges_are_rejected(bad):
+    with pytest.raises(SpecError) as info:
+        validate_text(spec(2, extra=f"openai:\n  allowedIpRanges: [{bad}]\n"))
+    assert info.value.problems[0].path == "openai.allowedIpRanges[0]"
+
+
+@pytest.mark.parametrize("good", ["1.2.3.4", "10.0.0.0/8", "255.255.255.255/32"])
+def test_valid_ip_ranges_are_accepted(good):
+    assert validate_text(spec(2, extra=f"openai:\n  allowedIpRanges: [{good}]\n")).data["openai"][
+        "allowedIpRanges"] == [good]

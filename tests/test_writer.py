@@ -1,0 +1,423 @@
+"""Writing the output folder: plan, conflicts, deletions, check, dry run and failure safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from _support import MANIFEST, snapshot, spec
+from azoai_gen import api, writer
+from azoai_gen.errors import ConflictError, DriftError, OutputError, RenameError, SpecError
+from azoai_gen.render import render
+from azoai_gen.validate import validate_file
+
+
+@pytest.fixture
+def spec_path(tmp_path: Path) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec(1), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    return tmp_path / "out"
+
+
+def expected_files(spec_path: Path) -> dict[str, bytes]:
+    files = render(validate_file(spec_path), spec_name=spec_path.name).files
+    return {path: text.encode("utf-8") for path, text in files.items()}
+
+
+def actions(outcome) -> dict[str, str]:
+    return {c.path: c.action for c in outcome.plan.changes}
+
+
+def temp_files(folder: Path) -> list[str]:
+    return [p.name for p in folder.rglob("*") if p.name.endswith(".tmp")]
+
+
+def set_capacity(spec_path: Path, capacity: int) -> None:
+    text = spec_path.read_text(encoding="utf-8")
+    lines = [f"    capacity: {capacity}" if line.startswith("    capacity:") else line for line in text.splitlines()]
+    spec_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_first_render_creates_every_file(spec_path, out):
+    outcome = api.render_spec(spec_path, out)
+    assert outcome.written
+    assert outcome.tier == 1
+    assert set(actions(outcome).values()) == {writer.CREATE}
+    assert snapshot(out) == expected_files(spec_path)
+    assert all(c.added > 0 for c in outcome.plan.changes)
+
+
+def test_default_output_folder_is_infra_beside_the_spec(spec_path):
+    outcome = api.render_spec(spec_path)
+    assert outcome.out_dir == spec_path.parent / "infra"
+    assert snapshot(spec_path.parent / "infra") == expected_files(spec_path)
+
+
+def test_second_render_changes_nothing(spec_path, out):
+    api.render_spec(spec_path, out)
+    before = {p: (out / p).stat().st_ino for p in snapshot(out)}
+    outcome = api.render_spec(spec_path, out)
+    assert set(actions(outcome).values()) == {writer.IDENTICAL}
+    assert outcome.plan.pending == []
+    # Not even rewritten with the same bytes.
+    assert {p: (out / p).stat().st_ino for p in snapshot(out)} == before
+
+
+def test_spec_change_updates_the_files_that_change(spec_path, out):
+    api.render_spec(spec_path, out)
+    set_capacity(spec_path, 60)
+    outcome = api.render_spec(spec_path, out)
+    changed = {p for p, a in actions(outcome).items() if a == writer.UPDATE}
+    assert changed == {"main.bicepparam", "README.md", MANIFEST}
+    param_change = next(c for c in outcome.plan.changes if c.path == "main.bicepparam")
+    assert (param_change.added, param_change.removed) == (1, 1)
+    assert snapshot(out) == expected_files(spec_path)
+
+
+def test_hand_edited_file_is_a_conflict_and_nothing_is_written(spec_path, out):
+    api.render_spec(spec_path, out)
+    with (out / "main.bicep").open("a", encoding="utf-8") as handle:
+        handle.write("// my change\n")
+    set_capacity(spec_path, 60)  # other files would be updated too
+    before = snapshot(out)
+    with pytest.raises(ConflictError) as info:
+        api.render_spec(spec_path, out)
+    assert info.value.paths == ["main.bicep"]
+    assert "nothing was written" in info.value.message
+    assert "--force" in info.value.hint
+    assert snapshot(out) == before
+    assert temp_files(out) == []
+
+
+def test_force_overwrites_hand_edits(spec_path, out):
+    api.render_spec(spec_path, out)
+    (out / "main.bicep").write_text("edited\n", encoding="utf-8")
+    outcome = api.render_spec(spec_path, out, force=True)
+    assert actions(outcome)["main.bicep"] == writer.OVERWRITE
+    assert snapshot(out) == expected_files(spec_path)
+
+
+def test_existing_file_with_a_generated_name_and_no_manifest_is_a_conflict(spec_path, out):
+    out.mkdir()
+    (out / "main.bicep").write_text("my own main.bicep\n", encoding="utf-8")
+    with pytest.raises(ConflictError) as info:
+        api.render_spec(spec_path, out)
+    assert info.value.paths == ["main.bicep"]
+    assert snapshot(out) == {"main.bicep": b"my own main.bicep\n"}
+    plan = writer.plan(out, render(validate_file(spec_path)).files)
+    assert [(c.action, c.reason) for c in plan.conflicts] == [(writer.CONFLICT, "not written by azoai-gen")]
+
+
+def test_unreadable_manifest_makes_every_differing_file_a_conflict(spec_path, out):
+    api.render_spec(spec_path, out)
+    (out / MANIFEST).write_text("{not json", encoding="utf-8")
+    set_capacity(spec_path, 60)
+    with pytest.raises(ConflictError) as info:
+        api.render_spec(spec_path, out)
+    assert info.value.paths == ["README.md", "main.bicepparam"]
+
+
+def test_tier_change_deletes_files_no_longer_generated(spec_path, out):
+    api.render_spec(spec_path, out)
+    assert (out / "modules/keyvault.bicep").exists()
+    spec_path.write_text(spec(2), encoding="utf-8")
+    outcome = api.render_spec(spec_path, out)
+    assert actions(outcome)["modules/keyvault.bicep"] == writer.DELETE
+    assert snapshot(out) == expected_files(spec_path)
+    assert "modules/keyvault.bicep" not in json.loads((out / MANIFEST).read_text())["files"]
+
+
+def test_edited_file_no_longer_generated_is_a_conflict(spec_path, out):
+    api.render_spec(spec_path, out)
+    (out / "modules/keyvault.bicep").write_text("kept by hand\n", encoding="utf-8")
+    spec_path.write_text(spec(2), encoding="utf-8")
+    before = snapshot(out)
+    with pytest.raises(ConflictError) as info:
+        api.render_spec(spec_path, out)
+    assert info.value.paths == ["modules/keyvault.bicep"]
+    assert snapshot(out) == before
+    # --force deletes it.
+    api.render_spec(spec_path, out, force=True)
+    assert snapshot(out) == expected_files(spec_path)
+
+
+def test_unrelated_files_are_left_alone(spec_path, out):
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n", encoding="utf-8")
+    (out / "modules").mkdir()
+    (out / "modules" / "custom.bicep").write_text("// mine\n", encoding="utf-8")
+    api.render_spec(spec_path, out)
+    spec_path.write_text(spec(2), encoding="utf-8")
+    api.render_spec(spec_path, out, force=True)
+    files = snapshot(out)
+    assert files["notes.txt"] == b"mine\n"
+    assert files["modules/custom.bicep"] == b"// mine\n"
+    assert {p: d for p, d in files.items() if p not in ("notes.txt", "modules/custom.bicep")} == \
+        expected_files(spec_path)
+
+
+def test_manifest_entries_outside_the_folder_are_never_deleted(spec_path, out, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    api.render_spec(spec_path, out)
+    manifest = json.loads((out / MANIFEST).read_text())
+    digest = writer._sha(victim.read_bytes())
+    manifest["files"]["../victim.txt"] = digest
+    manifest["files"][str(victim)] = digest
+    (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    api.render_spec(spec_path, out)
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+
+
+def test_file_mode_is_kept_on_update(spec_path, out):
+    api.render_spec(spec_path, out)
+    os.chmod(out / "main.bicepparam", 0o640)
+    set_capacity(spec_path, 60)
+    api.render_spec(spec_path, out)
+    assert stat.S_IMODE((out / "main.bicepparam").stat().st_mode) == 0o640
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Renames of deployed resources.
+
+
+def test_render_that_would_rename_deployed_resources_is_refused(spec_path, out):
+    api.render_spec(spec_path, out)
+    spec_path.write_text(spec(1, replace={"workload: claims": "workload: claimz"}), encoding="utf-8")
+    before = snapshot(out)
+    with pytest.raises(RenameError) as info:
+        api.render_spec(spec_path, out)
+    assert isinstance(info.value, ConflictError)
+    assert ("account/swedencentral: oai-claims-prod-sdc-<uniqueString(resourceGroup().id)> -> "
+            "oai-claimz-prod-sdc-<uniqueString(resourceGroup().id)>") in info.value.paths
+    assert snapshot(out) == before
+    api.render_spec(spec_path, out, force=True)
+    assert snapshot(out) == expected_files(spec_path)
+
+
+def test_moving_the_primary_region_is_refused(spec_path, out):
+    api.render_spec(spec_path, out)
+    spec_path.write_text(spec(1, regions="  - location: francecentral\n  - location: swedencentral\n"),
+                         encoding="utf-8")
+    with pytest.raises(RenameError) as info:
+        api.render_spec(spec_path, out)
+    assert "location/shared: swedencentral -> francecentral" in info.value.paths
+
+
+def test_adding_a_region_and_raising_the_tier_rename_nothing(spec_path, out):
+    api.render_spec(spec_path, out)
+    spec_path.write_text(spec(2, regions="  - location: swedencentral\n  - location: francecentral\n"),
+                         encoding="utf-8")
+    outcome = api.render_spec(spec_path, out)
+    assert outcome.written
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Check and dry run.
+
+
+def test_check_passes_when_clean(spec_path, out):
+    api.render_spec(spec_path, out)
+    before = snapshot(out)
+    outcome = api.render_spec(spec_path, out, check=True)
+    assert not outcome.written
+    assert outcome.plan.pending == []
+    assert snapshot(out) == before
+
+
+def test_check_fails_on_drift_and_writes_nothing(spec_path, out):
+    api.render_spec(spec_path, out)
+    set_capacity(spec_path, 60)
+    before = snapshot(out)
+    with pytest.raises(DriftError) as info:
+        api.render_spec(spec_path, out, check=True)
+    assert dict(info.value.changes) == {"README.md": writer.UPDATE, "main.bicepparam": writer.UPDATE,
+                                        MANIFEST: writer.UPDATE}
+    assert "out of date" in info.value.message
+    assert snapshot(out) == before
+
+
+def test_check_fails_on_hand_edits_and_extra_generated_files(spec_path, out):
+    api.render_spec(spec_path, out)
+    (out / "main.bicep").write_text("edited\n", encoding="utf-8")
+    with pytest.raises(DriftError) as info:
+        api.render_spec(spec_path, out, check=True)
+    assert dict(info.value.changes) == {"main.bicep": writer.CONFLICT}
+
+
+def test_check_of_a_missing_folder_is_drift_and_creates_nothing(spec_path, out):
+    with pytest.raises(DriftError):
+        api.render_spec(spec_path, out, check=True)
+    assert not out.exists()
+
+
+def test_dry_run_writes_nothing(spec_path, out):
+    outcome = api.render_spec(spec_path, out, dry_run=True)
+    assert not outcome.written
+    assert not out.exists()
+    assert set(actions(outcome).values()) == {writer.CREATE}
+    api.render_spec(spec_path, out)
+    set_capacity(spec_path, 60)
+    before = snapshot(out)
+    outcome = api.render_spec(spec_path, out, dry_run=True)
+    assert {p for p, a in actions(outcome).items() if a == writer.UPDATE} == {"README.md", "main.bicepparam",
+                                                                            MANIFEST}
+    assert snapshot(out) == before
+
+
+def test_dry_run_plan_shows_conflicts(spec_path, out):
+    api.render_spec(spec_path, out)
+    (out / "main.bicep").write_text("edited\n", encoding="utf-8")
+    before = snapshot(out)
+    outcome = api.render_spec(spec_path, out, dry_run=True)
+    assert [c.path for c in outcome.plan.conflicts] == ["main.bicep"]
+    assert not outcome.written
+    assert snapshot(out) == before
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Output folder problems and failure safety.
+
+
+@pytest.mark.parametrize("mode", [{}, {"check": True}, {"dry_run": True}, {"force": True}])
+def test_output_path_that_is_a_file(spec_path, tmp_path, mode):
+    target = tmp_path / "a-file"
+    target.write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError) as info:
+        api.render_spec(spec_path, target, **mode)
+    assert "not a folder" in info.value.message
+    assert target.read_text(encoding="utf-8") == "x"
+
+
+def test_generated_path_that_is_a_folder(spec_path, out):
+    (out / "main.bicep").mkdir(parents=True)
+    with pytest.raises(OutputError) as info:
+        api.render_spec(spec_path, out)
+    assert "is not a file" in info.value.message
+
+
+def _prepare_update(spec_path: Path, out: Path) -> dict[str, bytes]:
+    """Render, then change the spec so that several files (and the manifest) would be rewritten."""
+    api.render_spec(spec_path, out)
+    spec_path.write_text(spec(1, replace={"capacity: 50": "capacity: 60"},
+                              extra="tags:\n  owner: ops\naccess:\n  managedIdentity: false\n"), encoding="utf-8")
+    return snapshot(out)
+
+
+def test_failure_while_staging_leaves_the_folder_as_it_was(spec_path, out, monkeypatch):
+    before = _prepare_update(spec_path, out)
+    real_mkstemp = tempfile.mkstemp
+    calls = 0
+
+    def failing_mkstemp(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise OSError(28, "No space left on device")
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", failing_mkstemp)
+    with pytest.raises(OutputError) as info:
+        api.render_spec(spec_path, out)
+    assert calls == 3
+    assert "No space left on device" in info.value.message
+    assert "nothing was changed" in info.value.hint
+    assert snapshot(out) == before
+    assert temp_files(out) == []
+
+
+def test_failure_writing_a_staged_file_leaves_the_folder_as_it_was(spec_path, out, monkeypatch):
+    before = _prepare_update(spec_path, out)
+    real_fsync = os.fsync
+    calls = 0
+
+    def failing_fsync(fd):
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise OSError(5, "Input/output error")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OutputError):
+        api.render_spec(spec_path, out)
+    assert snapshot(out) == before
+    assert temp_files(out) == []
+
+
+def test_failure_on_the_first_rename_leaves_the_folder_as_it_was(spec_path, out, monkeypatch):
+    before = _prepare_update(spec_path, out)
+
+    def failing_replace(src, dst):
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OutputError):
+        api.render_spec(spec_path, out)
+    assert snapshot(out) == before
+    assert temp_files(out) == []
+
+
+def test_interrupted_renames_leave_no_temp_files_and_the_next_render_completes(spec_path, out, monkeypatch):
+    before = _prepare_update(spec_path, out)
+    real_replace = os.replace
+    calls = 0
+
+    def failing_replace(src, dst):
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise OSError(5, "Input/output error")
+        return real_replace(src, dst)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", failing_replace)
+        with pytest.raises(OutputError) as info:
+            api.render_spec(spec_path, out)
+    assert "part way" in info.value.message
+    assert temp_files(out) == []
+    # The manifest is written last, so it still describes the previous render ...
+    assert (out / MANIFEST).read_bytes() == before[MANIFEST]
+    # ... and the next render finishes the job without conflicts.
+    outcome = api.render_spec(spec_path, out)
+    assert outcome.plan.conflicts == []
+    assert snapshot(out) == expected_files(spec_path)
+
+
+def test_invalid_spec_never_touches_the_folder(spec_path, out):
+    api.render_spec(spec_path, out)
+    before = snapshot(out)
+    spec_path.write_text(spec(1, replace={"capacity: 50": "capacity: 0"}), encoding="utf-8")
+    for mode in ({}, {"force": True}, {"check": True}, {"dry_run": True}):
+        with pytest.raises(SpecError):
+            api.render_spec(spec_path, out, **mode)
+    assert snapshot(out) == before
+    fresh = out.parent / "fresh"
+    with pytest.raises(SpecError):
+        api.render_spec(spec_path, fresh)
+    assert not fresh.exists()
+
+
+def test_apply_refuses_a_plan_with_conflicts(spec_path, out):
+    api.render_spec(spec_path, out)
+    (out / "main.bicep").write_text("edited\n", encoding="utf-8")
+    files = render(validate_file(spec_path), spec_name=spec_path.name).files
+    plan = writer.plan(out, files)
+    before = snapshot(out)
+    with pytest.raises(ConflictError):
+        writer.apply(plan)
+    assert snapshot(out) == before
+    forced = writer.plan(out, files, force=True)
+    assert [c.action for c in forced.changes if c.path == "main.bicep"] == [writer.OVERWRITE]
+    writer.apply(forced)
+    assert (out / "main.bicep").read_text(encoding="utf-8") == files["main.bicep"]
