@@ -13,6 +13,8 @@ API_VERSIONS: dict[str, str] = {
     "managedIdentity": "2024-11-30",
     "roleAssignments": "2022-04-01",
     "diagnosticSettings": "2021-05-01-preview",
+    "network": "2025-09-01",
+    "privateDns": "2024-06-01",
 }
 
 #: Built-in role definition IDs (the same in every tenant).
@@ -46,5 +48,13 @@ NAME_RULES: dict[str, NameRule] = {
     "identity": NameRule("managed identity", 3, 128, r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
                          "letters, digits, hyphens and underscores"),
     "secret": NameRule("Key Vault secret", 1, 127, r"^[a-zA-Z0-9-]+$", "letters, digits and hyphens"),
+    "vnet": NameRule("virtual network", 2, 64, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9_]$",
+                     "letters, digits, '_', '.' and '-'"),
+    "nsg": NameRule("network security group", 1, 80, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9_]$",
+                    "letters, digits, '_', '.' and '-'"),
+    "privateEndpoint": NameRule("private endpoint", 2, 64, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9_]$",
+                                "letters, digits, '_', '.' and '-'"),
+    "dnsLink": NameRule("private DNS zone link", 1, 80, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9_]$",
+                        "letters, digits, '_', '.' and '-'"),
     "deployment": NameRule("ARM deployment", 1, 64, r"^[-\w._()]+$", "letters, digits, '-', '_', '.', '(' and ')'"),
 }

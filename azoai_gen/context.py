@@ -12,9 +12,10 @@ import json
 from pathlib import PurePath
 from typing import Any
 
-from . import __version__, naming, resources
+from . import __version__, naming, network, resources
 from .azure import API_VERSIONS, COMPUTED_SUFFIX_LENGTH, ROLES
 from .errors import TierNotAvailable
+from .loader import Positions
 from .tiers import TIERS, Tier
 from .validate import ValidatedSpec
 
@@ -69,6 +70,59 @@ def _notes(tier: Tier, spec: dict[str, Any]) -> list[str]:
     return notes
 
 
+def _network(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]]) -> dict[str, Any]:
+    """VNets, subnets, private endpoints and DNS zones. Adds a ``network`` entry to every region."""
+    workload, environment = data["workload"], data["environment"]
+    plans, problems = network.plan(data, Positions(""))
+    if problems:  # validation has already reported them; this is a programming error
+        raise AssertionError(problems)
+    settings = data["network"]
+    delegation = settings["workloadSubnetDelegation"]
+    for region, plan in zip(regions, plans):
+        short = region["short"]
+        create = plan.existing_subnet_id is None
+        region["network"] = {
+            "create": create,
+            "symbol": naming.bicep_symbol("network", region["location"]),
+            "module_name": naming.module_deployment(workload, environment, f"network-{region['location']}").stem,
+            "vnet_name": naming.vnet(workload, environment, short).stem if create else "",
+            "address_space": str(plan.vnet) if create else "",
+            "private_endpoint_subnet": str(plan.private_endpoint_subnet) if create else "",
+            "workload_subnet": str(plan.workload_subnet) if create else "",
+            "private_endpoint_nsg": naming.nsg(workload, environment, short, "pe").stem,
+            "workload_nsg": naming.nsg(workload, environment, short, "workload").stem,
+            "existing_subnet_id": plan.existing_subnet_id or "",
+            "existing_vnet_id": plan.existing_vnet_id or "",
+            "private_endpoint_name": naming.private_endpoint(workload, environment, short).stem,
+            "dns_link_name": naming.dns_link(workload, environment, region["location"]).stem,
+        }
+    zones = []
+    for key in network.ZONES_BY_KIND[data["openai"]["kind"]]:
+        existing = settings["privateDnsZoneIds"].get(key, "")
+        symbol = naming.bicep_symbol("zone", key)
+        zones.append({
+            "key": key,
+            "name": network.ZONES[key],
+            "existing_id": existing,
+            "symbol": symbol,
+            "output": key + "ZoneId",
+            "links": [{"symbol": naming.bicep_symbol(symbol + "Link", r["location"]),
+                       "name": r["network"]["dns_link_name"],
+                       "location": r["location"]} for r in regions],
+        })
+    created = [z for z in zones if not z["existing_id"]]
+    return {
+        "create_vnets": any(r["network"]["create"] for r in regions),
+        "workload_subnet_delegation": "" if delegation == "none" else delegation,
+        "subnet_names": {"private_endpoints": "snet-private-endpoints", "workload": "snet-workload"},
+        "zones": zones,
+        "created_zones": created,
+        "central_zones": [z for z in zones if z["existing_id"]],
+        "dns_module_name": naming.module_deployment(workload, environment, "dns").stem,
+        "existing_vnets": [r for r in regions if not r["network"]["create"]],
+    }
+
+
 def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
     """The render context for ``spec``. Raises :class:`TierNotAvailable` for tiers not built yet."""
     data = spec.data
@@ -96,6 +150,7 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
             "key_secret_name": naming.key_secret(location).stem,
         })
     primary = regions[0]
+    networking = _network(data, tier, regions) if tier.private_endpoints else None
 
     tags = {"environment": environment, "managed-by": MANAGED_BY, "workload": workload}
     tags.update(data["tags"])
@@ -148,6 +203,10 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
         }
 
     files = ["main.bicep", "main.bicepparam", "modules/openai.bicep", "README.md"]
+    if networking and networking["create_vnets"]:
+        files.append("modules/network.bicep")
+    if networking and networking["created_zones"]:
+        files.append("modules/dns.bicep")
     if monitoring["create"]:
         files.append("modules/monitoring.bicep")
     if identity:
@@ -162,6 +221,10 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
 
     deployed_names = {f"account/{r['location']}": shown(r["account_name"]) for r in regions}
     deployed_names["location/shared"] = primary["location"]
+    for region in regions:
+        if region.get("network") and region["network"]["create"]:
+            deployed_names[f"vnet/{region['location']}"] = (
+                f"{region['network']['vnet_name']} {region['network']['address_space']}")
     if monitoring["create"]:
         deployed_names["logAnalytics"] = monitoring["name"]
     if identity:
@@ -193,6 +256,10 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
         "account": {
             "kind": data["openai"]["kind"],
             "public_network_access": "Enabled" if tier.public_network else "Disabled",
+            "private_endpoint": tier.private_endpoints,
+            "network_bypass": "AzureServices" if tier.public_network else "None",
+            "restrict_outbound": data["openai"]["restrictOutboundNetworkAccess"],
+            "allowed_fqdns": data["openai"]["allowedFqdns"] if data["openai"]["restrictOutboundNetworkAccess"] else [],
             "network_default_action": ("Allow" if tier.public_network and not data["openai"]["allowedIpRanges"]
                                        else "Deny"),
             "grant_identity": bool(identity) and tier.caller_access == "openai-user-role",
@@ -201,6 +268,7 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
             "checkov_skips": _account_skips(tier),
         },
         "regions": regions,
+        "network": networking,
         "primary": primary,
         "deployments": deployments,
         "deployments_count": f"{len(deployments)} model deployment{'s' if len(deployments) != 1 else ''}",

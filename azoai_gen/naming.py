@@ -69,6 +69,22 @@ def key_secret(location: str) -> Name:
     return Name("secret", f"openai-api-key-{location}")
 
 
+def vnet(workload: str, environment: str, short: str) -> Name:
+    return Name("vnet", f"vnet-{base(workload, environment)}-{short}")
+
+
+def nsg(workload: str, environment: str, short: str, subnet: str) -> Name:
+    return Name("nsg", f"nsg-{base(workload, environment)}-{short}-{subnet}")
+
+
+def private_endpoint(workload: str, environment: str, short: str) -> Name:
+    return Name("privateEndpoint", f"pep-oai-{base(workload, environment)}-{short}")
+
+
+def dns_link(workload: str, environment: str, location: str) -> Name:
+    return Name("dnsLink", f"link-{base(workload, environment)}-{location}")
+
+
 def module_deployment(workload: str, environment: str, concern: str) -> Name:
     """Name of the nested ARM deployment of one module."""
     return Name("deployment", f"{base(workload, environment)}-{concern}")

@@ -18,7 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
-from . import naming, resources
+from . import naming, network, resources
 from .errors import Problem, SpecError
 from .loader import LoadedSpec, PathT, Positions, load_file, load_text
 from .tiers import TIERS
@@ -244,6 +244,10 @@ def _semantic_problems(spec: dict[str, Any], positions: Positions) -> list[Probl
             ("monitoring", "logAnalyticsWorkspaceId"), "not a Log Analytics workspace resource ID",
             "expected /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"))
 
+    if tier.private_endpoints:
+        _, network_problems = network.plan(spec, positions)
+        problems.extend(network_problems)
+        problems.extend(network.zone_problems(spec, positions))
     problems.extend(_name_problems(spec, positions, known))
     return problems
 
@@ -270,6 +274,7 @@ def _ip_range_problems(value: str, path: PathT, positions: Positions) -> list[Pr
 
 def _name_problems(spec: dict[str, Any], positions: Positions, known: dict[str, Any]) -> list[Problem]:
     workload, environment = spec["workload"], spec["environment"]
+    tier = TIERS[spec["tier"]]
     suffix = spec["naming"].get("suffix")
     names = [naming.key_vault(workload, environment), naming.log_analytics(workload, environment),
              naming.identity(workload, environment)]
@@ -277,6 +282,14 @@ def _name_problems(spec: dict[str, Any], positions: Positions, known: dict[str, 
               for r in spec["regions"] if r["location"] in known]
     names += [naming.key_secret(r["location"]) for r in spec["regions"]]
     names += [naming.module_deployment(workload, environment, f"openai-{r['location']}") for r in spec["regions"]]
+    if tier.private_endpoints:
+        for region in spec["regions"]:
+            if region["location"] not in known:
+                continue
+            short = known[region["location"]]["short"]
+            names += [naming.vnet(workload, environment, short), naming.private_endpoint(workload, environment, short),
+                      naming.nsg(workload, environment, short, "workload"),
+                      naming.module_deployment(workload, environment, f"network-{region['location']}")]
     problems = []
     for name in names:
         reason = name.problem(suffix)
@@ -337,6 +350,36 @@ def _warnings(spec: dict[str, Any], positions: Positions) -> list[Problem]:
         warnings.append(positions.problem(
             ("openai", "allowedIpRanges"), f"ignored: tier {tier.number} disables public network access",
             at_key=True, severity="warning"))
+    if spec["openai"]["allowedFqdns"] and not spec["openai"]["restrictOutboundNetworkAccess"]:
+        warnings.append(positions.problem(
+            ("openai", "allowedFqdns"), "ignored: restrictOutboundNetworkAccess is false",
+            "set openai.restrictOutboundNetworkAccess: true to lock the account's outbound calls",
+            at_key=True, severity="warning"))
+    if tier.private_endpoints:
+        needed = network.ZONES_BY_KIND[spec["openai"]["kind"]]
+        for key in sorted(spec["network"]["privateDnsZoneIds"]):
+            if key not in needed:
+                warnings.append(positions.problem(
+                    ("network", "privateDnsZoneIds", key),
+                    f"ignored: an account of kind {spec['openai']['kind']} does not use {network.ZONES[key]}",
+                    at_key=True, severity="warning"))
+        plans, _ = network.plan(spec, positions)
+        for plan in plans:
+            if plan.vnet is not None and not network.is_private_range(plan.vnet.network):
+                warnings.append(positions.problem(
+                    plan.vnet.path, f"the VNet range {plan.vnet} of {plan.location} is not a private (RFC 1918) range",
+                    "public ranges used inside a VNet hide the real owners of those addresses",
+                    severity="warning"))
+    else:
+        if ("network",) in positions.keys:
+            warnings.append(positions.problem(
+                ("network",), f"ignored: tier {tier.number} has no private network", at_key=True,
+                severity="warning"))
+        for index, region in enumerate(spec["regions"]):
+            if "network" in region:
+                warnings.append(positions.problem(
+                    ("regions", index, "network"), f"ignored: tier {tier.number} has no private network",
+                    at_key=True, severity="warning"))
     return sorted(warnings)
 
 
