@@ -70,6 +70,11 @@ def _notes(tier: Tier, spec: dict[str, Any]) -> list[str]:
     return notes
 
 
+def _available() -> str:
+    numbers = [n for n in sorted(TIERS) if TIERS[n].available]
+    return f"{numbers[0]} to {numbers[-1]}" if len(numbers) > 2 else " and ".join(map(str, numbers))
+
+
 def _network(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]]) -> dict[str, Any]:
     """VNets, subnets, private endpoints and DNS zones. Adds a ``network`` entry to every region."""
     workload, environment = data["workload"], data["environment"]
@@ -130,7 +135,7 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
     if not tier.available:
         raise TierNotAvailable(
             f"tier {tier.number} ({tier.title}) cannot be rendered by azoai-gen {__version__} yet",
-            "the spec is valid; render it with tier 1 or 2 for now, or run 'azoai-gen tiers' to compare")
+            f"the spec is valid; render it with one of tiers {_available()} for now, or run 'azoai-gen tiers' to compare")
     workload, environment = data["workload"], data["environment"]
     suffix = data["naming"].get("suffix")
     regions_data = resources.data("regions.json")["regions"]

@@ -42,11 +42,18 @@ tags: {{}}
 # openai:
 #   kind: OpenAI                   # or AIServices
 #   allowedIpRanges: []            # tiers 1 and 2: restrict the public endpoint
+#   restrictOutboundNetworkAccess: false
+#   allowedFqdns: []               # what the account may call when outbound access is restricted
 # keyVault:                        # tier 1 only
 #   sku: standard
 #   softDeleteRetentionInDays: 90
 #   allowedIpRanges: []
 #   secretExpiryDays: 90
+# network:                         # tiers 3 and above
+#   addressSpace: 10.100.0.0/16    # each region gets the next /22 of it
+#   workloadSubnetDelegation: none # or Microsoft.App/environments, Microsoft.Web/serverFarms
+#   privateDnsZoneIds: {}          # central zones by resource ID: openai, cognitiveServices, aiServices
+# (per region, under regions[].network: addressSpace, privateEndpointSubnet, workloadSubnet, or existingSubnetId)
 # monitoring:
 #   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>
 #   retentionInDays: 90

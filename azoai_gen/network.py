@@ -136,18 +136,20 @@ def plan(spec: dict[str, Any], positions: Positions) -> tuple[list[RegionNetwork
                 vnet = Range(net, pool_path, f"automatic /{REGION_PREFIX} number {index + 1} of network.addressSpace")
         else:
             vnet = None
+        keys = ("privateEndpointSubnet", "workloadSubnet")
+        defaults_fit = vnet is not None and vnet.network.prefixlen + 2 <= AZURE_MIN_SUBNET
+        if vnet is not None and not defaults_fit and not all(k in own for k in keys):
+            problems.append(positions.problem(
+                vnet.path, f"the VNet {vnet} of {location} is too small for the default subnets (quarters of it)",
+                f"use at least a /{AZURE_MIN_SUBNET - 2}, or set privateEndpointSubnet and workloadSubnet"))
         subnets = []
-        for sub_index, key in enumerate(("privateEndpointSubnet", "workloadSubnet")):
+        for sub_index, key in enumerate(keys):
             path = base + (key,)
             if key in own:
                 net = _parse(own[key], path, positions, problems)
                 subnets.append(Range(net, path, f"regions[{index}].network.{key}") if net else None)
-            elif vnet is not None:
+            elif vnet is not None and defaults_fit:
                 net = default_subnet(vnet.network, sub_index)
-                if net is None:
-                    problems.append(positions.problem(
-                        vnet.path, f"the VNet {vnet} of {location} is too small for the default subnets",
-                        f"use at least a /{AZURE_MIN_SUBNET - 2}, or set {key}"))
                 subnets.append(Range(net, vnet.path, f"default {key} of {vnet}") if net else None)
             else:
                 subnets.append(None)

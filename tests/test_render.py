@@ -219,15 +219,15 @@ def test_deployments_are_created_one_at_a_time(render_text):
                      openai, re.M)
 
 
-@pytest.mark.parametrize("tier, regions", [(3, "  - location: swedencentral\n"), (4, TWO_REGIONS), (5, TWO_REGIONS)])
-def test_tiers_3_to_5_are_valid_but_not_rendered_yet(tier, regions):
+@pytest.mark.parametrize("tier, regions", [(4, TWO_REGIONS), (5, TWO_REGIONS)])
+def test_tiers_4_and_5_are_valid_but_not_rendered_yet(tier, regions):
     validated = validate_text(spec(tier, regions=regions))
     with pytest.raises(TierNotAvailable) as info:
         render(validated)
     assert f"tier {tier}" in info.value.message
     assert "cannot be rendered" in info.value.message
     assert __version__ in info.value.message
-    assert "tier 1 or 2" in info.value.hint
+    assert "tiers 1 to 3" in info.value.hint
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -350,7 +350,8 @@ def test_manifest_records_version_spec_hash_and_every_file(example):
     assert names["account/swedencentral"] == "oai-claims-prod-sdc-<uniqueString(resourceGroup().id)>"
     assert names["location/shared"] == "swedencentral"
     assert names["identity"] == "id-claims-prod"
-    assert names["logAnalytics"] == "log-claims-prod"
+    assert names.get("logAnalytics") == (None if "logAnalyticsWorkspaceId" in validated.data["monitoring"]
+                                         else "log-claims-prod")
     assert ("keyVault" in names) == (validated.data["tier"] == 1)
 
 

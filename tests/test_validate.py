@@ -342,7 +342,10 @@ def test_defaults_are_applied():
     assert data["deployments"][0]["versionUpgradeOption"] == "OnceCurrentVersionExpired"
     assert data["deployments"][0]["format"] == "OpenAI"
     assert data["tags"] == {}
-    assert data["openai"] == {"kind": "OpenAI", "allowedIpRanges": []}
+    assert data["openai"] == {"kind": "OpenAI", "allowedIpRanges": [], "restrictOutboundNetworkAccess": False,
+                              "allowedFqdns": []}
+    assert data["network"] == {"addressSpace": "10.100.0.0/16", "workloadSubnetDelegation": "none",
+                               "privateDnsZoneIds": {}}
     assert data["keyVault"] == {"sku": "standard", "softDeleteRetentionInDays": 90, "allowedIpRanges": [],
                                 "secretExpiryDays": 90}
     assert data["monitoring"] == {"retentionInDays": 90}

@@ -49,6 +49,7 @@ resource account 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
     disableLocalAuth: false
     publicNetworkAccess: 'Enabled'
     networkAcls: {
+      bypass: 'AzureServices'
       defaultAction: 'Allow'
       ipRules: [for range in allowedIpRanges: {
         value: range
