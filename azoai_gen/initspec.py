@@ -52,7 +52,7 @@ tags: {{}}
 # network:                         # tiers 3 and above
 #   addressSpace: 10.100.0.0/16    # each region gets the next /22 of it
 #   workloadSubnetDelegation: none # or Microsoft.App/environments, Microsoft.Web/serverFarms
-#   privateDnsZoneIds: {}          # central zones by resource ID: openai, cognitiveServices, aiServices
+#   privateDnsZoneIds: {{}}          # central zones by resource ID: openai, cognitiveServices, aiServices
 # (per region, under regions[].network: addressSpace, privateEndpointSubnet, workloadSubnet, or existingSubnetId)
 # monitoring:
 #   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>
