@@ -15,6 +15,8 @@ API_VERSIONS: dict[str, str] = {
     "diagnosticSettings": "2021-05-01-preview",
     "network": "2025-09-01",
     "privateDns": "2024-06-01",
+    "frontDoor": "2025-12-01",
+    "frontDoorWaf": "2025-11-01",
 }
 
 #: Built-in role definition IDs (the same in every tenant).
@@ -56,5 +58,10 @@ NAME_RULES: dict[str, NameRule] = {
                                 "letters, digits, '_', '.' and '-'"),
     "dnsLink": NameRule("private DNS zone link", 1, 80, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9_]$",
                         "letters, digits, '_', '.' and '-'"),
+    "frontDoor": NameRule("Front Door profile", 1, 260, r"^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$",
+                          "letters, digits and hyphens"),
+    "frontDoorEndpoint": NameRule("Front Door endpoint", 2, 46, r"^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$",
+                                  "letters, digits and hyphens"),
+    "wafPolicy": NameRule("WAF policy", 1, 128, r"^[a-zA-Z][a-zA-Z0-9]*$", "letters and digits"),
     "deployment": NameRule("ARM deployment", 1, 64, r"^[-\w._()]+$", "letters, digits, '-', '_', '.', '(' and ')'"),
 }

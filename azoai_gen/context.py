@@ -16,7 +16,7 @@ from . import __version__, naming, network, resources
 from .azure import API_VERSIONS, COMPUTED_SUFFIX_LENGTH, ROLES
 from .errors import TierNotAvailable
 from .loader import Positions
-from .tiers import TIERS, Tier
+from .tiers import TIERS, Tier, for_spec
 from .validate import ValidatedSpec
 
 #: Tags azoai-gen puts on every resource; the spec's own tags come after and may override them.
@@ -43,8 +43,7 @@ def _account_skips(tier: Tier) -> list[dict[str, str]]:
         skips.append(_skip("CKV_AZURE_236", "Tier 1 authenticates callers with API keys by design; "
                                             "the key is kept in Key Vault. Tier 2 and above disable keys"))
     if tier.public_network:
-        skips.append(_skip("CKV_AZURE_134", f"Tier {tier.number} serves a public endpoint by design; "
-                                            "tier 3 and above disable public network access"))
+        skips.append(_skip("CKV_AZURE_134", tier.public_reason))
     return skips
 
 
@@ -55,7 +54,12 @@ def _notes(tier: Tier, spec: dict[str, Any]) -> list[str]:
         notes.append("API keys are enabled (tier 1). Anyone holding a key can call the account until the key is "
                      "regenerated. Callers read the key from Key Vault with their managed identity; raise the tier "
                      "to 2 to disable keys and use Entra ID instead.")
-    if tier.public_network:
+    if tier.front_door_origin == "openai":
+        notes.append("The accounts keep their public endpoints: Front Door cannot use an Azure OpenAI private "
+                     "endpoint as an origin. Keys are disabled, so every call needs an Entra ID token, and the WAF "
+                     "filters traffic at the edge; a client can still call a regional endpoint directly with a valid "
+                     "token. Set frontDoor.origin: app to keep Azure OpenAI private behind your own regional apps.")
+    elif tier.public_network:
         if spec["openai"]["allowedIpRanges"]:
             notes.append("The accounts answer on their public endpoint, but only to the addresses in "
                          "openai.allowedIpRanges.")
@@ -67,12 +71,96 @@ def _notes(tier: Tier, spec: dict[str, Any]) -> list[str]:
         notes.append("The Key Vault has a public endpoint with a deny-by-default firewall: only trusted Azure "
                      "services and keyVault.allowedIpRanges get through. Azure Resource Manager writes the secret, "
                      "so the deployment works without an exception.")
+    if tier.front_door:
+        fd = spec["frontDoor"]
+        if fd["sku"] != "Premium_AzureFrontDoor":
+            notes.append("Front Door Standard has no managed WAF rule sets (the default rule set and bot protection "
+                         "need Premium); the WAF policy only enforces its mode. Set frontDoor.sku: "
+                         "Premium_AzureFrontDoor for managed rules.")
+        if fd["waf"]["mode"] != "Prevention":
+            notes.append("The WAF runs in Detection mode: it logs matching requests but blocks nothing. Switch "
+                         "frontDoor.waf.mode back to Prevention once the rules are tuned.")
+        if not fd["waf"]["requestBodyCheck"]:
+            notes.append("The WAF does not inspect request bodies (frontDoor.waf.requestBodyCheck: false), so "
+                         "prompts are not checked by the managed rules.")
     return notes
 
 
 def _available() -> str:
     numbers = [n for n in sorted(TIERS) if TIERS[n].available]
     return f"{numbers[0]} to {numbers[-1]}" if len(numbers) > 2 else " and ".join(map(str, numbers))
+
+
+#: Front Door accepts origin priorities 1 to 5.
+MAX_PRIORITY = 5
+#: The regional Azure OpenAI gateway answers this path with 200 without authentication.
+OPENAI_PROBE_PATH = "/status-0123456789abcdef"
+APP_PROBE_PATH = "/health"
+
+
+def origin_plan(routing: str, weights: list[int | None]) -> list[tuple[int, int]]:
+    """(priority, weight) for each region in list order.
+
+    priority: active/passive; region i gets priority i + 1 (capped at Front Door's 5), so traffic fails over in list
+    order. weighted: active/active; every region has priority 1 and its weight (default 1000: equal shares).
+    """
+    if routing == "weighted":
+        return [(1, weight or 1000) for weight in weights]
+    return [(min(index + 1, MAX_PRIORITY), 1000) for index in range(len(weights))]
+
+
+def _front_door(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]]) -> dict[str, Any]:
+    workload, environment = data["workload"], data["environment"]
+    settings = data["frontDoor"]
+    premium = settings["sku"] == "Premium_AzureFrontDoor"
+    mode = tier.front_door_origin
+    plan = origin_plan(settings["routing"], [r.get("weight") for r in data["regions"]])
+    origins = []
+    for region, spec_region, (priority, weight) in zip(regions, data["regions"], plan):
+        app = spec_region.get("app")
+        link = (app or {}).get("privateLink")
+        origins.append({
+            "name": f"origin-{region['location']}",
+            "symbol": naming.bicep_symbol("origin", region["location"]),
+            "openai_symbol": region["symbol"],
+            "location": region["location"],
+            "host_name": app["hostName"] if app else "",
+            "priority": priority,
+            "weight": weight,
+            "private_link": {
+                "resource_id": link["resourceId"],
+                "group_id": link["groupId"],
+                "location": link.get("location", region["location"]),
+                "request_message": f"Front Door {naming.front_door(workload, environment).stem}",
+            } if link else None,
+        })
+    probe = settings["healthProbe"]
+    managed = [{"type": "Microsoft_DefaultRuleSet", "version": "2.1", "action": "Block"},
+               {"type": "Microsoft_BotManagerRuleSet", "version": "1.1", "action": "Block"}] if premium else []
+    return {
+        "module_name": naming.module_deployment(workload, environment, "frontdoor").stem,
+        "profile_name": naming.front_door(workload, environment).stem,
+        "endpoint_name": naming.front_door_endpoint(workload, environment).stem,
+        "waf_name": naming.waf_policy(workload, environment).stem,
+        "origin_group_name": "og-regions",
+        "route_name": "route-all",
+        "security_policy_name": "waf",
+        "sku": settings["sku"],
+        "mode": mode,
+        "routing": settings["routing"],
+        "probe": {
+            "path": probe.get("path") or (APP_PROBE_PATH if mode == "app" else OPENAI_PROBE_PATH),
+            "method": probe["method"],
+            "interval": probe["intervalInSeconds"],
+        },
+        "waf": {
+            "mode": settings["waf"]["mode"],
+            "request_body_check": "Enabled" if settings["waf"]["requestBodyCheck"] else "Disabled",
+            "managed_rule_sets": managed,
+        },
+        "origins": origins,
+        "private_link": any(o["private_link"] for o in origins),
+    }
 
 
 def _network(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -131,7 +219,7 @@ def _network(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]]) ->
 def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
     """The render context for ``spec``. Raises :class:`TierNotAvailable` for tiers not built yet."""
     data = spec.data
-    tier = TIERS[data["tier"]]
+    tier = for_spec(data)
     if not tier.available:
         raise TierNotAvailable(
             f"tier {tier.number} ({tier.title}) cannot be rendered by azoai-gen {__version__} yet",
@@ -207,7 +295,11 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
             "module_name": naming.module_deployment(workload, environment, "identity").stem,
         }
 
+    front_door = _front_door(data, tier, regions) if tier.front_door else None
+
     files = ["main.bicep", "main.bicepparam", "modules/openai.bicep", "README.md"]
+    if front_door:
+        files.append("modules/frontdoor.bicep")
     if networking and networking["create_vnets"]:
         files.append("modules/network.bicep")
     if networking and networking["created_zones"]:
@@ -236,6 +328,8 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
         deployed_names["identity"] = identity["name"]
     if key_vault:
         deployed_names["keyVault"] = shown(key_vault["name"])
+    if front_door:
+        deployed_names["frontDoor"] = f"{front_door['profile_name']}/{front_door['endpoint_name']}"
 
     return {
         "generator": {"name": "azoai-gen", "version": __version__},
@@ -251,6 +345,7 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
             "public_network": tier.public_network,
             "key_in_vault": tier.key_in_vault,
             "caller_access": tier.caller_access,
+            "front_door_origin": tier.front_door_origin,
         },
         "naming": {
             "suffix": suffix,
@@ -274,6 +369,7 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
         },
         "regions": regions,
         "network": networking,
+        "front_door": front_door,
         "primary": primary,
         "deployments": deployments,
         "deployments_count": f"{len(deployments)} model deployment{'s' if len(deployments) != 1 else ''}",

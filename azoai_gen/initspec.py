@@ -54,6 +54,12 @@ tags: {{}}
 #   workloadSubnetDelegation: none # or Microsoft.App/environments, Microsoft.Web/serverFarms
 #   privateDnsZoneIds: {{}}          # central zones by resource ID: openai, cognitiveServices, aiServices
 # (per region, under regions[].network: addressSpace, privateEndpointSubnet, workloadSubnet, or existingSubnetId)
+# frontDoor:                       # tiers 4 and 5
+#   sku: Premium_AzureFrontDoor    # managed WAF rules and Private Link need Premium
+#   origin: openai                 # tier 4: openai (the accounts) or app (regions[].app.hostName)
+#   routing: priority              # or weighted (regions[].weight)
+#   healthProbe: {{path: /status-0123456789abcdef, method: GET, intervalInSeconds: 30}}
+#   waf: {{mode: Prevention, requestBodyCheck: true}}
 # monitoring:
 #   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>
 #   retentionInDays: 90

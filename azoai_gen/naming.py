@@ -85,6 +85,19 @@ def dns_link(workload: str, environment: str, location: str) -> Name:
     return Name("dnsLink", f"link-{base(workload, environment)}-{location}")
 
 
+def front_door(workload: str, environment: str) -> Name:
+    return Name("frontDoor", f"afd-{base(workload, environment)}")
+
+
+def front_door_endpoint(workload: str, environment: str) -> Name:
+    return Name("frontDoorEndpoint", f"fde-{base(workload, environment)}")
+
+
+def waf_policy(workload: str, environment: str) -> Name:
+    """WAF policy names allow letters and digits only."""
+    return Name("wafPolicy", "waf" + (workload + environment).replace("-", ""))
+
+
 def module_deployment(workload: str, environment: str, concern: str) -> Name:
     """Name of the nested ARM deployment of one module."""
     return Name("deployment", f"{base(workload, environment)}-{concern}")

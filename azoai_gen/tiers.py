@@ -7,7 +7,8 @@ matter of flipping ``available`` and adding the flags and templates it needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class Tier:
     min_regions: int
     #: The role callers get: read the key secret (tier 1) or call the account with Entra ID.
     caller_access: str
+    #: Why the accounts keep a public endpoint, when they do (shown to scanners and in the README).
+    public_reason: str = ""
+    #: What Front Door routes to: "openai" (the accounts), "app" (the user's regional apps) or "apim".
+    front_door_origin: str = ""
 
 
 TIERS: dict[int, Tier] = {
@@ -56,6 +61,7 @@ TIERS: dict[int, Tier] = {
         api_management=False,
         min_regions=1,
         caller_access="key-vault-secret",
+        public_reason="Tier 1 serves a public endpoint by design; tier 3 and above disable public network access",
     ),
     2: Tier(
         number=2,
@@ -74,6 +80,7 @@ TIERS: dict[int, Tier] = {
         api_management=False,
         min_regions=1,
         caller_access="openai-user-role",
+        public_reason="Tier 2 serves a public endpoint by design; tier 3 and above disable public network access",
     ),
     3: Tier(
         number=3,
@@ -97,11 +104,12 @@ TIERS: dict[int, Tier] = {
         number=4,
         title="Multi-region behind Azure Front Door",
         summary="One global host name on Azure Front Door with health probes and failover across two or more regions.",
-        adds="Front Door Premium with WAF, an origin per region, health probes, failover routing.",
+        adds="Front Door Premium with WAF, an origin per region, health probes, failover routing; Azure OpenAI stays "
+             "public with keys disabled (origin openai) or private behind your regional apps (origin app).",
         pros="Survives a regional outage; one endpoint for every client.",
         cons="Front Door cannot use an Azure OpenAI private endpoint as origin; multi-region quota and cost.",
         cost_drivers="Front Door Premium base fee and requests; WAF; model capacity in every region.",
-        available=False,
+        available=True,
         local_auth=False,
         key_in_vault=False,
         public_network=True,
@@ -110,6 +118,9 @@ TIERS: dict[int, Tier] = {
         api_management=False,
         min_regions=2,
         caller_access="openai-user-role",
+        public_reason=("Tier 4 with Front Door origin 'openai' keeps the public endpoint because Front Door cannot "
+                       "reach an Azure OpenAI private endpoint; keys are disabled and the WAF protects the edge"),
+        front_door_origin="openai",
     ),
     5: Tier(
         number=5,
@@ -128,5 +139,18 @@ TIERS: dict[int, Tier] = {
         api_management=True,
         min_regions=2,
         caller_access="openai-user-role",
+        front_door_origin="apim",
     ),
 }
+
+
+def for_spec(data: dict[str, Any]) -> Tier:
+    """The posture of a spec: its tier, adjusted for the choices a tier leaves open.
+
+    Tier 4 routes Front Door either to the accounts themselves (public endpoints, keys disabled) or to the user's
+    regional apps, in which case Azure OpenAI stays private exactly as in tier 3.
+    """
+    tier = TIERS[data["tier"]]
+    if tier.front_door_origin == "openai" and data.get("frontDoor", {}).get("origin") == "app":
+        return replace(tier, public_network=False, private_endpoints=True, public_reason="", front_door_origin="app")
+    return tier

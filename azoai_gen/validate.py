@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError
 from . import naming, network, resources
 from .errors import Problem, SpecError
 from .loader import LoadedSpec, PathT, Positions, load_file, load_text
-from .tiers import TIERS
+from .tiers import for_spec
 
 _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
                "object": "a mapping of keys to values", "array": "a list", "null": "nothing"}
@@ -193,7 +193,7 @@ def _semantic_problems(spec: dict[str, Any], positions: Positions) -> list[Probl
     """Rules beyond the schema. ``spec`` has passed the schema and has its defaults."""
     problems: list[Problem] = []
     known = _regions_data()["regions"]
-    tier = TIERS[spec["tier"]]
+    tier = for_spec(spec)
 
     seen_regions: dict[str, int] = {}
     for index, region in enumerate(spec["regions"]):
@@ -244,11 +244,82 @@ def _semantic_problems(spec: dict[str, Any], positions: Positions) -> list[Probl
             ("monitoring", "logAnalyticsWorkspaceId"), "not a Log Analytics workspace resource ID",
             "expected /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"))
 
+    problems.extend(_front_door_problems(spec, positions, tier, known))
     if tier.private_endpoints:
         _, network_problems = network.plan(spec, positions)
         problems.extend(network_problems)
         problems.extend(network.zone_problems(spec, positions))
     problems.extend(_name_problems(spec, positions, known))
+    return problems
+
+
+_RESOURCE_ID = re.compile(
+    r"^/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/resourcegroups/[-\w._()]{1,90}"
+    r"/providers/[a-z0-9.]+/[a-z0-9]+/[^/]+(/[a-z0-9]+/[^/]+)*$", re.IGNORECASE)
+
+
+def _front_door_problems(spec: dict[str, Any], positions: Positions, tier: Any,
+                         known: dict[str, Any]) -> list[Problem]:
+    """Origin settings only where they belong, and the combinations Front Door cannot do."""
+    problems: list[Problem] = []
+    if not tier.front_door:
+        return problems
+    settings = spec["frontDoor"]
+    app_mode = tier.front_door_origin == "app"
+    weighted = settings["routing"] == "weighted"
+    with_link = []
+    for index, region in enumerate(spec["regions"]):
+        base: PathT = ("regions", index)
+        if "app" in region and not app_mode:
+            why = ("tier 5 routes Front Door to API Management" if tier.front_door_origin == "apim"
+                   else "frontDoor.origin is openai")
+            problems.append(positions.problem(base + ("app",), f"app is only used with frontDoor.origin: app; {why}",
+                                              "remove it, or set frontDoor.origin: app", at_key=True))
+        if app_mode and "app" not in region:
+            problems.append(positions.problem(
+                base, f"frontDoor.origin is app, so {region['location']} needs app.hostName",
+                "the host name of the regional application Front Door routes to"))
+        if "weight" in region and not weighted:
+            problems.append(positions.problem(base + ("weight",), "weight is only used with frontDoor.routing: weighted",
+                                              "remove it, or set frontDoor.routing: weighted", at_key=True))
+        link = region.get("app", {}).get("privateLink")
+        if link is not None and app_mode:
+            with_link.append(index)
+            if not _RESOURCE_ID.match(link["resourceId"]):
+                problems.append(positions.problem(base + ("app", "privateLink", "resourceId"),
+                                                  "not a resource ID", "expected /subscriptions/<id>/resourceGroups/"
+                                                  "<group>/providers/<namespace>/<type>/<name>"))
+            if "location" in link and link["location"] not in known:
+                problems.append(positions.problem(base + ("app", "privateLink", "location"),
+                                                  f"unknown Azure region '{link['location']}'",
+                                                  _suggest(link["location"], sorted(known))))
+            if settings["sku"] != "Premium_AzureFrontDoor":
+                problems.append(positions.problem(
+                    base + ("app", "privateLink"), "Private Link origins need the Premium Front Door SKU",
+                    "set frontDoor.sku: Premium_AzureFrontDoor, or reach the apps over their public endpoints",
+                    at_key=True))
+    if app_mode and with_link and len(with_link) != len(spec["regions"]):
+        missing = [i for i in range(len(spec["regions"])) if i not in with_link]
+        for index in missing:
+            problems.append(positions.problem(
+                ("regions", index, "app"), "an origin group cannot mix public and Private Link origins: "
+                                           f"regions[{with_link[0]}] uses Private Link, this region does not",
+                "give every region app.privateLink, or none", at_key=True))
+    if app_mode:
+        seen: dict[str, int] = {}
+        for index, region in enumerate(spec["regions"]):
+            host = region.get("app", {}).get("hostName", "").lower()
+            if host and host in seen:
+                problems.append(positions.problem(("regions", index, "app", "hostName"),
+                                                  f"the same host name as regions[{seen[host]}]",
+                                                  "each region needs its own origin"))
+            seen.setdefault(host, index)
+    if tier.front_door_origin == "openai" and spec["openai"]["allowedIpRanges"]:
+        problems.append(positions.problem(
+            ("openai", "allowedIpRanges"), "would block Front Door: with frontDoor.origin openai, Front Door calls "
+                                           "the accounts from its own addresses, and Azure OpenAI network rules "
+                                           "cannot allow the AzureFrontDoor.Backend service tag",
+            "remove openai.allowedIpRanges; the WAF protects the edge, or use frontDoor.origin: app", at_key=True))
     return problems
 
 
@@ -274,7 +345,7 @@ def _ip_range_problems(value: str, path: PathT, positions: Positions) -> list[Pr
 
 def _name_problems(spec: dict[str, Any], positions: Positions, known: dict[str, Any]) -> list[Problem]:
     workload, environment = spec["workload"], spec["environment"]
-    tier = TIERS[spec["tier"]]
+    tier = for_spec(spec)
     suffix = spec["naming"].get("suffix")
     names = [naming.key_vault(workload, environment), naming.log_analytics(workload, environment),
              naming.identity(workload, environment)]
@@ -302,7 +373,7 @@ def _name_problems(spec: dict[str, Any], positions: Positions, known: dict[str, 
 
 def _warnings(spec: dict[str, Any], positions: Positions) -> list[Problem]:
     warnings: list[Problem] = []
-    tier = TIERS[spec["tier"]]
+    tier = for_spec(spec)
     models = _models_data()
     date = models.get("date", "unknown")
     for index, deployment in enumerate(spec["deployments"]):
@@ -355,6 +426,16 @@ def _warnings(spec: dict[str, Any], positions: Positions) -> list[Problem]:
             ("openai", "allowedFqdns"), "ignored: restrictOutboundNetworkAccess is false",
             "set openai.restrictOutboundNetworkAccess: true to lock the account's outbound calls",
             at_key=True, severity="warning"))
+    if not tier.front_door:
+        if ("frontDoor",) in positions.keys:
+            warnings.append(positions.problem(
+                ("frontDoor",), f"ignored: tier {tier.number} has no Front Door", at_key=True, severity="warning"))
+        for index, region in enumerate(spec["regions"]):
+            for key in ("app", "weight"):
+                if key in region:
+                    warnings.append(positions.problem(
+                        ("regions", index, key), f"ignored: tier {tier.number} has no Front Door", at_key=True,
+                        severity="warning"))
     if tier.private_endpoints:
         needed = network.ZONES_BY_KIND[spec["openai"]["kind"]]
         for key in sorted(spec["network"]["privateDnsZoneIds"]):

@@ -282,9 +282,9 @@ def test_render_check_cannot_be_combined(spec_path, tmp_path, other):
     assert not (tmp_path / "out").exists()
 
 
-def test_render_tier_4_is_not_available(tmp_path):
+def test_render_tier_5_is_not_available(tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text(spec(4, regions=TWO_REGIONS), encoding="utf-8")
+    path.write_text(spec(5, regions=TWO_REGIONS), encoding="utf-8")
     result, output = run("render", path, "--out", tmp_path / "out")
     assert result.exit_code == 1
     assert "cannot be rendered" in output
@@ -337,7 +337,7 @@ def test_tiers_lists_all_five(monkeypatch):
     output = plain(result.stdout)
     for number, tier in TIERS.items():
         assert f"{number}. {tier.title}" in output
-    assert output.count("(not yet rendered)") == 2
+    assert output.count("(not yet rendered)") == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------------

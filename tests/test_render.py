@@ -219,15 +219,15 @@ def test_deployments_are_created_one_at_a_time(render_text):
                      openai, re.M)
 
 
-@pytest.mark.parametrize("tier, regions", [(4, TWO_REGIONS), (5, TWO_REGIONS)])
-def test_tiers_4_and_5_are_valid_but_not_rendered_yet(tier, regions):
+@pytest.mark.parametrize("tier, regions", [(5, TWO_REGIONS)])
+def test_tier_5_is_valid_but_not_rendered_yet(tier, regions):
     validated = validate_text(spec(tier, regions=regions))
     with pytest.raises(TierNotAvailable) as info:
         render(validated)
     assert f"tier {tier}" in info.value.message
     assert "cannot be rendered" in info.value.message
     assert __version__ in info.value.message
-    assert "tiers 1 to 3" in info.value.hint
+    assert "tiers 1 to 4" in info.value.hint
 
 
 # ---------------------------------------------------------------------------------------------------------------------

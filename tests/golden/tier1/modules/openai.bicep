@@ -126,6 +126,9 @@ output resourceId string = account.id
 @description('Endpoint of the account, such as https://<name>.openai.azure.com/.')
 output endpoint string = account.properties.endpoint
 
+@description('Host name of the account\'s Azure OpenAI endpoint.')
+output hostName string = '${account.properties.customSubDomainName}.openai.azure.com'
+
 @description('Principal ID of the account\'s system-assigned identity.')
 output principalId string = account.identity.principalId
 
