@@ -17,6 +17,8 @@ API_VERSIONS: dict[str, str] = {
     "privateDns": "2024-06-01",
     "frontDoor": "2025-12-01",
     "frontDoorWaf": "2025-11-01",
+    "apiManagement": "2024-05-01",
+    "appInsights": "2020-02-02",
 }
 
 #: Built-in role definition IDs (the same in every tenant).
@@ -63,5 +65,12 @@ NAME_RULES: dict[str, NameRule] = {
     "frontDoorEndpoint": NameRule("Front Door endpoint", 2, 46, r"^[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]$",
                                   "letters, digits and hyphens"),
     "wafPolicy": NameRule("WAF policy", 1, 128, r"^[a-zA-Z][a-zA-Z0-9]*$", "letters and digits"),
+    "apiManagement": NameRule("API Management service", 1, 50, r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$",
+                              "letters, digits and single hyphens, starting with a letter"),
+    "dnsLabel": NameRule("public IP DNS label", 3, 63, r"^[a-z][a-z0-9-]*[a-z0-9]$",
+                         "lowercase letters, digits and hyphens, starting with a letter"),
+    "publicIp": NameRule("public IP address", 1, 80, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9_]$",
+                         "letters, digits, '_', '.' and '-'"),
+    "appInsights": NameRule("Application Insights component", 1, 260, r"^[^%&\\?/]+$", "no % & \\ ? /"),
     "deployment": NameRule("ARM deployment", 1, 64, r"^[-\w._()]+$", "letters, digits, '-', '_', '.', '(' and ')'"),
 }

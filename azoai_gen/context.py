@@ -91,6 +91,117 @@ def _available() -> str:
     return f"{numbers[0]} to {numbers[-1]}" if len(numbers) > 2 else " and ".join(map(str, numbers))
 
 
+#: The Azure OpenAI data-plane operations the gateway exposes (method, URL template below /openai, display name).
+OPENAI_OPERATIONS = [
+    ("POST", "/deployments/{deployment-id}/chat/completions", "Chat completions"),
+    ("POST", "/deployments/{deployment-id}/completions", "Completions"),
+    ("POST", "/deployments/{deployment-id}/embeddings", "Embeddings"),
+    ("POST", "/deployments/{deployment-id}/images/generations", "Image generations"),
+    ("POST", "/deployments/{deployment-id}/audio/transcriptions", "Audio transcriptions"),
+    ("POST", "/deployments/{deployment-id}/audio/translations", "Audio translations"),
+    ("POST", "/deployments/{deployment-id}/audio/speech", "Text to speech"),
+    ("POST", "/v1/chat/completions", "Chat completions (v1)"),
+    ("POST", "/v1/responses", "Responses (v1)"),
+    ("POST", "/v1/embeddings", "Embeddings (v1)"),
+    ("GET", "/v1/models", "List models (v1)"),
+]
+
+#: Gateway ciphers turned off: everything but the AES-GCM suites of TLS 1.2 (PSRule Azure.APIM.Ciphers).
+WEAK_CIPHERS = [
+    "TripleDes168",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA256",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_RSA_WITH_AES_256_CBC_SHA256",
+    "TLS_RSA_WITH_AES_256_GCM_SHA384",
+]
+
+
+def backend_pools(locations: list[str]) -> list[dict[str, Any]]:
+    """One pool per gateway region: its own region's account first, then the others in list order.
+
+    APIM backend pool priorities: the lowest number wins, and a backend whose circuit breaker tripped is skipped,
+    so a region serves locally and spills over to the others in list order.
+    """
+    pools = []
+    for home in locations:
+        order = [home] + [loc for loc in locations if loc != home]
+        pools.append({
+            "name": f"pool-{home}",
+            "location": home,
+            "symbol": naming.bicep_symbol("pool", home),
+            "services": [{"backend": f"openai-{loc}", "backend_symbol": naming.bicep_symbol("backend", loc),
+                          "priority": rank + 1} for rank, loc in enumerate(order)],
+        })
+    return pools
+
+
+def _api_management(data: dict[str, Any], regions: list[dict[str, Any]], suffix: str | None) -> dict[str, Any]:
+    workload, environment = data["workload"], data["environment"]
+    settings = data["apiManagement"]
+    oauth = settings.get("oauth")
+    locations = [r["location"] for r in regions]
+    gateways = []
+    for region in regions:
+        gateways.append({
+            "additional_index": region_index_of_additional(regions, region),
+            "location": region["location"],
+            "display_name": region["display_name"],
+            "primary": region["primary"],
+            "public_ip_name": naming.public_ip(workload, environment, region["short"], "apim").stem,
+            "dns_label": _name(naming.apim_dns_label(workload, environment, region["short"]), suffix),
+            "network_symbol": region["network"]["symbol"],
+            "public_ip_symbol": naming.bicep_symbol("publicIp", region["location"]),
+        })
+    return {
+        "name": _name(naming.api_management(workload, environment), suffix),
+        "module_name": naming.module_deployment(workload, environment, "apim").stem,
+        "api_module_name": naming.module_deployment(workload, environment, "apim-api").stem,
+        "app_insights_name": naming.app_insights(workload, environment).stem,
+        "sku": settings["sku"],
+        "capacity": settings["capacity"],
+        "publisher_name": settings.get("publisherName", f"{workload}-{environment}"),
+        "publisher_email": settings.get("publisherEmail", f"apim-{workload}-{environment}@example.com"),
+        "tokens_per_minute": settings["tokensPerMinute"],
+        "oauth": {"tenant_id": oauth["tenantId"].lower(), "audiences": oauth["audiences"]} if oauth else None,
+        "gateways": gateways,
+        "additional": [g for g in gateways if not g["primary"]],
+        "backends": [{"name": f"openai-{r['location']}", "symbol": naming.bicep_symbol("backend", r["location"]),
+                      "location": r["location"], "account_symbol": r["symbol"]} for r in regions],
+        "pools": [dict(pool, display_name=region["display_name"])
+                  for pool, region in zip(backend_pools(locations), regions)],
+        "operations": [{"name": _operation_name(method, url), "method": method, "url": url, "display_name": title,
+                        "deployment_parameter": "{deployment-id}" in url}
+                       for method, url, title in OPENAI_OPERATIONS],
+        "weak_ciphers": WEAK_CIPHERS,
+        "checkov_skips": [_skip("CKV_AZURE_174", "Front Door reaches the gateway over its public address: the NSG "
+                                                 "admits only the AzureFrontDoor.Backend service tag and the policy "
+                                                 "accepts only this Front Door's X-Azure-FDID")],
+        "policy_file": "policies/openai-api.xml",
+        "api_name": "azure-openai",
+        "api_path": "openai",
+        "product_name": "azure-openai",
+        "named_value_front_door_id": "front-door-id",
+        # How a policy refers to a named value.
+        "named_value_reference": "{{front-door-id}}",
+    }
+
+
+def region_index_of_additional(regions: list[dict[str, Any]], region: dict[str, Any]) -> int:
+    """Position of a non-primary region in API Management's additionalLocations (-1 for the primary)."""
+    return -1 if region["primary"] else regions.index(region) - 1
+
+
+def _operation_name(method: str, url: str) -> str:
+    words = [w for w in url.replace("{deployment-id}", "").split("/") if w]
+    return "-".join([method.lower()] + words)
+
+
 #: Front Door accepts origin priorities 1 to 5.
 MAX_PRIORITY = 5
 #: The regional Azure OpenAI gateway answers this path with 200 without authentication.
@@ -125,6 +236,7 @@ def _front_door(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]])
             "openai_symbol": region["symbol"],
             "location": region["location"],
             "host_name": app["hostName"] if app else "",
+            "apim": mode == "apim",
             "priority": priority,
             "weight": weight,
             "private_link": {
@@ -149,6 +261,8 @@ def _front_door(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]])
         "mode": mode,
         "routing": settings["routing"],
         "probe": {
+            # API Management documents /status-0123456789abcdef as its health endpoint; the Azure OpenAI regional
+            # gateway answers it too.
             "path": probe.get("path") or (APP_PROBE_PATH if mode == "app" else OPENAI_PROBE_PATH),
             "method": probe["method"],
             "interval": probe["intervalInSeconds"],
@@ -163,10 +277,28 @@ def _front_door(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]])
     }
 
 
+def _peerings(regions: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Every ordered pair of regional VNets: a full mesh, so that each region's gateway reaches every region's
+    private endpoints. Peering is not transitive, and each direction is its own resource."""
+    pairs = []
+    for source in regions:
+        for target in regions:
+            if source is target:
+                continue
+            pairs.append({
+                "symbol": naming.bicep_symbol(naming.bicep_symbol("peer", source["location"]) + "To",
+                                              target["location"]),
+                "name": f"peer-{source['location']}-to-{target['location']}",
+                "source_symbol": source["network"]["symbol"],
+                "target_location": target["location"],
+            })
+    return pairs
+
+
 def _network(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]]) -> dict[str, Any]:
     """VNets, subnets, private endpoints and DNS zones. Adds a ``network`` entry to every region."""
     workload, environment = data["workload"], data["environment"]
-    plans, problems = network.plan(data, Positions(""))
+    plans, problems = network.plan(data, Positions(""), tier.api_management)
     if problems:  # validation has already reported them; this is a programming error
         raise AssertionError(problems)
     settings = data["network"]
@@ -182,6 +314,8 @@ def _network(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]]) ->
             "address_space": str(plan.vnet) if create else "",
             "private_endpoint_subnet": str(plan.private_endpoint_subnet) if create else "",
             "workload_subnet": str(plan.workload_subnet) if create else "",
+            "api_management_subnet": str(plan.api_management_subnet) if plan.api_management_subnet else "",
+            "api_management_nsg": naming.nsg(workload, environment, short, "apim").stem,
             "private_endpoint_nsg": naming.nsg(workload, environment, short, "pe").stem,
             "workload_nsg": naming.nsg(workload, environment, short, "workload").stem,
             "existing_subnet_id": plan.existing_subnet_id or "",
@@ -207,7 +341,11 @@ def _network(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]]) ->
     return {
         "create_vnets": any(r["network"]["create"] for r in regions),
         "workload_subnet_delegation": "" if delegation == "none" else delegation,
-        "subnet_names": {"private_endpoints": "snet-private-endpoints", "workload": "snet-workload"},
+        "subnet_names": {"private_endpoints": "snet-private-endpoints", "workload": "snet-workload",
+                         "api_management": "snet-apim"},
+        "api_management_subnet": tier.api_management,
+        "peerings": _peerings(regions) if tier.api_management else [],
+        "peering_module_name": naming.module_deployment(workload, environment, "peering").stem,
         "zones": zones,
         "created_zones": created,
         "central_zones": [z for z in zones if z["existing_id"]],
@@ -289,17 +427,21 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
         }
 
     identity = None
-    if access["managedIdentity"]:
+    if access["managedIdentity"] and tier.caller_access != "api-management":
         identity = {
             "name": naming.identity(workload, environment).stem,
             "module_name": naming.module_deployment(workload, environment, "identity").stem,
         }
 
+    api_management = _api_management(data, regions, suffix) if tier.api_management else None
     front_door = _front_door(data, tier, regions) if tier.front_door else None
 
     files = ["main.bicep", "main.bicepparam", "modules/openai.bicep", "README.md"]
     if front_door:
         files.append("modules/frontdoor.bicep")
+    if api_management:
+        files += ["modules/apim.bicep", "modules/apim-api.bicep", "modules/peering.bicep",
+                  api_management["policy_file"]]
     if networking and networking["create_vnets"]:
         files.append("modules/network.bicep")
     if networking and networking["created_zones"]:
@@ -328,6 +470,8 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
         deployed_names["identity"] = identity["name"]
     if key_vault:
         deployed_names["keyVault"] = shown(key_vault["name"])
+    if api_management:
+        deployed_names["apiManagement"] = shown(api_management["name"])
     if front_door:
         deployed_names["frontDoor"] = f"{front_door['profile_name']}/{front_door['endpoint_name']}"
 
@@ -364,12 +508,14 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
                                        else "Deny"),
             "grant_identity": bool(identity) and tier.caller_access == "openai-user-role",
             "grant_principals": bool(principals) and tier.caller_access == "openai-user-role",
+            "grant_api_management": tier.api_management,
             "allowed_ip_ranges": data["openai"]["allowedIpRanges"] if tier.public_network else [],
             "checkov_skips": _account_skips(tier),
         },
         "regions": regions,
         "network": networking,
         "front_door": front_door,
+        "api_management": api_management,
         "primary": primary,
         "deployments": deployments,
         "deployments_count": f"{len(deployments)} model deployment{'s' if len(deployments) != 1 else ''}",

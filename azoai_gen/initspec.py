@@ -60,6 +60,11 @@ tags: {{}}
 #   routing: priority              # or weighted (regions[].weight)
 #   healthProbe: {{path: /status-0123456789abcdef, method: GET, intervalInSeconds: 30}}
 #   waf: {{mode: Prevention, requestBodyCheck: true}}
+# apiManagement:                   # tier 5
+#   publisherName: Contoso
+#   publisherEmail: platform@contoso.com
+#   tokensPerMinute: 10000         # per subscription
+#   oauth: {{tenantId: <guid>, audiences: [api://my-openai]}}
 # monitoring:
 #   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>
 #   retentionInDays: 90

@@ -98,6 +98,22 @@ def waf_policy(workload: str, environment: str) -> Name:
     return Name("wafPolicy", "waf" + (workload + environment).replace("-", ""))
 
 
+def api_management(workload: str, environment: str) -> Name:
+    return Name("apiManagement", f"apim-{base(workload, environment)}-", suffixed=True)
+
+
+def apim_dns_label(workload: str, environment: str, short: str) -> Name:
+    return Name("dnsLabel", f"apim-{base(workload, environment)}-{short}-", suffixed=True)
+
+
+def public_ip(workload: str, environment: str, short: str, purpose: str) -> Name:
+    return Name("publicIp", f"pip-{purpose}-{base(workload, environment)}-{short}")
+
+
+def app_insights(workload: str, environment: str) -> Name:
+    return Name("appInsights", f"appi-{base(workload, environment)}")
+
+
 def module_deployment(workload: str, environment: str, concern: str) -> Name:
     """Name of the nested ARM deployment of one module."""
     return Name("deployment", f"{base(workload, environment)}-{concern}")

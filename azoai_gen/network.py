@@ -58,6 +58,7 @@ class RegionNetwork:
     vnet: Range | None
     private_endpoint_subnet: Range | None
     workload_subnet: Range | None
+    api_management_subnet: Range | None = None
 
     @property
     def existing_vnet_id(self) -> str | None:
@@ -95,8 +96,19 @@ def default_subnet(vnet: ipaddress.IPv4Network, index: int) -> ipaddress.IPv4Net
     return _nth(vnet, max(vnet.prefixlen + 2, SUBNET_PREFIX_CAP), index)
 
 
-def plan(spec: dict[str, Any], positions: Positions) -> tuple[list[RegionNetwork], list[Problem]]:
-    """The network of every region, and every problem with the address plan."""
+#: Smallest subnet API Management (stv2) can be injected into.
+API_MANAGEMENT_MIN = 29
+
+SUBNET_KEYS = ("privateEndpointSubnet", "workloadSubnet", "apiManagementSubnet")
+
+
+def plan(spec: dict[str, Any], positions: Positions,
+         with_api_management: bool = False) -> tuple[list[RegionNetwork], list[Problem]]:
+    """The network of every region, and every problem with the address plan.
+
+    With ``with_api_management`` (tier 5) every region also gets an API Management subnet, and every region must
+    create its VNet: the gateway is injected into it and the VNets are peered.
+    """
     problems: list[Problem] = []
     settings = spec["network"]
     pool_path: PathT = ("network", "addressSpace")
@@ -107,6 +119,14 @@ def plan(spec: dict[str, Any], positions: Positions) -> tuple[list[RegionNetwork
         own = region.get("network", {})
         base: PathT = ("regions", index, "network")
         location = region["location"]
+        if "existingSubnetId" in own and with_api_management:
+            problems.append(positions.problem(
+                base + ("existingSubnetId",), "tier 5 creates and peers the VNet of every region, with a subnet for "
+                                              "API Management; an existing subnet cannot be used",
+                "remove existingSubnetId (give network.addressSpace or regions[].network.addressSpace instead)",
+                at_key=True))
+            regions.append(RegionNetwork(location, index, None, None, None, None))
+            continue
         if "existingSubnetId" in own:
             extra = sorted(k for k in own if k != "existingSubnetId")
             for key in extra:
@@ -136,12 +156,12 @@ def plan(spec: dict[str, Any], positions: Positions) -> tuple[list[RegionNetwork
                 vnet = Range(net, pool_path, f"automatic /{REGION_PREFIX} number {index + 1} of network.addressSpace")
         else:
             vnet = None
-        keys = ("privateEndpointSubnet", "workloadSubnet")
+        keys = SUBNET_KEYS if with_api_management else SUBNET_KEYS[:2]
         defaults_fit = vnet is not None and vnet.network.prefixlen + 2 <= AZURE_MIN_SUBNET
         if vnet is not None and not defaults_fit and not all(k in own for k in keys):
             problems.append(positions.problem(
                 vnet.path, f"the VNet {vnet} of {location} is too small for the default subnets (quarters of it)",
-                f"use at least a /{AZURE_MIN_SUBNET - 2}, or set privateEndpointSubnet and workloadSubnet"))
+                f"use at least a /{AZURE_MIN_SUBNET - 2}, or set {', '.join(keys)}"))
         subnets = []
         for sub_index, key in enumerate(keys):
             path = base + (key,)
@@ -153,7 +173,8 @@ def plan(spec: dict[str, Any], positions: Positions) -> tuple[list[RegionNetwork
                 subnets.append(Range(net, vnet.path, f"default {key} of {vnet}") if net else None)
             else:
                 subnets.append(None)
-        regions.append(RegionNetwork(location, index, None, vnet, subnets[0], subnets[1]))
+        regions.append(RegionNetwork(location, index, None, vnet, subnets[0], subnets[1],
+                                     subnets[2] if with_api_management else None))
         problems.extend(_region_problems(regions[-1], delegation, positions))
     problems.extend(_overlaps([r.vnet for r in regions if r.vnet], positions, "VNet"))
     return regions, problems
@@ -161,8 +182,11 @@ def plan(spec: dict[str, Any], positions: Positions) -> tuple[list[RegionNetwork
 
 def _region_problems(region: RegionNetwork, delegation: str, positions: Positions) -> list[Problem]:
     problems = []
-    minimums = {"private endpoint": AZURE_MIN_SUBNET, "workload": DELEGATION_MIN[delegation]}
-    for label, subnet in (("private endpoint", region.private_endpoint_subnet), ("workload", region.workload_subnet)):
+    minimums = {"private endpoint": AZURE_MIN_SUBNET, "workload": DELEGATION_MIN[delegation],
+                "API Management": API_MANAGEMENT_MIN}
+    subnets = (("private endpoint", region.private_endpoint_subnet), ("workload", region.workload_subnet),
+               ("API Management", region.api_management_subnet))
+    for label, subnet in subnets:
         if subnet is None:
             continue
         minimum = minimums[label]
@@ -174,8 +198,8 @@ def _region_problems(region: RegionNetwork, delegation: str, positions: Position
             problems.append(positions.problem(
                 subnet.path, f"the {label} subnet {subnet} ({subnet.origin}) is outside the VNet "
                              f"{region.vnet} ({region.vnet.origin})"))
-    pair = [s for s in (region.private_endpoint_subnet, region.workload_subnet) if s is not None]
-    problems.extend(_overlaps(pair, positions, "subnet"))
+    present = [s for _, s in subnets if s is not None]
+    problems.extend(_overlaps(present, positions, "subnet"))
     return problems
 
 

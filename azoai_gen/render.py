@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, resources
+from . import __version__, limits, resources
 from .context import build_context, spec_hash
 from .errors import Problem
 from .validate import ValidatedSpec
@@ -134,6 +134,30 @@ def shell(value: Any) -> str:
     return shlex.quote(bicep_comment(value))
 
 
+def xml(value: Any) -> str:
+    """Text for an XML attribute value or element content."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError(f"xml expects text or a number, got {type(value).__name__}")
+    text = str(value)
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text):
+        raise ValueError("control characters cannot appear in XML")
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&apos;"))
+
+
+def xml_comment(value: Any) -> str:
+    """Text inside an XML comment, which may not contain '--'."""
+    return re.sub(r"-{2,}", "-", bicep_comment(value))
+
+
+def csharp_str(value: Any) -> str:
+    """A C# string literal for an API Management policy expression."""
+    if not isinstance(value, str):
+        raise TypeError(f"csharp_str expects text, got {type(value).__name__}")
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return '"' + escaped + '"'
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
@@ -152,6 +176,9 @@ def _environment() -> jinja2.Environment:
         "bicep_key": bicep_key,
         "bicep_api": bicep_api,
         "md": markdown,
+        "xml": xml,
+        "xml_comment": xml_comment,
+        "csharp_str": csharp_str,
         "md_code": markdown_code,
         "shell": shell,
     })
@@ -185,6 +212,8 @@ def render(spec: ValidatedSpec, *, spec_name: str = "spec.yaml") -> RenderResult
     for path in context["files"]:
         text = env.get_template(path + ".j2").render(context)
         files[path] = re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
+    limits.check(files, {"modelDeployments": len(context["deployments"]), "principals": len(context["principals"]),
+                         "allowedIpRanges": 0})
     files[MANIFEST] = manifest_text(files, spec_hash(spec), context["tier"]["number"],
                                    context["deployed_names"])
     return RenderResult(files=dict(sorted(files.items())), warnings=spec.warnings, tier=context["tier"]["number"])

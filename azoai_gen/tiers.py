@@ -130,7 +130,7 @@ TIERS: dict[int, Tier] = {
         pros="Central authentication, rate limiting and observability; private data path; regional failover.",
         cons="The most complex and costly option; API Management in a VNet takes long to deploy.",
         cost_drivers="API Management units in every region; Front Door Premium; private endpoints; model capacity.",
-        available=False,
+        available=True,
         local_auth=False,
         key_in_vault=False,
         public_network=False,
@@ -138,7 +138,7 @@ TIERS: dict[int, Tier] = {
         front_door=True,
         api_management=True,
         min_regions=2,
-        caller_access="openai-user-role",
+        caller_access="api-management",
         front_door_origin="apim",
     ),
 }

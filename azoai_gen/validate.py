@@ -245,12 +245,34 @@ def _semantic_problems(spec: dict[str, Any], positions: Positions) -> list[Probl
             "expected /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>"))
 
     problems.extend(_front_door_problems(spec, positions, tier, known))
+    problems.extend(_api_management_problems(spec, positions, tier))
     if tier.private_endpoints:
-        _, network_problems = network.plan(spec, positions)
+        _, network_problems = network.plan(spec, positions, tier.api_management)
         problems.extend(network_problems)
         problems.extend(network.zone_problems(spec, positions))
     problems.extend(_name_problems(spec, positions, known))
     return problems
+
+
+#: Why each API Management SKU cannot carry tier 5, by SKU.
+APIM_SKU_RULES = {
+    "Developer": "Developer cannot span regions (additionalLocations needs classic Premium) and has no SLA",
+    "Standard": "classic Standard can neither be injected into a VNet nor span regions; both need classic Premium",
+    "Basic": "classic Basic can neither be injected into a VNet nor span regions; both need classic Premium",
+    "StandardV2": "Standard v2 cannot span regions in one instance, uses outbound VNet integration instead of "
+                  "injection, and does not allow cipher changes; tier 5 needs classic Premium",
+    "BasicV2": "Basic v2 has no VNet injection and cannot span regions; tier 5 needs classic Premium",
+}
+
+
+def _api_management_problems(spec: dict[str, Any], positions: Positions, tier: Any) -> list[Problem]:
+    if not tier.api_management:
+        return []
+    sku = spec["apiManagement"]["sku"]
+    if sku in APIM_SKU_RULES:
+        return [positions.problem(("apiManagement", "sku"), f"API Management {sku} cannot carry tier 5: "
+                                                            f"{APIM_SKU_RULES[sku]}", "set apiManagement.sku: Premium")]
+    return []
 
 
 _RESOURCE_ID = re.compile(
@@ -353,6 +375,10 @@ def _name_problems(spec: dict[str, Any], positions: Positions, known: dict[str, 
               for r in spec["regions"] if r["location"] in known]
     names += [naming.key_secret(r["location"]) for r in spec["regions"]]
     names += [naming.module_deployment(workload, environment, f"openai-{r['location']}") for r in spec["regions"]]
+    if tier.api_management:
+        names.append(naming.api_management(workload, environment))
+        names += [naming.apim_dns_label(workload, environment, known[r["location"]]["short"])
+                  for r in spec["regions"] if r["location"] in known]
     if tier.private_endpoints:
         for region in spec["regions"]:
             if region["location"] not in known:
@@ -426,6 +452,20 @@ def _warnings(spec: dict[str, Any], positions: Positions) -> list[Problem]:
             ("openai", "allowedFqdns"), "ignored: restrictOutboundNetworkAccess is false",
             "set openai.restrictOutboundNetworkAccess: true to lock the account's outbound calls",
             at_key=True, severity="warning"))
+    if tier.api_management:
+        if ("access",) in positions.keys:
+            warnings.append(positions.problem(
+                ("access",), "ignored: in tier 5 callers authenticate at API Management (subscription key, and an "
+                             "Entra ID token with apiManagement.oauth); only the gateway's identity calls Azure OpenAI",
+                at_key=True, severity="warning"))
+        if "publisherEmail" not in spec["apiManagement"]:
+            warnings.append(positions.problem(
+                ("apiManagement",) if ("apiManagement",) in positions.keys else ("tier",),
+                "apiManagement.publisherEmail is not set: API Management notifications go to a placeholder address",
+                "set apiManagement.publisherEmail to a mailbox your team reads", severity="warning"))
+    elif ("apiManagement",) in positions.keys:
+        warnings.append(positions.problem(
+            ("apiManagement",), f"ignored: tier {tier.number} has no API Management", at_key=True, severity="warning"))
     if not tier.front_door:
         if ("frontDoor",) in positions.keys:
             warnings.append(positions.problem(
@@ -444,7 +484,7 @@ def _warnings(spec: dict[str, Any], positions: Positions) -> list[Problem]:
                     ("network", "privateDnsZoneIds", key),
                     f"ignored: an account of kind {spec['openai']['kind']} does not use {network.ZONES[key]}",
                     at_key=True, severity="warning"))
-        plans, _ = network.plan(spec, positions)
+        plans, _ = network.plan(spec, positions, tier.api_management)
         for plan in plans:
             if plan.vnet is not None and not network.is_private_range(plan.vnet.network):
                 warnings.append(positions.problem(

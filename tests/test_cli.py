@@ -282,7 +282,12 @@ def test_render_check_cannot_be_combined(spec_path, tmp_path, other):
     assert not (tmp_path / "out").exists()
 
 
-def test_render_tier_5_is_not_available(tmp_path):
+def test_render_a_tier_that_is_not_available(tmp_path, monkeypatch):
+    import dataclasses
+
+    from azoai_gen import tiers
+
+    monkeypatch.setitem(tiers.TIERS, 5, dataclasses.replace(tiers.TIERS[5], available=False))
     path = tmp_path / "s.yaml"
     path.write_text(spec(5, regions=TWO_REGIONS), encoding="utf-8")
     result, output = run("render", path, "--out", tmp_path / "out")
@@ -337,7 +342,7 @@ def test_tiers_lists_all_five(monkeypatch):
     output = plain(result.stdout)
     for number, tier in TIERS.items():
         assert f"{number}. {tier.title}" in output
-    assert output.count("(not yet rendered)") == 1
+    assert output.count("(not yet rendered)") == 0
 
 
 # ---------------------------------------------------------------------------------------------------------------------

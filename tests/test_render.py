@@ -220,7 +220,12 @@ def test_deployments_are_created_one_at_a_time(render_text):
 
 
 @pytest.mark.parametrize("tier, regions", [(5, TWO_REGIONS)])
-def test_tier_5_is_valid_but_not_rendered_yet(tier, regions):
+def test_a_tier_that_is_not_available_is_refused_with_the_available_ones(tier, regions, monkeypatch):
+    import dataclasses
+
+    from azoai_gen import tiers
+
+    monkeypatch.setitem(tiers.TIERS, tier, dataclasses.replace(tiers.TIERS[tier], available=False))
     validated = validate_text(spec(tier, regions=regions))
     with pytest.raises(TierNotAvailable) as info:
         render(validated)
@@ -349,7 +354,7 @@ def test_manifest_records_version_spec_hash_and_every_file(example):
     names = manifest["names"]
     assert names["account/swedencentral"] == "oai-claims-prod-sdc-<uniqueString(resourceGroup().id)>"
     assert names["location/shared"] == "swedencentral"
-    assert names["identity"] == "id-claims-prod"
+    assert names.get("identity") == (None if validated.data["tier"] == 5 else "id-claims-prod")
     assert names.get("logAnalytics") == (None if "logAnalyticsWorkspaceId" in validated.data["monitoring"]
                                          else "log-claims-prod")
     assert ("keyVault" in names) == (validated.data["tier"] == 1)

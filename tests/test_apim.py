@@ -1,0 +1,310 @@
+"""Tier 5: peering, DNS links, API Management backends and pools, the policy XML, Front Door wiring, validation and
+ARM template limits."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from _support import EXAMPLES, TEMPLATES, spec
+from azoai_gen import limits
+from azoai_gen.context import WEAK_CIPHERS, backend_pools
+from azoai_gen.errors import LimitError, SpecError
+from azoai_gen.render import render
+from azoai_gen.validate import validate_file, validate_text
+
+LOCATIONS = ["swedencentral", "francecentral", "germanywestcentral", "norwayeast", "switzerlandnorth", "uksouth"]
+DISPLAY = {"swedencentral": "Sweden Central", "francecentral": "France Central",
+           "germanywestcentral": "Germany West Central", "norwayeast": "Norway East",
+           "switzerlandnorth": "Switzerland North", "uksouth": "UK South"}
+
+
+def regions(count: int) -> str:
+    return "".join(f"  - location: {loc}\n" for loc in LOCATIONS[:count])
+
+
+def tier5(count: int = 2, extra: str = "") -> str:
+    return spec(5, regions=regions(count), extra=extra)
+
+
+def files(text: str) -> dict[str, str]:
+    return render(validate_text(text)).files
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(SpecError) as info:
+        validate_text(text)
+    return [p.format() for p in info.value.problems]
+
+
+def policy(text: str) -> ET.Element:
+    return ET.fromstring(files(text)["policies/openai-api.xml"])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Peering and DNS
+
+
+@pytest.mark.parametrize("count", [2, 3, 6])
+def test_peering_matrix_is_a_full_mesh_in_both_directions(count):
+    peering = files(tier5(count))["modules/peering.bicep"]
+    found = re.findall(r"parent: network(\w+)\n  name: 'peer-(\w+)-to-(\w+)'\n  properties: \{\n"
+                       r"    remoteVirtualNetwork: \{\n      id: virtualNetworkIds\.(\w+)", peering)
+    pairs = {(source, target) for _, source, target, _ in found}
+    expected = {(a, b) for a in LOCATIONS[:count] for b in LOCATIONS[:count] if a != b}
+    assert pairs == expected and len(found) == count * (count - 1)
+    for parent, source, target, remote in found:
+        assert parent.lower() == source and remote == target
+    assert peering.count("allowVirtualNetworkAccess: true") == count * (count - 1)
+    assert "useRemoteGateways: false" in peering
+
+
+def test_every_vnet_including_the_gateways_resolves_the_private_endpoints():
+    out = files(tier5(3))
+    dns = out["modules/dns.bicep"]
+    links = re.findall(r"id: virtualNetworkIds\.(\w+)", dns)
+    assert sorted(links) == sorted(LOCATIONS[:3])
+    # The gateway lives in the same regional VNet as the private endpoint subnet.
+    network = out["modules/network.bicep"]
+    assert "name: 'snet-apim'" in network and "name: 'snet-private-endpoints'" in network
+
+
+def test_api_management_subnet_and_its_nsg():
+    out = files(tier5())
+    network = out["modules/network.bicep"]
+    for rule, source, port in [("AllowFrontDoorHttpsInbound", "AzureFrontDoor.Backend", "443"),
+                               ("AllowApiManagementControlPlaneInbound", "ApiManagement", "3443"),
+                               ("AllowAzureLoadBalancerInbound", "AzureLoadBalancer", "6390")]:
+        block = network[network.index(f"name: '{rule}'"):]
+        assert f"sourceAddressPrefix: '{source}'" in block[:600]
+        assert f"destinationPortRange: '{port}'" in block[:600]
+    assert "apiManagementSubnetPrefix: '10.100.2.0/24'" in out["main.bicep"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Backends and pools
+
+
+@pytest.mark.parametrize("count", [2, 3, 6])
+def test_backend_pool_order_puts_the_local_region_first(count):
+    pools = backend_pools(LOCATIONS[:count])
+    for home, pool in zip(LOCATIONS[:count], pools):
+        order = [s["backend"] for s in pool["services"]]
+        assert order[0] == f"openai-{home}"
+        assert order[1:] == [f"openai-{loc}" for loc in LOCATIONS[:count] if loc != home]
+        assert [s["priority"] for s in pool["services"]] == list(range(1, count + 1))
+
+
+def test_rendered_pools_and_circuit_breakers():
+    api = files(tier5(3))["modules/apim-api.bicep"]
+    pool = re.search(r"name: 'pool-francecentral'\n(.*?)\n\}", api, re.S).group(1)
+    assert re.findall(r"id: backend(\w+)\.id\n\s+priority: (\d)", pool) == [
+        ("Francecentral", "1"), ("Swedencentral", "2"), ("Germanywestcentral", "3")]
+    assert api.count("acceptRetryAfter: true") == 3
+    assert api.count("type: 'Pool'") == 3
+    assert "url: 'https://${openaiHostNames.swedencentral}/openai'" in api
+    assert "min: 429\n                max: 429" in api
+
+
+def test_api_operations_cover_the_inference_endpoints():
+    api = files(tier5())["modules/apim-api.bicep"]
+    templates = re.findall(r"urlTemplate: '([^']+)'", api)
+    for path in ("/deployments/{deployment-id}/chat/completions", "/deployments/{deployment-id}/completions",
+                 "/deployments/{deployment-id}/embeddings", "/v1/responses"):
+        assert path in templates
+    assert "subscriptionRequired: true" in api
+    assert "header: 'api-key'" in api
+    assert "loadTextContent('../policies/openai-api.xml')" in api
+    assert "scope: product.id" in api
+    assert "listSecrets" not in api and "primaryKey" not in api
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The policy
+
+
+def test_policy_is_well_formed_and_complete():
+    root = policy(tier5(3, extra="apiManagement:\n  tokensPerMinute: 25000\n"))
+    inbound = root.find("inbound")
+    header = inbound.find("check-header")
+    assert header.get("name") == "X-Azure-FDID" and header.get("failed-check-httpcode") == "403"
+    assert header.find("value").text == "{{front-door-id}}"
+    limit = inbound.find("azure-openai-token-limit")
+    assert limit.get("tokens-per-minute") == "25000" and limit.get("counter-key") == "@(context.Subscription.Id)"
+    assert inbound.find("azure-openai-emit-token-metric") is not None
+    auth = inbound.find("authentication-managed-identity")
+    assert auth.get("resource") == "https://cognitiveservices.azure.com"
+    whens = inbound.find("choose").findall("when")
+    assert [w.get("condition") for w in whens] == [
+        f'@(context.Deployment.Region == "{DISPLAY[loc]}")' for loc in LOCATIONS[:3]]
+    assert [w.find("set-backend-service").get("backend-id") for w in whens] == [f"pool-{loc}" for loc in LOCATIONS[:3]]
+    retry = root.find("backend").find("retry")
+    assert retry.get("condition") == ("@(context.Response != null && (context.Response.StatusCode == 429 || "
+                                      "context.Response.StatusCode >= 500))")
+    assert inbound.find("validate-azure-ad-token") is None
+    # The pools the policy names exist in the Bicep.
+    api = files(tier5(3))["modules/apim-api.bicep"]
+    for when in whens:
+        assert f"name: '{when.find('set-backend-service').get('backend-id')}'" in api
+
+
+def test_oauth_validation_with_hostile_audience():
+    audience = "api://x\"/><evil/>&'{{front-door-id}}"
+    extra = ("apiManagement:\n  oauth:\n    tenantId: 33333333-3333-3333-3333-333333333333\n"
+             "    audiences:\n      - \"api://x\\\"/><evil/>&'{{front-door-id}}\"\n")
+    text = tier5(extra=extra)
+    assert validate_text(text).data["apiManagement"]["oauth"]["audiences"] == [audience]
+    root = policy(text)
+    token = root.find("inbound").find("validate-azure-ad-token")
+    assert token.get("tenant-id") == "33333333-3333-3333-3333-333333333333"
+    assert [a.text for a in token.find("audiences")] == [audience]
+    assert root.find(".//evil") is None
+
+
+def test_every_policy_template_expression_is_escaped():
+    allowed = {"xml", "xml_comment"}
+    for template in (TEMPLATES / "policies").glob("*.j2"):
+        for expression in re.findall(r"\{\{(.*?)\}\}", template.read_text(encoding="utf-8")):
+            assert expression.strip().split("|")[-1].strip() in allowed, (template.name, expression)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# API Management and Front Door
+
+
+def test_api_management_is_classic_premium_multi_region_in_external_vnets():
+    apim = files(tier5(3))["modules/apim.bicep"]
+    assert "name: 'Premium'" in apim
+    assert "virtualNetworkType: 'External'" in apim
+    assert apim.count("subnetResourceId: subnetIds.") == 3
+    assert re.findall(r"^        location: '(\w+)'", apim, re.M) == LOCATIONS[1:3]
+    assert apim.count("'Microsoft.Network/publicIPAddresses@") == 3
+    for cipher in WEAK_CIPHERS:
+        assert f"'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Ciphers.{cipher}': 'False'" in apim
+    assert "Protocols" not in apim  # SSL 3 / TLS 1.0 / TLS 1.1 keys are left out: off by default
+    assert re.search(r"// checkov:skip=CKV_AZURE_174:Front Door reaches the gateway over its public address", apim)
+    assert "type: 'SystemAssigned'" in apim
+    assert "bytes: 0" in apim  # no bodies in the logs
+    assert "replace(apim.properties.additionalLocations[1].gatewayRegionalUrl, 'https://', '')" in apim
+
+
+def test_gateway_identity_is_the_only_caller_of_every_account():
+    out = files(tier5())
+    openai = out["modules/openai.bicep"]
+    assert "principalId: apiManagementPrincipalId" in openai
+    assert "identityPrincipalId" not in openai
+    assert "modules/identity.bicep" not in out
+    assert "publicNetworkAccess: 'Disabled'" in openai and "disableLocalAuth: true" in openai
+    assert "checkov:skip" not in openai
+    assert out["main.bicep"].count("apiManagementPrincipalId: apiManagement.outputs.principalId") == 2
+
+
+def test_front_door_routes_to_the_regional_gateways():
+    out = files(tier5(3))
+    main = out["main.bicep"]
+    for location in LOCATIONS[:3]:
+        assert f"{location}: apiManagement.outputs.gatewayHostNames.{location}" in main
+    assert "frontDoorId: frontDoor.outputs.frontDoorId" in main
+    assert "probePath: '/status-0123456789abcdef'" in out["modules/frontdoor.bicep"]
+    readme = out["README.md"]
+    assert "documented health endpoint" in readme
+    assert "listSecrets" in readme
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Validation
+
+
+@pytest.mark.parametrize("sku, rule", [
+    ("Developer", "Developer cannot span regions"),
+    ("Standard", "classic Standard can neither be injected into a VNet nor span regions"),
+    ("StandardV2", "Standard v2 cannot span regions in one instance"),
+    ("Basic", "classic Basic"),
+    ("BasicV2", "Basic v2 has no VNet injection"),
+])
+def test_api_management_sku_rules(sku, rule):
+    found = problems(tier5(extra=f"apiManagement:\n  sku: {sku}\n"))
+    assert found == [f"spec.yaml:15:8: apiManagement.sku: API Management {sku} cannot carry tier 5: "
+                     + found[0].split("cannot carry tier 5: ", 1)[1]]
+    assert rule in found[0] and "hint: set apiManagement.sku: Premium" in found[0]
+
+
+def test_tier5_cannot_use_an_existing_subnet():
+    text = spec(5, regions="  - location: swedencentral\n    network:\n      existingSubnetId: /subscriptions/"
+                           "11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Network/"
+                           "virtualNetworks/v/subnets/s\n  - location: francecentral\n")
+    found = problems(text)
+    assert found[0].startswith("spec.yaml:8:7: regions[0].network.existingSubnetId: tier 5 creates and peers the VNet")
+
+
+def test_api_management_subnet_too_small():
+    text = spec(5, regions="  - location: swedencentral\n    network:\n      addressSpace: 10.1.0.0/22\n"
+                           "      apiManagementSubnet: 10.1.2.0/30\n  - location: francecentral\n")
+    assert problems(text) == ["spec.yaml:9:28: regions[0].network.apiManagementSubnet: the API Management subnet "
+                              "10.1.2.0/30 is too small: /29 is Azure's smallest subnet"]
+
+
+def test_peered_vnets_may_not_overlap():
+    text = spec(5, regions="  - location: swedencentral\n  - location: francecentral\n    network:\n"
+                           "      addressSpace: 10.100.0.0/23\n")
+    assert problems(text)[0].startswith("spec.yaml:9:21: regions[1].network.addressSpace: VNet 10.100.0.0/23")
+
+
+def test_publisher_email_must_be_an_address():
+    found = problems(tier5(extra="apiManagement:\n  publisherEmail: not-an-address\n"))
+    assert found[0].startswith("spec.yaml:15:19: apiManagement.publisherEmail: 'not-an-address' is not valid here")
+
+
+def test_tier5_warnings():
+    warnings = [w.format() for w in validate_text(tier5(extra="access:\n  managedIdentity: true\n")).warnings]
+    assert any(w.startswith("spec.yaml:14:1: access: ignored: in tier 5 callers authenticate at API Management")
+               for w in warnings), warnings
+    assert any("apiManagement.publisherEmail is not set" in w for w in warnings)
+    quiet = validate_text(tier5(extra="apiManagement:\n  publisherEmail: a@b.example\n")).warnings
+    assert not any("publisherEmail" in w.message for w in quiet)
+
+
+def test_raising_tier_4_app_to_5_keeps_account_and_vnet_names():
+    four = files(spec(3, regions=regions(2)))["main.bicep"]
+    five = files(tier5())["main.bicep"]
+    for name in ("oai-claims-prod-sdc-${nameSuffix}", "vnet-claims-prod-sdc", "addressSpace: '10.100.4.0/22'"):
+        assert name in four and name in five
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# ARM template limits
+
+
+def test_usage_counts_module_calls_and_loops():
+    text = spec(2, replace={"capacity: 50": "capacity: 50\n  - name: b\n    model: gpt-4o\n"
+                                            "    version: \"2024-11-20\"\n    sku: GlobalStandard\n    capacity: 5"})
+    used = limits.usage(files(text), {"modelDeployments": 2, "principals": 0})
+    # monitoring (call + workspace), identity (call + identity), openai (call + account + 2 deployments + diagnostics
+    # + role assignment)
+    assert used.resources == 2 + 2 + 6
+    assert used.parameters == 3 and used.outputs == 6
+
+
+def test_large_example_stays_within_arm_limits():
+    data = validate_file(EXAMPLES / "tier5-large.yaml")
+    assert len(data.data["regions"]) == 6 and len(data.data["deployments"]) >= 3
+    used = limits.usage(render(data).files, {"modelDeployments": len(data.data["deployments"]), "principals": 0})
+    assert 150 < used.resources <= limits.MAX_RESOURCES
+    assert used.parameters <= limits.MAX_PARAMETERS and used.outputs <= limits.MAX_OUTPUTS
+    assert used.template_bytes <= limits.MAX_TEMPLATE_BYTES
+
+
+def test_exceeding_a_limit_fails_before_anything_is_rendered(monkeypatch, tmp_path):
+    from azoai_gen import api
+
+    monkeypatch.setattr(limits, "MAX_RESOURCES", 50)
+    spec_path = tmp_path / "s.yaml"
+    spec_path.write_text(tier5(3), encoding="utf-8")
+    with pytest.raises(LimitError) as info:
+        api.render_spec(spec_path, tmp_path / "out")
+    assert "would exceed Azure Resource Manager limits" in info.value.message
+    assert re.search(r"\d+ resources \(ARM allows 50 in one template\)", info.value.message)
+    assert not (tmp_path / "out").exists()
