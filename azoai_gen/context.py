@@ -174,7 +174,7 @@ def _api_management(data: dict[str, Any], regions: list[dict[str, Any]], suffix:
         "backends": [{"name": f"openai-{r['location']}", "symbol": naming.bicep_symbol("backend", r["location"]),
                       "location": r["location"], "account_symbol": r["symbol"]} for r in regions],
         "pools": [dict(pool, display_name=region["display_name"])
-                  for pool, region in zip(backend_pools(locations), regions)],
+                  for pool, region in zip(backend_pools(locations), regions, strict=True)],
         "operations": [{"name": _operation_name(method, url), "method": method, "url": url, "display_name": title,
                         "deployment_parameter": "{deployment-id}" in url}
                        for method, url, title in OPENAI_OPERATIONS],
@@ -227,7 +227,7 @@ def _front_door(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]])
     mode = tier.front_door_origin
     plan = origin_plan(settings["routing"], [r.get("weight") for r in data["regions"]])
     origins = []
-    for region, spec_region, (priority, weight) in zip(regions, data["regions"], plan):
+    for region, spec_region, (priority, weight) in zip(regions, data["regions"], plan, strict=True):
         app = spec_region.get("app")
         link = (app or {}).get("privateLink")
         origins.append({
@@ -303,7 +303,7 @@ def _network(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]]) ->
         raise AssertionError(problems)
     settings = data["network"]
     delegation = settings["workloadSubnetDelegation"]
-    for region, plan in zip(regions, plans):
+    for region, plan in zip(regions, plans, strict=True):
         short = region["short"]
         create = plan.existing_subnet_id is None
         region["network"] = {

@@ -48,6 +48,26 @@ def spec(tier: int = 1, *, regions: str = "  - location: swedencentral\n", extra
     return text + extra
 
 
+def render_files(text: str) -> dict[str, str]:
+    """Every file the spec ``text`` renders to."""
+    from azoai_gen.render import render
+    from azoai_gen.validate import validate_text
+
+    return render(validate_text(text)).files
+
+
+def spec_problems(text: str) -> list[str]:
+    """The formatted problems of an invalid spec (fails the test if it is valid)."""
+    import pytest
+
+    from azoai_gen.errors import SpecError
+    from azoai_gen.validate import validate_text
+
+    with pytest.raises(SpecError) as info:
+        validate_text(text)
+    return [p.format() for p in info.value.problems]
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file below ``folder`` (relative POSIX path -> bytes)."""
     if not folder.exists():

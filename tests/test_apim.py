@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
-from _support import EXAMPLES, TEMPLATES, spec
+from _support import render_files, spec_problems, EXAMPLES, TEMPLATES, spec
 from azoai_gen import limits
 from azoai_gen.context import WEAK_CIPHERS, backend_pools
-from azoai_gen.errors import LimitError, SpecError
+from azoai_gen.errors import LimitError
 from azoai_gen.render import render
 from azoai_gen.validate import validate_file, validate_text
 
@@ -30,15 +29,9 @@ def tier5(count: int = 2, extra: str = "") -> str:
     return spec(5, regions=regions(count), extra=extra)
 
 
-def files(text: str) -> dict[str, str]:
-    return render(validate_text(text)).files
+files = render_files
 
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(SpecError) as info:
-        validate_text(text)
-    return [p.format() for p in info.value.problems]
-
+problems = spec_problems
 
 def policy(text: str) -> ET.Element:
     return ET.fromstring(files(text)["policies/openai-api.xml"])
@@ -91,7 +84,7 @@ def test_api_management_subnet_and_its_nsg():
 @pytest.mark.parametrize("count", [2, 3, 6])
 def test_backend_pool_order_puts_the_local_region_first(count):
     pools = backend_pools(LOCATIONS[:count])
-    for home, pool in zip(LOCATIONS[:count], pools):
+    for home, pool in zip(LOCATIONS[:count], pools, strict=True):
         order = [s["backend"] for s in pool["services"]]
         assert order[0] == f"openai-{home}"
         assert order[1:] == [f"openai-{loc}" for loc in LOCATIONS[:count] if loc != home]

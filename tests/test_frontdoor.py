@@ -6,10 +6,8 @@ import re
 
 import pytest
 
-from _support import spec
+from _support import render_files, spec_problems, spec
 from azoai_gen.context import OPENAI_PROBE_PATH, origin_plan
-from azoai_gen.errors import SpecError
-from azoai_gen.render import render
 from azoai_gen.validate import validate_text
 
 LOCATIONS = ["swedencentral", "francecentral", "germanywestcentral", "norwayeast", "switzerlandnorth", "uksouth"]
@@ -39,15 +37,9 @@ def tier4(count: int = 2, extra: str = "", **kwargs) -> str:
     return spec(4, regions=regions(count, **kwargs), extra=extra)
 
 
-def files(text: str) -> dict[str, str]:
-    return render(validate_text(text)).files
+files = render_files
 
-
-def problems(text: str) -> list[str]:
-    with pytest.raises(SpecError) as info:
-        validate_text(text)
-    return [p.format() for p in info.value.problems]
-
+problems = spec_problems
 
 def origins(frontdoor: str) -> list[dict[str, str]]:
     """name, priority and weight of every origin resource, in file order."""

@@ -7,11 +7,9 @@ import re
 
 import pytest
 
-from _support import MINIMAL, spec
-from azoai_gen.errors import SpecError
+from _support import render_files, spec_problems, MINIMAL, spec
 from azoai_gen.loader import Positions
 from azoai_gen.network import ZONES, default_subnet, plan
-from azoai_gen.render import render
 from azoai_gen.validate import validate_text
 
 SUB = "11111111-1111-1111-1111-111111111111"
@@ -33,15 +31,9 @@ def regions(*locations: str, network: dict[int, str] | None = None) -> str:
     return "".join(lines)
 
 
-def problems(text: str) -> list[str]:
-    with pytest.raises(SpecError) as info:
-        validate_text(text)
-    return [p.format() for p in info.value.problems]
+problems = spec_problems
 
-
-def files(text: str) -> dict[str, str]:
-    return render(validate_text(text)).files
-
+files = render_files
 
 def resource_types(text: str) -> set[str]:
     return set(re.findall(r"^resource \w+ '([^@']+)@", text, re.M))
