@@ -247,8 +247,9 @@ def _front_door(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]])
             } if link else None,
         })
     probe = settings["healthProbe"]
+    # The rule-set action applies to the default rule set 2.x (anomaly scoring); the bot manager rules carry their own.
     managed = [{"type": "Microsoft_DefaultRuleSet", "version": "2.1", "action": "Block"},
-               {"type": "Microsoft_BotManagerRuleSet", "version": "1.1", "action": "Block"}] if premium else []
+               {"type": "Microsoft_BotManagerRuleSet", "version": "1.1", "action": ""}] if premium else []
     return {
         "module_name": naming.module_deployment(workload, environment, "frontdoor").stem,
         "profile_name": naming.front_door(workload, environment).stem,

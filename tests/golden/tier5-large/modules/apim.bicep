@@ -260,7 +260,7 @@ resource logger 'Microsoft.ApiManagement/service/loggers@2024-05-01' = {
     description: 'Application Insights of this workload.'
     resourceId: appInsights.id
     credentials: {
-      connectionString: appInsights.properties.ConnectionString
+      instrumentationKey: appInsights.properties.InstrumentationKey
     }
   }
 }
