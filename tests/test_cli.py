@@ -396,3 +396,17 @@ def test_checkout_root_is_not_needed_as_working_directory(tmp_path):
     result = _python_m("schema", cwd=tmp_path)
     assert result.returncode == 0
     assert json.loads(result.stdout)["title"] == "azoai-gen spec"
+
+
+@pytest.mark.parametrize("tier", [1, 2, 3, 4, 5])
+def test_init_then_render_works_for_every_tier(tmp_path, tier):
+    path = tmp_path / "spec.yaml"
+    result, output = run("init", path, "--tier", str(tier), "--workload", "claims", "--environment", "prod",
+                         "--no-input")
+    assert result.exit_code == 0, output
+    result, output = run("render", path, "--out", tmp_path / "infra")
+    assert result.exit_code == 0, output
+    assert f"tier {tier}:" in output
+    assert (tmp_path / "infra" / "main.bicep").is_file()
+    result, output = run("render", path, "--out", tmp_path / "infra", "--check")
+    assert result.exit_code == 0, output
