@@ -173,6 +173,9 @@ def render(
             _say("error: a real run would stop on the conflicts above (use --force to overwrite)", "bold red")
             raise typer.Exit(1)
         return
+    if any(change.action == DELETE for change in outcome.plan.changes):
+        _say("note: Azure deployments are incremental: resources that a deleted module used to deploy stay in "
+             "Azure until you delete them (for example the Key Vault when leaving tier 1)", "yellow")
     changed = len(outcome.plan.pending)
     _say(f"tier {outcome.tier}: {changed} file{'s' if changed != 1 else ''} changed in {outcome.out_dir}"
          if changed else f"tier {outcome.tier}: {outcome.out_dir} is already up to date", "green")

@@ -410,3 +410,15 @@ def test_init_then_render_works_for_every_tier(tmp_path, tier):
     assert (tmp_path / "infra" / "main.bicep").is_file()
     result, output = run("render", path, "--out", tmp_path / "infra", "--check")
     assert result.exit_code == 0, output
+
+
+def test_render_says_that_azure_keeps_what_a_deleted_module_deployed(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec(1), encoding="utf-8")
+    assert run("render", path, "--out", tmp_path / "infra")[0].exit_code == 0
+    path.write_text(spec(2), encoding="utf-8")
+    result, output = run("render", path, "--out", tmp_path / "infra")
+    assert result.exit_code == 0, output
+    assert "delete    modules/keyvault.bicep" in output
+    assert "stay in Azure until you delete them" in output
+    assert not (tmp_path / "infra" / "modules" / "keyvault.bicep").exists()
