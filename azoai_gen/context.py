@@ -352,6 +352,8 @@ def _network(data: dict[str, Any], tier: Tier, regions: list[dict[str, Any]]) ->
         "central_zones": [z for z in zones if z["existing_id"]],
         "dns_module_name": naming.module_deployment(workload, environment, "dns").stem,
         "existing_vnets": [r for r in regions if not r["network"]["create"]],
+        # Whether callers themselves reach the private accounts (in tier 5 only the gateway does).
+        "callers_in_network": tier.caller_access != "api-management",
     }
 
 
@@ -423,6 +425,8 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
             "secret_expiry_days": kv["secretExpiryDays"],
             "grant_identity": access["managedIdentity"] and tier.caller_access == "key-vault-secret",
             "grant_principals": bool(principals) and tier.caller_access == "key-vault-secret",
+            "grants_any": ((access["managedIdentity"] or bool(principals))
+                           and tier.caller_access == "key-vault-secret"),
             "checkov_skips": [_skip("CKV_AZURE_189", "Tier 1 has no private network: callers read the key over the "
                                                      "public endpoint, behind a deny-by-default firewall")],
         }
@@ -510,6 +514,9 @@ def build_context(spec: ValidatedSpec, *, spec_name: str) -> dict[str, Any]:
             "grant_identity": bool(identity) and tier.caller_access == "openai-user-role",
             "grant_principals": bool(principals) and tier.caller_access == "openai-user-role",
             "grant_api_management": tier.api_management,
+            "grants_callers": (bool(identity) or bool(principals)) and tier.caller_access == "openai-user-role",
+            "grants_any": ((bool(identity) or bool(principals)) and tier.caller_access == "openai-user-role"
+                           or tier.api_management),
             "allowed_ip_ranges": data["openai"]["allowedIpRanges"] if tier.public_network else [],
             "checkov_skips": _account_skips(tier),
         },
