@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import resources, writer
+from . import resources, write
+from .catalogue import TIERS, Tier
 from .errors import AzoaiError, Problem, SpecError, UsageError
 from .initspec import spec_text
-from .render import RenderResult, render
-from .tiers import TIERS, Tier
-from .validate import ValidatedSpec, validate_file, validate_text
+from .pipeline import Validated, validate_file, validate_text
+from .render import render
 
 DEFAULT_SPEC = Path("azoai-gen.yaml")
 DEFAULT_OUT = "infra"
@@ -23,13 +23,13 @@ DEFAULT_OUT = "infra"
 @dataclass
 class RenderOutcome:
     out_dir: Path
-    plan: writer.Plan
+    plan: write.Plan
     tier: int
     warnings: list[Problem] = field(default_factory=list)
     written: bool = False
 
 
-def validate_spec(path: Path) -> ValidatedSpec:
+def validate_spec(path: Path) -> Validated:
     """Load and check a spec. Raises :class:`SpecError` listing every problem."""
     return validate_file(path)
 
@@ -47,17 +47,17 @@ def render_spec(spec_path: Path, out_dir: Path | None = None, *, check: bool = F
     * ``dry_run``: write nothing; return the plan, conflicts included (``plan.conflicts``), for the caller to show.
     * ``force``: overwrite files edited by hand.
     """
-    spec = validate_file(spec_path)
-    result: RenderResult = render(spec, spec_name=spec_path.name)
+    validated = validate_file(spec_path)
+    files = render(validated.design)
+    tier = validated.spec.tier
     out = out_dir if out_dir is not None else default_out_dir(spec_path)
     if check:
-        plan = writer.check(out, result.files)
-        return RenderOutcome(out, plan, result.tier, result.warnings)
-    plan = writer.plan(out, result.files, force=force)
+        return RenderOutcome(out, write.check(out, files), tier, validated.warnings)
+    plan = write.plan(out, files, force=force)
     if dry_run:
-        return RenderOutcome(out, plan, result.tier, result.warnings)
-    writer.apply(plan)
-    return RenderOutcome(out, plan, result.tier, result.warnings, written=True)
+        return RenderOutcome(out, plan, tier, validated.warnings)
+    write.apply(plan)
+    return RenderOutcome(out, plan, tier, validated.warnings, written=True)
 
 
 @dataclass

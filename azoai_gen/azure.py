@@ -42,6 +42,10 @@ class NameRule:
         self.description = description
 
 
+#: Characters of most Microsoft.Network names: start with a letter or digit, end with one or '_'.
+_NETWORK_CHARS = r"^[a-zA-Z0-9]([a-zA-Z0-9_.-]*[a-zA-Z0-9_])?$"
+
+#: Azure's naming rules by kind (Learn: "Naming rules and restrictions for Azure resources").
 NAME_RULES: dict[str, NameRule] = {
     "account": NameRule("Azure OpenAI account", 2, 64, r"^[a-zA-Z0-9][a-zA-Z0-9-]*$",
                         "letters, digits and hyphens, starting with a letter or digit"),
@@ -73,4 +77,14 @@ NAME_RULES: dict[str, NameRule] = {
                          "letters, digits, '_', '.' and '-'"),
     "appInsights": NameRule("Application Insights component", 1, 260, r"^[^%&\\?/]+$", "no % & \\ ? /"),
     "deployment": NameRule("ARM deployment", 1, 64, r"^[-\w._()]+$", "letters, digits, '-', '_', '.', '(' and ')'"),
+    "resourceGroup": NameRule("resource group", 1, 90, r"^[-\w._()]*[-\w_()]$",
+                              "letters, digits, '-', '_', '.', '(' and ')', not ending with '.'"),
+    "subnet": NameRule("subnet", 1, 80, _NETWORK_CHARS, "letters, digits, '_', '.' and '-'"),
+    "networkInterface": NameRule("network interface", 1, 80, _NETWORK_CHARS, "letters, digits, '_', '.' and '-'"),
+    "peering": NameRule("VNet peering", 1, 80, _NETWORK_CHARS, "letters, digits, '_', '.' and '-'"),
+    "frontDoorChild": NameRule("Front Door origin group, origin, route or security policy", 1, 90,
+                               r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$", "letters, digits and hyphens"),
+    "apiManagementChild": NameRule("API Management backend, API, product or named value", 1, 80,
+                                   r"^[a-zA-Z]([a-zA-Z0-9-]*[a-zA-Z0-9])?$",
+                                   "letters, digits and hyphens, starting with a letter"),
 }

@@ -17,7 +17,7 @@ from rich.table import Table
 from . import __version__, api
 from .errors import AzoaiError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError
 from .initspec import default_regions
-from .writer import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, UPDATE
+from .write import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, UPDATE
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -132,9 +132,9 @@ def validate(spec: Path = typer.Argument(..., help="Spec file to check.")) -> No
     result = _run(lambda: api.validate_spec(spec))
     for warning in result.warnings:
         _problem(warning)
-    _say(f"{spec}: valid (tier {result.data['tier']}, {len(result.data['regions'])} region"
-         f"{'s' if len(result.data['regions']) != 1 else ''}, {len(result.data['deployments'])} deployment"
-         f"{'s' if len(result.data['deployments']) != 1 else ''})", "green")
+    regions, deployments = len(result.spec.regions), len(result.spec.deployments)
+    _say(f"{spec}: valid (tier {result.spec.tier}, {regions} region{'s' if regions != 1 else ''}, "
+         f"{deployments} deployment{'s' if deployments != 1 else ''})", "green")
 
 
 _STYLES = {CREATE: "green", UPDATE: "cyan", OVERWRITE: "yellow", DELETE: "magenta", CONFLICT: "red",
@@ -196,8 +196,7 @@ def tiers() -> None:
     for column in ("Tier", "Adds", "Pros", "Cons", "Cost drivers"):
         table.add_column(column, overflow="fold")
     for tier in api.tiers():
-        status = "" if tier.available else "\n(not yet rendered)"
-        table.add_row(f"{tier.number}. {tier.title}{status}", tier.adds, tier.pros, tier.cons, tier.cost_drivers)
+        table.add_row(f"{tier.number}. {tier.title}", tier.adds, tier.pros, tier.cons, tier.cost_drivers)
     out.print(table)
 
 

@@ -29,6 +29,21 @@ class Problem:
         return text
 
 
+@dataclass(frozen=True)
+class Finding:
+    """A problem found by a rule, before it is located: the spec path it concerns, and what to say.
+
+    The rules loop turns findings into :class:`Problem` objects with the file, line and column of ``path``
+    (of its key with ``at_key``).
+    """
+
+    path: tuple
+    message: str
+    hint: str = ""
+    at_key: bool = False
+    severity: str = "error"
+
+
 class AzoaiError(Exception):
     """Base class: a failure the user can act on."""
 
@@ -45,14 +60,6 @@ class SpecError(AzoaiError):
         self.problems = sorted(problems)
         count = len(self.problems)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in the spec")
-
-
-class TierNotAvailable(AzoaiError):
-    """The spec is valid but this version cannot render its tier yet."""
-
-
-class LimitError(AzoaiError):
-    """The rendered deployment would exceed an Azure Resource Manager limit."""
 
 
 class ConflictError(AzoaiError):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from . import resources
-from .tiers import TIERS
+from .catalogue import TIERS
+from .posture import POSTURES
 
 DEFAULT_REGIONS = ["swedencentral", "francecentral"]
 
 
 def default_regions(tier: int) -> list[str]:
-    return DEFAULT_REGIONS[: TIERS[tier].min_regions]
+    return DEFAULT_REGIONS[: POSTURES[tier].min_regions]
 
 
 def spec_text(*, tier: int, regions: list[str], workload: str, environment: str) -> str:

@@ -1,14 +1,15 @@
-"""Resource names.
+"""Every Azure name the output uses, from one namer that also records what it handed out.
 
-Names depend only on the workload, the environment, the region and a suffix, never on
-the tier or on a region's position in the list. Raising the tier or adding a region
-therefore renders the same names for what already exists, and a redeployment updates
-resources in place (an Azure OpenAI ``customSubDomainName`` can never change).
+Names depend only on the workload, the environment, the region and a suffix, never on the tier or on a region's
+position in the list. Raising the tier or adding a region therefore renders the same names for what already exists,
+and a redeployment updates resources in place (an Azure OpenAI ``customSubDomainName`` can never change).
 
-Globally unique names (the account, whose name is also its custom subdomain, and the
-Key Vault) end with a suffix. By default it is computed at deployment time from the
-resource group ID, so it is stable for every deployment to the same resource group;
-``naming.suffix`` fixes it instead.
+Globally unique names (the account, whose name is also its custom subdomain, the Key Vault, API Management and the
+gateway's DNS labels) end with a suffix. By default it is computed at deployment time from the resource group ID, so
+it is stable for every deployment to the same resource group; ``naming.suffix`` fixes it instead.
+
+The namer keeps every name it was asked for: that list is exactly what the design deploys, and the name rule checks
+walk it, so a name is checked if and only if it is used.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from .azure import COMPUTED_SUFFIX_LENGTH, NAME_RULES
+from .load import PathT
 
 
 @dataclass(frozen=True)
@@ -26,12 +28,20 @@ class Name:
     rule: str
     stem: str
     suffixed: bool = False
+    #: The spec value to point at when the name breaks its rule.
+    blame: PathT = ("workload",)
 
     def example(self, suffix: str | None) -> str:
         """The name as Azure will see it (``xxxxx`` stands for a computed suffix)."""
         if not self.suffixed:
             return self.stem
         return self.stem + (suffix if suffix else "x" * COMPUTED_SUFFIX_LENGTH)
+
+    def recorded(self, suffix: str | None) -> str:
+        """The name as the manifest records it; a computed suffix is written symbolically."""
+        if not self.suffixed:
+            return self.stem
+        return self.stem + (suffix or "<uniqueString(resourceGroup().id)>")
 
     def problem(self, suffix: str | None) -> str | None:
         """Why this name breaks Azure's rules, or ``None``."""
@@ -45,80 +55,104 @@ class Name:
         return None
 
 
-def base(workload: str, environment: str) -> str:
-    return f"{workload}-{environment}"
-
-
-def account(workload: str, environment: str, short: str) -> Name:
-    return Name("account", f"oai-{base(workload, environment)}-{short}-", suffixed=True)
-
-
-def key_vault(workload: str, environment: str) -> Name:
-    return Name("keyVault", f"kv-{base(workload, environment)}-", suffixed=True)
-
-
-def log_analytics(workload: str, environment: str) -> Name:
-    return Name("logAnalytics", f"log-{base(workload, environment)}")
-
-
-def identity(workload: str, environment: str) -> Name:
-    return Name("identity", f"id-{base(workload, environment)}")
-
-
-def key_secret(location: str) -> Name:
-    return Name("secret", f"openai-api-key-{location}")
-
-
-def vnet(workload: str, environment: str, short: str) -> Name:
-    return Name("vnet", f"vnet-{base(workload, environment)}-{short}")
-
-
-def nsg(workload: str, environment: str, short: str, subnet: str) -> Name:
-    return Name("nsg", f"nsg-{base(workload, environment)}-{short}-{subnet}")
-
-
-def private_endpoint(workload: str, environment: str, short: str) -> Name:
-    return Name("privateEndpoint", f"pep-oai-{base(workload, environment)}-{short}")
-
-
-def dns_link(workload: str, environment: str, location: str) -> Name:
-    return Name("dnsLink", f"link-{base(workload, environment)}-{location}")
-
-
-def front_door(workload: str, environment: str) -> Name:
-    return Name("frontDoor", f"afd-{base(workload, environment)}")
-
-
-def front_door_endpoint(workload: str, environment: str) -> Name:
-    return Name("frontDoorEndpoint", f"fde-{base(workload, environment)}")
-
-
-def waf_policy(workload: str, environment: str) -> Name:
-    """WAF policy names allow letters and digits only."""
-    return Name("wafPolicy", "waf" + (workload + environment).replace("-", ""))
-
-
-def api_management(workload: str, environment: str) -> Name:
-    return Name("apiManagement", f"apim-{base(workload, environment)}-", suffixed=True)
-
-
-def apim_dns_label(workload: str, environment: str, short: str) -> Name:
-    return Name("dnsLabel", f"apim-{base(workload, environment)}-{short}-", suffixed=True)
-
-
-def public_ip(workload: str, environment: str, short: str, purpose: str) -> Name:
-    return Name("publicIp", f"pip-{purpose}-{base(workload, environment)}-{short}")
-
-
-def app_insights(workload: str, environment: str) -> Name:
-    return Name("appInsights", f"appi-{base(workload, environment)}")
-
-
-def module_deployment(workload: str, environment: str, concern: str) -> Name:
-    """Name of the nested ARM deployment of one module."""
-    return Name("deployment", f"{base(workload, environment)}-{concern}")
-
-
 def bicep_symbol(prefix: str, location: str) -> str:
-    """A Bicep identifier for a per-region module, such as ``openaiSwedencentral``."""
+    """A Bicep identifier for a per-region resource or module, such as ``openaiSwedencentral``."""
     return prefix + location[:1].upper() + location[1:]
+
+
+class Namer:
+    """Hands out names for one workload and environment, and remembers each one."""
+
+    def __init__(self, workload: str, environment: str, suffix: str | None) -> None:
+        self.base = f"{workload}-{environment}"
+        self.workload = workload
+        self.environment = environment
+        self.suffix = suffix
+        self._used: dict[tuple[str, str], Name] = {}
+
+    @property
+    def used(self) -> list[Name]:
+        """Every name handed out, in the order first asked for."""
+        return list(self._used.values())
+
+    def _name(self, rule: str, stem: str, suffixed: bool = False, blame: PathT = ("workload",)) -> Name:
+        name = Name(rule, stem, suffixed, blame)
+        return self._used.setdefault((rule, stem), name)
+
+    # Shared resources
+    def resource_group(self) -> Name:
+        return self._name("resourceGroup", f"rg-{self.base}")
+
+    def log_analytics(self) -> Name:
+        return self._name("logAnalytics", f"log-{self.base}")
+
+    def identity(self) -> Name:
+        return self._name("identity", f"id-{self.base}")
+
+    def key_vault(self) -> Name:
+        return self._name("keyVault", f"kv-{self.base}-", suffixed=True)
+
+    def module(self, concern: str) -> Name:
+        """The nested ARM deployment of one module call."""
+        return self._name("deployment", f"{self.base}-{concern}")
+
+    # Per region
+    def account(self, short: str) -> Name:
+        return self._name("account", f"oai-{self.base}-{short}-", suffixed=True)
+
+    def key_secret(self, location: str) -> Name:
+        return self._name("secret", f"openai-api-key-{location}")
+
+    def vnet(self, short: str) -> Name:
+        return self._name("vnet", f"vnet-{self.base}-{short}")
+
+    def subnet(self, purpose: str) -> Name:
+        return self._name("subnet", f"snet-{purpose}")
+
+    def nsg(self, short: str, subnet: str) -> Name:
+        return self._name("nsg", f"nsg-{self.base}-{short}-{subnet}")
+
+    def private_endpoint(self, short: str) -> Name:
+        return self._name("privateEndpoint", f"pep-oai-{self.base}-{short}")
+
+    def private_endpoint_nic(self, short: str) -> Name:
+        """The NIC the private endpoint names with ``customNetworkInterfaceName``."""
+        return self._name("networkInterface", f"nic-pep-oai-{self.base}-{short}")
+
+    def dns_link(self, location: str) -> Name:
+        return self._name("dnsLink", f"link-{self.base}-{location}")
+
+    def peering(self, source: str, target: str) -> Name:
+        return self._name("peering", f"peer-{source}-to-{target}")
+
+    # Front Door
+    def front_door(self) -> Name:
+        return self._name("frontDoor", f"afd-{self.base}")
+
+    def front_door_endpoint(self) -> Name:
+        return self._name("frontDoorEndpoint", f"fde-{self.base}")
+
+    def waf_policy(self) -> Name:
+        """WAF policy names allow letters and digits only."""
+        return self._name("wafPolicy", "waf" + (self.workload + self.environment).replace("-", ""))
+
+    def front_door_child(self, stem: str) -> Name:
+        """Origin group, origin, route or security policy."""
+        return self._name("frontDoorChild", stem)
+
+    # API Management
+    def api_management(self) -> Name:
+        return self._name("apiManagement", f"apim-{self.base}-", suffixed=True)
+
+    def apim_dns_label(self, short: str) -> Name:
+        return self._name("dnsLabel", f"apim-{self.base}-{short}-", suffixed=True)
+
+    def public_ip(self, short: str, purpose: str) -> Name:
+        return self._name("publicIp", f"pip-{purpose}-{self.base}-{short}")
+
+    def app_insights(self) -> Name:
+        return self._name("appInsights", f"appi-{self.base}")
+
+    def apim_child(self, stem: str) -> Name:
+        """Backend, pool, API, product or named value."""
+        return self._name("apiManagementChild", stem)

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from azoai_gen.render import render
-from azoai_gen.validate import validate_text
+from azoai_gen.pipeline import validate_text
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS_MS = {"typical": 100.0, "largest": 500.0}
@@ -35,7 +35,7 @@ def measure(text: str, repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        render(validate_text(text))
+        render(validate_text(text).design)
         times.append((time.perf_counter() - start) * 1000)
     return times
 

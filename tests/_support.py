@@ -7,6 +7,7 @@ escaping tests compare the generator against something it did not produce itself
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +49,49 @@ def spec(tier: int = 1, *, regions: str = "  - location: swedencentral\n", extra
     return text + extra
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A spec that validated and rendered: its design, its warnings and its files."""
+
+    design: Any
+    warnings: list
+    files: dict[str, str]
+
+
+def render_text(text: str, spec_name: str = "spec.yaml") -> Rendered:
+    """Validate spec text (as if read from ``spec_name``) and render it."""
+    from azoai_gen.pipeline import validate_text
+    from azoai_gen.render import render
+
+    validated = validate_text(text, spec_name)
+    return Rendered(validated.design, validated.warnings, render(validated.design))
+
+
+def render_path(path: Path) -> dict[str, str]:
+    """Every file the spec at ``path`` renders to."""
+    from azoai_gen.pipeline import validate_file
+    from azoai_gen.render import render
+
+    return render(validate_file(path).design)
+
+
 def render_files(text: str) -> dict[str, str]:
     """Every file the spec ``text`` renders to."""
-    from azoai_gen.render import render
-    from azoai_gen.validate import validate_text
+    return render_text(text).files
 
-    return render(validate_text(text)).files
+
+def design_of(text: str) -> Any:
+    """The design of a valid spec."""
+    from azoai_gen.pipeline import validate_text
+
+    return validate_text(text).design
+
+
+def warnings_of(text: str) -> list[str]:
+    """The formatted warnings of a valid spec."""
+    from azoai_gen.pipeline import validate_text
+
+    return [w.format() for w in validate_text(text).warnings]
 
 
 def spec_problems(text: str) -> list[str]:
@@ -61,7 +99,7 @@ def spec_problems(text: str) -> list[str]:
     import pytest
 
     from azoai_gen.errors import SpecError
-    from azoai_gen.validate import validate_text
+    from azoai_gen.pipeline import validate_text
 
     with pytest.raises(SpecError) as info:
         validate_text(text)
@@ -339,3 +377,42 @@ def _scan_string(text: str, pos: int, out: list[str]) -> int:
             out.append(" ")
             pos += 1
     raise ValueError("unterminated string")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# An independent count of what the compiled template of main.bicep holds, read from the rendered text.
+
+_RESOURCE = re.compile(r"^resource \w+ '[^']+' (existing )?= (\[for \w+ in (\w+):)?", re.M)
+_MODULE = re.compile(r"^module \w+ '([^']+)' = ", re.M)
+_PARAM = re.compile(r"^param \w+ ", re.M)
+_OUTPUT = re.compile(r"^output \w+ ", re.M)
+
+
+@dataclass(frozen=True)
+class Usage:
+    resources: int
+    parameters: int
+    outputs: int
+    bicep_bytes: int
+
+
+def _resources_in(text: str, loop_sizes: dict[str, int]) -> int:
+    count = 0
+    for match in _RESOURCE.finditer(text):
+        if match.group(1):  # existing resources are not deployed
+            continue
+        count += loop_sizes[match.group(3)] if match.group(2) else 1
+    return count
+
+
+def compiled_usage(files: dict[str, str], loop_sizes: dict[str, int]) -> Usage:
+    """Resources (each module call is a nested deployment plus its module's resources; a loop counts once per item
+    of the array named in ``loop_sizes``), parameters and outputs of main.bicep, and the Bicep's total size."""
+    main = files["main.bicep"]
+    resources = _resources_in(main, loop_sizes)
+    size = len(main.encode("utf-8"))
+    for match in _MODULE.finditer(main):
+        module = files[match.group(1).lstrip("./")]
+        resources += 1 + _resources_in(module, loop_sizes)
+        size += len(module.encode("utf-8"))
+    return Usage(resources, len(_PARAM.findall(main)), len(_OUTPUT.findall(main)), size)

@@ -5,8 +5,7 @@ from typing import Callable
 
 import pytest
 
-from azoai_gen.render import RenderResult, render
-from azoai_gen.validate import ValidatedSpec, validate_text
+from _support import Rendered, render_text as _render_text
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,11 +33,6 @@ def write_spec(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
-def render_text() -> Callable[..., RenderResult]:
+def render_text() -> Callable[..., Rendered]:
     """Validate spec text and render it."""
-
-    def _render(text: str, spec_name: str = "spec.yaml") -> RenderResult:
-        spec: ValidatedSpec = validate_text(text, spec_name)
-        return render(spec, spec_name=spec_name)
-
-    return _render
+    return _render_text

@@ -8,12 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from _support import render_files, spec_problems, EXAMPLES, TEMPLATES, spec
+from _support import (EXAMPLES, TEMPLATES, compiled_usage, design_of, render_files, render_path, spec,
+                      spec_problems, warnings_of)
 from azoai_gen import limits
-from azoai_gen.context import WEAK_CIPHERS, backend_pools
-from azoai_gen.errors import LimitError
-from azoai_gen.render import render
-from azoai_gen.validate import validate_file, validate_text
+from azoai_gen.design.apim import WEAK_CIPHERS, backend_pools
 
 LOCATIONS = ["swedencentral", "francecentral", "germanywestcentral", "norwayeast", "switzerlandnorth", "uksouth"]
 DISPLAY = {"swedencentral": "Sweden Central", "francecentral": "France Central",
@@ -83,12 +81,14 @@ def test_api_management_subnet_and_its_nsg():
 
 @pytest.mark.parametrize("count", [2, 3, 6])
 def test_backend_pool_order_puts_the_local_region_first(count):
-    pools = backend_pools(LOCATIONS[:count])
+    pools = design_of(tier5(count)).api_management.pools
+    assert [pool.location for pool in pools] == LOCATIONS[:count]
+    assert [home for home, _ in backend_pools(LOCATIONS[:count])] == LOCATIONS[:count]
     for home, pool in zip(LOCATIONS[:count], pools, strict=True):
-        order = [s["backend"] for s in pool["services"]]
+        order = [s.backend for s in pool.services]
         assert order[0] == f"openai-{home}"
         assert order[1:] == [f"openai-{loc}" for loc in LOCATIONS[:count] if loc != home]
-        assert [s["priority"] for s in pool["services"]] == list(range(1, count + 1))
+        assert [s.priority for s in pool.services] == list(range(1, count + 1))
 
 
 def test_rendered_pools_and_circuit_breakers():
@@ -149,7 +149,7 @@ def test_oauth_validation_with_hostile_audience():
     extra = ("apiManagement:\n  oauth:\n    tenantId: 33333333-3333-3333-3333-333333333333\n"
              "    audiences:\n      - \"api://x\\\"/><evil/>&'{{front-door-id}}\"\n")
     text = tier5(extra=extra)
-    assert validate_text(text).data["apiManagement"]["oauth"]["audiences"] == [audience]
+    assert design_of(text).spec.api_management.oauth.audiences == (audience,)
     root = policy(text)
     token = root.find("inbound").find("validate-azure-ad-token")
     assert token.get("tenant-id") == "33333333-3333-3333-3333-333333333333"
@@ -252,12 +252,12 @@ def test_publisher_email_must_be_an_address():
 
 
 def test_tier5_warnings():
-    warnings = [w.format() for w in validate_text(tier5(extra="access:\n  managedIdentity: true\n")).warnings]
+    warnings = warnings_of(tier5(extra="access:\n  managedIdentity: true\n"))
     assert any(w.startswith("spec.yaml:14:1: access: ignored: in tier 5 callers authenticate at API Management")
                for w in warnings), warnings
     assert any("apiManagement.publisherEmail is not set" in w for w in warnings)
-    quiet = validate_text(tier5(extra="apiManagement:\n  publisherEmail: a@b.example\n")).warnings
-    assert not any("publisherEmail" in w.message for w in quiet)
+    quiet = warnings_of(tier5(extra="apiManagement:\n  publisherEmail: a@b.example\n"))
+    assert not any("publisherEmail" in w for w in quiet)
 
 
 def test_raising_tier_4_app_to_5_keeps_account_and_vnet_names():
@@ -271,33 +271,35 @@ def test_raising_tier_4_app_to_5_keeps_account_and_vnet_names():
 # ARM template limits
 
 
-def test_usage_counts_module_calls_and_loops():
+def test_the_design_counts_module_calls_and_loops():
     text = spec(2, replace={"capacity: 50": "capacity: 50\n  - name: b\n    model: gpt-4o\n"
                                             "    version: \"2024-11-20\"\n    sku: GlobalStandard\n    capacity: 5"})
-    used = limits.usage(files(text), {"modelDeployments": 2, "principals": 0})
+    used = compiled_usage(files(text), {"modelDeployments": 2, "principals": 0, "roleAssignments": 1})
     # monitoring (call + workspace), identity (call + identity), openai (call + account + 2 deployments + diagnostics
     # + role assignment)
-    assert used.resources == 2 + 2 + 6
+    assert used.resources == 2 + 2 + 6 == design_of(text).resource_count
     assert used.parameters == 3 and used.outputs == 6
 
 
 def test_large_example_stays_within_arm_limits():
-    data = validate_file(EXAMPLES / "tier5-large.yaml")
-    assert len(data.data["regions"]) == 6 and len(data.data["deployments"]) >= 3
-    used = limits.usage(render(data).files, {"modelDeployments": len(data.data["deployments"]), "principals": 0})
-    assert 150 < used.resources <= limits.MAX_RESOURCES
+    design = design_of((EXAMPLES / "tier5-large.yaml").read_text(encoding="utf-8"))
+    assert len(design.regions) == 6 and len(design.deployments) >= 3
+    used = compiled_usage(render_path(EXAMPLES / "tier5-large.yaml"),
+                          {"modelDeployments": len(design.deployments), "principals": 0, "roleAssignments": 1})
+    assert 150 < used.resources == design.resource_count <= limits.MAX_RESOURCES
     assert used.parameters <= limits.MAX_PARAMETERS and used.outputs <= limits.MAX_OUTPUTS
-    assert used.template_bytes <= limits.MAX_TEMPLATE_BYTES
 
 
-def test_exceeding_a_limit_fails_before_anything_is_rendered(monkeypatch, tmp_path):
+def test_exceeding_a_limit_is_a_spec_problem_found_before_anything_is_rendered(monkeypatch, tmp_path):
     from azoai_gen import api
+    from azoai_gen.errors import SpecError
 
     monkeypatch.setattr(limits, "MAX_RESOURCES", 50)
     spec_path = tmp_path / "s.yaml"
     spec_path.write_text(tier5(3), encoding="utf-8")
-    with pytest.raises(LimitError) as info:
+    with pytest.raises(SpecError) as info:
         api.render_spec(spec_path, tmp_path / "out")
-    assert "would exceed Azure Resource Manager limits" in info.value.message
-    assert re.search(r"\d+ resources \(ARM allows 50 in one template\)", info.value.message)
+    [problem] = info.value.problems
+    assert problem.path == "regions" and "would exceed Azure Resource Manager limits" in problem.message
+    assert re.search(r"\d+ resources \(ARM allows 50 in one template\)", problem.message)
     assert not (tmp_path / "out").exists()

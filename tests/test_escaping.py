@@ -22,7 +22,8 @@ from _support import (
     unescape_bicep_literal,
 )
 from azoai_gen import render as render_module
-from azoai_gen.render import (
+from azoai_gen.design.records import GlobalName
+from azoai_gen.escape import (
     bicep,
     bicep_api,
     bicep_comment,
@@ -155,8 +156,8 @@ def test_bicep_key_round_trips(text):
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_bicep_name_round_trips(text):
-    assert unescape_bicep_literal(bicep_name({"stem": text, "suffixed": False})) == text
-    suffixed = bicep_name({"stem": text, "suffixed": True})
+    assert unescape_bicep_literal(bicep_name(GlobalName(text, False, ""))) == text
+    suffixed = bicep_name(GlobalName(text, True, ""))
     assert suffixed.startswith("'") and suffixed.endswith("${nameSuffix}'")
     assert unescape_bicep_body(suffixed[1:-len("${nameSuffix}'")]) == text
     # The only code Bicep sees inside the literal is the suffix interpolation.
@@ -165,8 +166,8 @@ def test_bicep_name_round_trips(text):
 
 
 def test_bicep_name_example():
-    assert bicep_name({"stem": "kv-claims-prod-", "suffixed": True}) == "'kv-claims-prod-${nameSuffix}'"
-    assert bicep_name({"stem": "log-claims-prod", "suffixed": False}) == "'log-claims-prod'"
+    assert bicep_name(GlobalName("kv-claims-prod-", True, "")) == "'kv-claims-prod-${nameSuffix}'"
+    assert bicep_name(GlobalName("log-claims-prod", False, "")) == "'log-claims-prod'"
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -264,10 +265,11 @@ def test_environment_is_strict_and_does_not_html_escape():
     assert env.from_string("{{ x }}").render(x="<a & 'b'>") == "<a & 'b'>"
 
 
-BICEP_FILTERS = {"bicep", "bicep_str", "bicep_name", "bicep_comment", "bicep_ident", "bicep_api",
+BICEP_FILTERS = {"bicep", "bicep_str", "bicep_name", "bicep_value", "bicep_comment", "bicep_ident", "bicep_api",
                  # bicep_key quotes any key that is not a plain identifier (tested above).
                  "bicep_key"}
-MARKDOWN_FILTERS = {"md", "md_code", "shell"}
+# bicep_api accepts only an API version (digits and hyphens), which means the same in Markdown and shell.
+MARKDOWN_FILTERS = {"md", "md_code", "shell", "bicep_api"}
 
 
 def unfiltered_expressions(source: str, allowed: set[str]) -> list[str]:
@@ -374,13 +376,13 @@ HOSTILE_SPEC_NAME = "x\nresource evil 'y' = {\u2028}.yaml"
 
 @pytest.fixture(params=[1, 2], ids=["tier1", "tier2"])
 def hostile_text(request) -> str:
-    from azoai_gen.validate import validate_text
+    from azoai_gen.pipeline import validate_text
 
     text = hostile_spec(request.param)
-    data = validate_text(text).data
+    typed = validate_text(text).spec
     # The test's own YAML must say what it means to.
-    assert data["tags"] == HOSTILE_TAGS
-    assert [p["description"] for p in data["access"]["principals"]] == HOSTILE_DESCRIPTIONS
+    assert dict(typed.tags) == HOSTILE_TAGS
+    assert [p.description for p in typed.access.principals] == HOSTILE_DESCRIPTIONS
     return text
 
 

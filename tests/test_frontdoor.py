@@ -6,9 +6,8 @@ import re
 
 import pytest
 
-from _support import render_files, spec_problems, spec
-from azoai_gen.context import OPENAI_PROBE_PATH, origin_plan
-from azoai_gen.validate import validate_text
+from _support import render_files, spec, spec_problems, warnings_of
+from azoai_gen.design.frontdoor import OPENAI_PROBE_PATH, origin_plan
 
 LOCATIONS = ["swedencentral", "francecentral", "germanywestcentral", "norwayeast", "switzerlandnorth", "uksouth"]
 SUB = "11111111-1111-1111-1111-111111111111"
@@ -267,15 +266,14 @@ def test_ip_rules_would_block_front_door():
 
 
 def test_front_door_settings_are_ignored_below_tier_4():
-    warnings = [w.format() for w in validate_text(spec(2, extra="frontDoor:\n  sku: Standard_AzureFrontDoor\n"))
-                .warnings]
+    warnings = warnings_of(spec(2, extra="frontDoor:\n  sku: Standard_AzureFrontDoor\n"))
     assert any(w.startswith("spec.yaml:13:1: frontDoor: ignored: tier 2 has no Front Door") for w in warnings)
 
 
 def test_model_missing_in_one_region_warns_naming_region_and_model():
     text = spec(4, regions=regions(2), replace={"gpt-4o": "gpt-4o-mini", '"2024-11-20"': '"2024-07-18"',
                                                   "GlobalStandard": "Standard"})
-    warnings = [w.format() for w in validate_text(text).warnings]
+    warnings = warnings_of(text)
     assert any("gpt-4o-mini 2024-07-18 (Standard) is not offered in" in w for w in warnings)
 
 

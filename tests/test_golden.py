@@ -10,15 +10,13 @@ import shutil
 
 import pytest
 
-from _support import EXAMPLE_SPECS, GOLDEN, snapshot
-from azoai_gen.render import render
-from azoai_gen.validate import validate_file
+from _support import EXAMPLE_SPECS, GOLDEN, render_path, snapshot
 
 UPDATE = os.environ.get("AZOAI_GEN_UPDATE_GOLDEN") == "1"
 
 
 def rendered(example) -> dict[str, bytes]:
-    files = render(validate_file(example), spec_name=example.name).files
+    files = render_path(example)
     return {path: text.encode("utf-8") for path, text in files.items()}
 
 

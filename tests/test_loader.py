@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from azoai_gen import loader
+from azoai_gen import load as loader
 from azoai_gen.errors import SpecError
-from azoai_gen.loader import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_file, load_text
+from azoai_gen.load import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_file, load_text
 
 
 def problems_of(raw: str | bytes, file: str = "s.yaml") -> list:

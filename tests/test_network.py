@@ -7,10 +7,8 @@ import re
 
 import pytest
 
-from _support import render_files, spec_problems, MINIMAL, spec
-from azoai_gen.loader import Positions
-from azoai_gen.network import ZONES, default_subnet, plan
-from azoai_gen.validate import validate_text
+from _support import MINIMAL, design_of, render_files, spec, spec_problems, warnings_of
+from azoai_gen.addressing import ZONES, default_subnet
 
 SUB = "11111111-1111-1111-1111-111111111111"
 EXISTING_SUBNET = (f"/subscriptions/{SUB}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/"
@@ -44,10 +42,9 @@ def resource_types(text: str) -> set[str]:
 
 
 def planned(text: str):
-    data = validate_text(text).data
-    result, found = plan(data, Positions("spec.yaml"))
-    assert found == []
-    return result
+    plan = design_of(text).plan
+    assert plan.findings == []
+    return plan.regions
 
 
 def test_automatic_plan_gives_each_region_its_own_22_in_list_order():
@@ -233,14 +230,14 @@ def test_all_network_problems_are_reported_together_in_line_order():
 
 def test_network_settings_are_ignored_with_a_warning_below_tier_3():
     spec_text = spec(2, regions=regions("swedencentral", network={0: "addressSpace: 10.1.0.0/24"}))
-    warnings = [w.format() for w in validate_text(spec_text).warnings]
+    warnings = warnings_of(spec_text)
     assert any(w.startswith("spec.yaml:7:5: regions[0].network: ignored: tier 2 has no private network")
                for w in warnings)
 
 
 def test_public_vnet_range_is_a_warning():
     spec_text = spec(3, regions=regions("swedencentral", network={0: "addressSpace: 20.1.0.0/24"}))
-    [warning] = [w.format() for w in validate_text(spec_text).warnings]
+    [warning] = warnings_of(spec_text)
     assert warning.startswith("spec.yaml:8:21: regions[0].network.addressSpace: the VNet range 20.1.0.0/24 of "
                               "swedencentral is not a private (RFC 1918) range")
 

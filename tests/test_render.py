@@ -11,12 +11,9 @@ import sys
 
 import pytest
 
-from _support import EXAMPLE_SPECS, MANIFEST, ROOT, TWO_REGIONS, spec
+from _support import EXAMPLE_SPECS, MANIFEST, ROOT, TWO_REGIONS, design_of, render_files, render_path, spec
 from azoai_gen import __version__
-from azoai_gen.context import spec_hash
-from azoai_gen.errors import TierNotAvailable
-from azoai_gen.render import render
-from azoai_gen.validate import validate_file, validate_text
+from azoai_gen.pipeline import validate_file
 
 WORKSPACE = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-logs/providers/"
              "Microsoft.OperationalInsights/workspaces/law-central")
@@ -29,13 +26,13 @@ def files_of(render_text, text: str) -> dict[str, str]:
 def all_example_renders() -> list[tuple[str, dict[str, str]]]:
     renders = []
     for path in EXAMPLE_SPECS:
-        renders.append((path.name, render(validate_file(path), spec_name=path.name).files))
+        renders.append((path.name, render_path(path)))
     for tier in (1, 2):
         for regions in ("  - location: swedencentral\n", TWO_REGIONS):
             for extra in ("", "access:\n  managedIdentity: false\n  principals:\n"
                               "    - objectId: 00000000-0000-0000-0000-0000000000AA\n"):
                 text = spec(tier, regions=regions, extra=extra)
-                renders.append((f"tier{tier}-{len(regions)}-{bool(extra)}", render(validate_text(text)).files))
+                renders.append((f"tier{tier}-{len(regions)}-{bool(extra)}", render_files(text)))
     return renders
 
 
@@ -52,9 +49,9 @@ _RENDER_SCRIPT = """
 import json, sys
 from pathlib import Path
 from azoai_gen.render import render
-from azoai_gen.validate import validate_file
+from azoai_gen.pipeline import validate_file
 path = Path(sys.argv[1])
-sys.stdout.write(json.dumps(render(validate_file(path), spec_name=path.name).files, sort_keys=True))
+sys.stdout.write(json.dumps(render(validate_file(path).design), sort_keys=True))
 """
 
 
@@ -66,7 +63,7 @@ def test_render_is_byte_identical_across_processes(example):
                                 check=True, cwd=ROOT, env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"})
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]
-    in_process = render(validate_file(example), spec_name=example.name).files
+    in_process = render_path(example)
     assert json.loads(outputs[0]) == in_process
 
 
@@ -219,22 +216,6 @@ def test_deployments_are_created_one_at_a_time(render_text):
                      openai, re.M)
 
 
-@pytest.mark.parametrize("tier, regions", [(5, TWO_REGIONS)])
-def test_a_tier_that_is_not_available_is_refused_with_the_available_ones(tier, regions, monkeypatch):
-    import dataclasses
-
-    from azoai_gen import tiers
-
-    monkeypatch.setitem(tiers.TIERS, tier, dataclasses.replace(tiers.TIERS[tier], available=False))
-    validated = validate_text(spec(tier, regions=regions))
-    with pytest.raises(TierNotAvailable) as info:
-        render(validated)
-    assert f"tier {tier}" in info.value.message
-    assert "cannot be rendered" in info.value.message
-    assert __version__ in info.value.message
-    assert "tiers 1 to 4" in info.value.hint
-
-
 # ---------------------------------------------------------------------------------------------------------------------
 # Stable names.
 
@@ -244,15 +225,19 @@ def _module(text: str, symbol: str) -> str:
 
 
 def test_names_do_not_depend_on_the_tier():
-    from azoai_gen.context import build_context
-
-    contexts = [build_context(validate_text(spec(tier)), spec_name="s.yaml") for tier in (1, 2)]
-    for key in ("account_name", "module_name", "symbol", "key_secret_name"):
-        assert contexts[0]["regions"][0][key] == contexts[1]["regions"][0][key], key
-    assert contexts[0]["regions"][0]["account_name"] == {"stem": "oai-claims-prod-sdc-", "suffixed": True,
-                                                         "example": "oai-claims-prod-sdc-xxxxx"}
-    assert contexts[0]["identity"] == contexts[1]["identity"]
-    assert contexts[0]["monitoring"] == contexts[1]["monitoring"]
+    designs = [design_of(spec(tier, regions=TWO_REGIONS)) for tier in (1, 2, 3, 4, 5)]
+    for design in designs[1:]:
+        for key in ("account_name", "module_name", "symbol"):
+            assert [getattr(r, key) for r in design.regions] == [getattr(r, key) for r in designs[0].regions], key
+        assert design.monitoring == designs[0].monitoring
+    assert designs[0].regions[0].account_name.stem == "oai-claims-prod-sdc-"
+    assert designs[0].regions[0].account_name.example == "oai-claims-prod-sdc-xxxxx"
+    assert designs[0].identity == designs[1].identity
+    # The shared names and the accounts are deployed, unchanged, by every tier.
+    for design in designs:
+        stems = {n.stem for n in design.names}
+        assert {"rg-claims-prod", "log-claims-prod", "oai-claims-prod-sdc-", "oai-claims-prod-frc-",
+                "claims-prod-openai-swedencentral", "claims-prod-openai-francecentral"} <= stems
 
 
 def test_raising_the_tier_keeps_the_names(render_text):
@@ -339,12 +324,12 @@ def test_readme_names_the_spec_and_the_resources(render_text):
 @pytest.mark.parametrize("example", EXAMPLE_SPECS, ids=lambda p: p.name)
 def test_manifest_records_version_spec_hash_and_every_file(example):
     validated = validate_file(example)
-    files = render(validated, spec_name=example.name).files
+    files = render_path(example)
     manifest = json.loads(files[MANIFEST])
     assert set(manifest) == {"generator", "version", "spec", "names", "files"}
     assert manifest["generator"] == "azoai-gen"
     assert manifest["version"] == __version__
-    assert manifest["spec"] == {"sha256": spec_hash(validated), "tier": validated.data["tier"]}
+    assert manifest["spec"] == {"sha256": validated.spec.digest, "tier": validated.spec.tier}
     assert re.fullmatch(r"[0-9a-f]{64}", manifest["spec"]["sha256"])
     assert set(manifest["files"]) == set(files) - {MANIFEST}
     for path, digest in manifest["files"].items():
@@ -354,10 +339,9 @@ def test_manifest_records_version_spec_hash_and_every_file(example):
     names = manifest["names"]
     assert names["account/swedencentral"] == "oai-claims-prod-sdc-<uniqueString(resourceGroup().id)>"
     assert names["location/shared"] == "swedencentral"
-    assert names.get("identity") == (None if validated.data["tier"] == 5 else "id-claims-prod")
-    assert names.get("logAnalytics") == (None if "logAnalyticsWorkspaceId" in validated.data["monitoring"]
-                                         else "log-claims-prod")
-    assert ("keyVault" in names) == (validated.data["tier"] == 1)
+    assert names.get("identity") == (None if validated.spec.tier == 5 else "id-claims-prod")
+    assert names.get("logAnalytics") == (None if validated.spec.monitoring.workspace_id else "log-claims-prod")
+    assert ("keyVault" in names) == (validated.spec.tier == 1)
 
 
 def test_manifest_names_use_a_fixed_suffix(render_text):
@@ -367,12 +351,12 @@ def test_manifest_names_use_a_fixed_suffix(render_text):
 
 
 def test_spec_hash_ignores_comments_and_layout_but_not_values():
-    base = validate_text(spec(1))
-    commented = validate_text("# a comment\n" + spec(1).replace("tier: 1", "tier: 1   # inline"))
-    defaults_written = validate_text(spec(1, extra="access:\n  managedIdentity: true\n"))
-    changed = validate_text(spec(1, replace={"capacity: 50": "capacity: 51"}))
-    assert spec_hash(base) == spec_hash(commented) == spec_hash(defaults_written)
-    assert spec_hash(base) != spec_hash(changed)
+    base = design_of(spec(1)).spec.digest
+    commented = design_of("# a comment\n" + spec(1).replace("tier: 1", "tier: 1   # inline")).spec.digest
+    defaults_written = design_of(spec(1, extra="access:\n  managedIdentity: true\n")).spec.digest
+    changed = design_of(spec(1, replace={"capacity: 50": "capacity: 51"})).spec.digest
+    assert base == commented == defaults_written
+    assert base != changed
 
 
 def test_manifest_holds_no_spec_values(render_text):

@@ -6,7 +6,7 @@ import pytest
 
 from _support import MINIMAL, TWO_REGIONS, spec
 from azoai_gen.errors import SpecError
-from azoai_gen.validate import validate_file, validate_text
+from azoai_gen.pipeline import validate_file, validate_text
 
 
 def problems(text: str) -> list:
@@ -165,13 +165,13 @@ def test_duplicate_deployment_name_is_case_insensitive():
 
 @pytest.mark.parametrize("tier", [1, 2, 3])
 def test_minimal_spec_validates_for_single_region_tiers(tier):
-    assert validate_text(spec(tier)).data["tier"] == tier
+    assert validate_text(spec(tier)).spec.tier == tier
 
 
 @pytest.mark.parametrize("tier", [1, 2, 3, 4, 5])
 def test_minimal_spec_with_two_regions_validates_for_every_tier(tier):
-    data = validate_text(spec(tier, regions=TWO_REGIONS)).data
-    assert [r["location"] for r in data["regions"]] == ["swedencentral", "francecentral"]
+    typed = validate_text(spec(tier, regions=TWO_REGIONS)).spec
+    assert [r.location for r in typed.regions] == ["swedencentral", "francecentral"]
 
 
 @pytest.mark.parametrize("tier", [4, 5])
@@ -197,8 +197,9 @@ def test_names_too_long_are_reported_at_workload():
 
 def test_names_at_the_limit_are_accepted():
     # kv-<workload>-<environment>-xxxxx is exactly 24 characters.
-    data = validate_text(spec(replace={"workload: claims": "workload: claimsproc"})).data
-    assert len(f"kv-{data['workload']}-{data['environment']}-xxxxx") == 24
+    design = validate_text(spec(replace={"workload: claims": "workload: claimsproc"})).design
+    assert design.key_vault.name.example == "kv-claimsproc-prod-xxxxx"
+    assert len(design.key_vault.name.example) == 24
 
 
 def test_fixed_suffix_counts_in_the_name_length():
@@ -220,8 +221,8 @@ def test_bad_log_analytics_workspace_id(workspace):
 def test_good_log_analytics_workspace_id():
     workspace = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-logs/providers/"
                  "Microsoft.OperationalInsights/workspaces/law-central")
-    data = validate_text(spec(extra=f"monitoring:\n  logAnalyticsWorkspaceId: {workspace}\n")).data
-    assert data["monitoring"]["logAnalyticsWorkspaceId"] == workspace
+    typed = validate_text(spec(extra=f"monitoring:\n  logAnalyticsWorkspaceId: {workspace}\n")).spec
+    assert typed.monitoring.workspace_id == workspace
 
 
 def test_several_problems_are_reported_together_sorted_by_line():
@@ -336,40 +337,46 @@ def test_the_minimal_spec_has_no_warnings():
 
 
 def test_defaults_are_applied():
-    data = validate_text(MINIMAL).data
-    assert data["access"] == {"managedIdentity": True, "principals": []}
-    assert data["deployments"][0]["raiPolicy"] == "Microsoft.DefaultV2"
-    assert data["deployments"][0]["versionUpgradeOption"] == "OnceCurrentVersionExpired"
-    assert data["deployments"][0]["format"] == "OpenAI"
-    assert data["tags"] == {}
-    assert data["openai"] == {"kind": "OpenAI", "allowedIpRanges": [], "restrictOutboundNetworkAccess": False,
-                              "allowedFqdns": []}
-    assert data["network"] == {"addressSpace": "10.100.0.0/16", "workloadSubnetDelegation": "none",
-                               "privateDnsZoneIds": {}}
-    assert data["keyVault"] == {"sku": "standard", "softDeleteRetentionInDays": 90, "allowedIpRanges": [],
-                                "secretExpiryDays": 90}
-    assert data["monitoring"] == {"retentionInDays": 90}
-    assert data["naming"] == {}
+    from azoai_gen import model
+
+    typed = validate_text(MINIMAL).spec
+    assert typed.access == model.Access(managed_identity=True, principals=())
+    assert typed.deployments[0].rai_policy == "Microsoft.DefaultV2"
+    assert typed.deployments[0].version_upgrade_option == "OnceCurrentVersionExpired"
+    assert typed.deployments[0].format == "OpenAI"
+    assert typed.tags == ()
+    assert typed.openai == model.OpenAI(kind="OpenAI", allowed_ip_ranges=(), restrict_outbound=False,
+                                        allowed_fqdns=())
+    assert typed.network == model.Network(address_space="10.100.0.0/16", workload_subnet_delegation="none",
+                                          private_dns_zone_ids=())
+    assert typed.key_vault == model.KeyVault(sku="standard", soft_delete_retention_in_days=90,
+                                             allowed_ip_ranges=(), secret_expiry_days=90)
+    assert typed.monitoring == model.Monitoring(workspace_id=None, retention_in_days=90)
+    assert typed.naming_suffix is None
 
 
 def test_defaults_fill_nested_items_and_keep_given_values():
-    extra = ("access:\n  principals:\n    - objectId: 00000000-0000-0000-0000-000000000001\n"
+    from azoai_gen import model
+
+    extra = ("access:\n  principals:\n    - objectId: 00000000-0000-0000-0000-00000000000A\n"
              "monitoring:\n  retentionInDays: 30\n")
-    data = validate_text(spec(replace={"capacity: 50": "capacity: 50\n    raiPolicy: Strict"}, extra=extra)).data
-    assert data["access"]["managedIdentity"] is True
-    assert data["access"]["principals"] == [{"objectId": "00000000-0000-0000-0000-000000000001",
-                                             "type": "ServicePrincipal", "description": ""}]
-    assert data["monitoring"] == {"retentionInDays": 30}
-    assert data["deployments"][0]["raiPolicy"] == "Strict"
+    typed = validate_text(spec(replace={"capacity: 50": "capacity: 50\n    raiPolicy: Strict"}, extra=extra)).spec
+    assert typed.access.managed_identity is True
+    # Object IDs are normalised to lower case, once, in the model.
+    assert typed.access.principals == (model.Principal("00000000-0000-0000-0000-00000000000a", "ServicePrincipal",
+                                                       ""),)
+    assert typed.monitoring.retention_in_days == 30
+    assert typed.deployments[0].rai_policy == "Strict"
 
 
-def test_defaults_do_not_leak_between_specs():
-    first = validate_text(MINIMAL).data
-    first["access"]["principals"].append("mutated")
-    first["tags"]["x"] = "y"
-    second = validate_text(MINIMAL).data
-    assert second["access"]["principals"] == []
-    assert second["tags"] == {}
+def test_the_model_is_frozen_so_specs_cannot_share_state():
+    import dataclasses
+
+    first = validate_text(MINIMAL).spec
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.tags = (("x", "y"),)  # type: ignore[misc]
+    assert isinstance(first.access.principals, tuple) and isinstance(first.regions, tuple)
+    assert validate_text(MINIMAL).spec == first
 
 
 def test_duplicate_principals_are_rejected():
@@ -390,5 +397,5 @@ def test_invalid_ip_ranges_are_rejected(bad):
 
 @pytest.mark.parametrize("good", ["1.2.3.4", "10.0.0.0/8", "255.255.255.255/32"])
 def test_valid_ip_ranges_are_accepted(good):
-    assert validate_text(spec(2, extra=f"openai:\n  allowedIpRanges: [{good}]\n")).data["openai"][
-        "allowedIpRanges"] == [good]
+    assert validate_text(spec(2, extra=f"openai:\n  allowedIpRanges: [{good}]\n")).spec.openai.allowed_ip_ranges \
+        == (good,)

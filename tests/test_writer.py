@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from _support import MANIFEST, snapshot, spec
-from azoai_gen import api, writer
+from _support import MANIFEST, render_path, snapshot, spec
+from azoai_gen import api, manifest
+from azoai_gen import write as writer
 from azoai_gen.errors import ConflictError, DriftError, OutputError, RenameError, SpecError
-from azoai_gen.render import render
-from azoai_gen.validate import validate_file
 
 
 @pytest.fixture
@@ -30,7 +29,7 @@ def out(tmp_path: Path) -> Path:
 
 
 def expected_files(spec_path: Path) -> dict[str, bytes]:
-    files = render(validate_file(spec_path), spec_name=spec_path.name).files
+    files = render_path(spec_path)
     return {path: text.encode("utf-8") for path, text in files.items()}
 
 
@@ -114,7 +113,7 @@ def test_existing_file_with_a_generated_name_and_no_manifest_is_a_conflict(spec_
         api.render_spec(spec_path, out)
     assert info.value.paths == ["main.bicep"]
     assert snapshot(out) == {"main.bicep": b"my own main.bicep\n"}
-    plan = writer.plan(out, render(validate_file(spec_path)).files)
+    plan = writer.plan(out, render_path(spec_path))
     assert [(c.action, c.reason) for c in plan.conflicts] == [(writer.CONFLICT, "not written by azoai-gen")]
 
 
@@ -170,11 +169,11 @@ def test_manifest_entries_outside_the_folder_are_never_deleted(spec_path, out, t
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n", encoding="utf-8")
     api.render_spec(spec_path, out)
-    manifest = json.loads((out / MANIFEST).read_text())
-    digest = writer._sha(victim.read_bytes())
-    manifest["files"]["../victim.txt"] = digest
-    manifest["files"][str(victim)] = digest
-    (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    recorded = json.loads((out / MANIFEST).read_text())
+    digest = manifest.sha256(victim.read_bytes())
+    recorded["files"]["../victim.txt"] = digest
+    recorded["files"][str(victim)] = digest
+    (out / MANIFEST).write_text(json.dumps(recorded), encoding="utf-8")
     api.render_spec(spec_path, out)
     assert victim.read_text(encoding="utf-8") == "precious\n"
 
@@ -411,7 +410,7 @@ def test_invalid_spec_never_touches_the_folder(spec_path, out):
 def test_apply_refuses_a_plan_with_conflicts(spec_path, out):
     api.render_spec(spec_path, out)
     (out / "main.bicep").write_text("edited\n", encoding="utf-8")
-    files = render(validate_file(spec_path), spec_name=spec_path.name).files
+    files = render_path(spec_path)
     plan = writer.plan(out, files)
     before = snapshot(out)
     with pytest.raises(ConflictError):

@@ -19,8 +19,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import manifest
 from .errors import ConflictError, DriftError, OutputError, RenameError
-from .render import MANIFEST
+from .manifest import MANIFEST
 
 CREATE = "create"
 IDENTICAL = "identical"
@@ -56,36 +57,14 @@ class Plan:
         return [c for c in self.changes if c.action != IDENTICAL]
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _manifest_section(text: str | None, key: str) -> dict[str, str]:
-    """One mapping of a manifest (``files`` or ``names``); empty when absent or unreadable."""
-    if text is None:
-        return {}
-    try:
-        section = json.loads(text)[key]
-        return {str(k): str(v) for k, v in section.items()} if isinstance(section, dict) else {}
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return {}
-
-
-def _read_manifest(out_dir: Path) -> str | None:
-    try:
-        return (out_dir / MANIFEST).read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return None
-
-
 def renamed_resources(old_manifest: str | None, new_manifest: str) -> list[tuple[str, str, str]]:
     """Resources that the previous render named differently: ``(what, old name, new name)``.
 
     Azure cannot rename: a new name creates a second resource beside the first (and for an Azure OpenAI account
     a second custom subdomain), and a new location for shared resources fails to deploy.
     """
-    old = _manifest_section(old_manifest, "names")
-    new = _manifest_section(new_manifest, "names")
+    old = manifest.names(old_manifest)
+    new = manifest.names(new_manifest)
     return [(key, old[key], new[key]) for key in sorted(set(old) & set(new)) if old[key] != new[key]]
 
 
@@ -110,8 +89,8 @@ def plan(out_dir: Path, files: dict[str, str], *, force: bool = False) -> Plan:
     """Classify every file: create, identical, update, conflict (or overwrite with force), delete."""
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir} exists and is not a folder", "choose another --out")
-    old_manifest = _read_manifest(out_dir)
-    previous = _manifest_section(old_manifest, "files")
+    old_manifest = manifest.read(out_dir)
+    previous = manifest.file_hashes(old_manifest)
     renamed = renamed_resources(old_manifest, files.get(MANIFEST, "{}"))
     if renamed and not force:
         raise RenameError(
@@ -138,7 +117,7 @@ def plan(out_dir: Path, files: dict[str, str], *, force: bool = False) -> Plan:
             changes.append(Change(path, IDENTICAL))
             continue
         added, removed = _line_counts(current, new)
-        if path == MANIFEST or previous.get(path) == _sha(current):
+        if path == MANIFEST or previous.get(path) == manifest.sha256(current):
             changes.append(Change(path, UPDATE, added=added, removed=removed))
         else:
             reason = "edited by hand since the last render" if path in previous else "not written by azoai-gen"
@@ -151,7 +130,7 @@ def plan(out_dir: Path, files: dict[str, str], *, force: bool = False) -> Plan:
             continue
         current = target.read_bytes()
         removed = len(current.decode("utf-8", "replace").splitlines())
-        if previous[path] == _sha(current):
+        if previous[path] == manifest.sha256(current):
             changes.append(Change(path, DELETE, "no longer generated", removed=removed))
         elif force:
             changes.append(Change(path, DELETE, "no longer generated; edited by hand", removed=removed))

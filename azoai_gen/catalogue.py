@@ -1,0 +1,70 @@
+"""The five security tiers as users compare them: title, summary, what each adds, pros, cons and cost drivers.
+
+This is prose for ``azoai-gen tiers``, the README and the Bicep metadata. What a tier does (its posture) is decided
+in :mod:`azoai_gen.posture`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tier:
+    number: int
+    title: str
+    summary: str
+    adds: str
+    pros: str
+    cons: str
+    cost_drivers: str
+
+
+TIERS: dict[int, Tier] = {
+    1: Tier(
+        number=1,
+        title="Public endpoint, API key in Key Vault",
+        summary="Public Azure OpenAI endpoint; callers authenticate with an API key that the deployment stores in Key Vault.",
+        adds="Azure OpenAI account and model deployments, Key Vault holding the API key, Log Analytics diagnostics.",
+        pros="Simplest to adopt; works with every SDK and tool that takes a key.",
+        cons="A leaked key grants access until it is rotated; the endpoint is on the public internet.",
+        cost_drivers="Model usage (tokens or PTUs); Key Vault operations; Log Analytics ingestion.",
+    ),
+    2: Tier(
+        number=2,
+        title="Public endpoint, Entra ID, keys disabled",
+        summary="Public endpoint; callers authenticate with Microsoft Entra ID tokens from managed identities. API keys are disabled.",
+        adds="Keys disabled, a user-assigned managed identity (or your principals) with Cognitive Services OpenAI User.",
+        pros="No secret to leak or rotate; access is granted and revoked with Azure RBAC.",
+        cons="The endpoint is still reachable from the public internet.",
+        cost_drivers="Model usage; Log Analytics ingestion. Managed identities are free.",
+    ),
+    3: Tier(
+        number=3,
+        title="Private endpoints and managed identity",
+        summary="Azure OpenAI is reachable only through private endpoints in your VNets; callers use managed identities.",
+        adds="VNets, subnets and NSGs, private endpoints, private DNS zones; public network access disabled.",
+        pros="Traffic never crosses the public internet; defence in depth with identity and network.",
+        cons="Callers must run in (or be connected to) the VNet; the portal playground no longer works from outside.",
+        cost_drivers="Private endpoints (hourly plus data processed); private DNS zones; model usage.",
+    ),
+    4: Tier(
+        number=4,
+        title="Multi-region behind Azure Front Door",
+        summary="One global host name on Azure Front Door with health probes and failover across two or more regions.",
+        adds="Front Door Premium with WAF, an origin per region, health probes, failover routing; Azure OpenAI stays "
+             "public with keys disabled (origin openai) or private behind your regional apps (origin app).",
+        pros="Survives a regional outage; one endpoint for every client.",
+        cons="Front Door cannot use an Azure OpenAI private endpoint as origin; multi-region quota and cost.",
+        cost_drivers="Front Door Premium base fee and requests; WAF; model capacity in every region.",
+    ),
+    5: Tier(
+        number=5,
+        title="Front Door, multi-region API Management, private endpoints",
+        summary="Front Door routes to API Management in each region, which reaches Azure OpenAI over peered VNets and private endpoints.",
+        adds="API Management with token limits, load-balanced backends and managed identity; VNet peering; Front Door.",
+        pros="Central authentication, rate limiting and observability; private data path; regional failover.",
+        cons="The most complex and costly option; API Management in a VNet takes long to deploy.",
+        cost_drivers="API Management units in every region; Front Door Premium; private endpoints; model capacity.",
+    ),
+}

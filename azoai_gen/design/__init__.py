@@ -1,0 +1,143 @@
+"""The design: every decision about the output, made once from the typed spec.
+
+``design(spec)`` computes the posture, every name (through one :class:`~azoai_gen.naming.Namer`), the network plan,
+the role grants, the files to write, the names recorded in the manifest and the number of resources deployed. Rules
+check the design; templates print it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import PurePath
+from typing import Any
+
+from .. import __version__, addressing, catalogue, resources
+from ..addressing import Plan
+from ..azure import API_VERSIONS, COMPUTED_SUFFIX_LENGTH, ROLES
+from ..model import Spec
+from ..naming import Name, Namer
+from ..posture import Callers, Posture, for_spec
+from .apim import ApiManagement, api_management
+from .core import Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions, titles
+from .frontdoor import FrontDoor, front_door
+from .inventory import deployed_names, files, resource_count
+from .network import Network, network, region_network
+from .records import Account, Generator, Grant, Identity, KeyVault, Monitoring, NamingView, TierView
+
+#: Tags azoai-gen puts on every resource; the spec's own tags come after and may override them.
+MANAGED_BY = "azoai-gen"
+
+
+@dataclass(frozen=True)
+class Design:
+    spec: Spec
+    posture: Posture
+    plan: Plan | None
+    generator: Generator
+    spec_name: str
+    workload: str
+    environment: str
+    resource_group: str
+    titles: Titles
+    tier: TierView
+    naming: NamingView
+    api: dict[str, str]
+    roles: dict[str, str]
+    regions: tuple[Region, ...]
+    primary: Region
+    account: Account
+    network: Network | None
+    front_door: FrontDoor | None
+    api_management: ApiManagement | None
+    deployments: list[dict[str, Any]]
+    deployments_count: str
+    tags: dict[str, str]
+    identity: Identity | None
+    principals: list[dict[str, str]]
+    monitoring: Monitoring
+    key_vault: KeyVault | None
+    grants: tuple[Grant, ...]
+    notes: tuple[str, ...]
+    #: Every Azure name the output uses, as the namer handed them out.
+    names: tuple[Name, ...]
+    files: tuple[str, ...] = ()
+    deployed_names: dict[str, str] | None = None
+    resource_count: int = 0
+
+    def template_context(self) -> dict[str, Any]:
+        """The design as the templates see it: its fields by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _tier_view(posture: Posture) -> TierView:
+    info = catalogue.TIERS[posture.tier]
+    return TierView(posture.tier, info.title, info.summary, not posture.local_auth, posture.public_network,
+                    posture.key_in_vault, posture.callers is Callers.KEY_VAULT_SECRET,
+                    posture.callers is Callers.API_MANAGEMENT, posture.callers is Callers.OPENAI_USER_ROLE)
+
+
+def _networks(spec: Spec, posture: Posture, namer: Namer, shorts: dict[str, str]):
+    """The address plan and each region's network, computed once."""
+    if not posture.private_endpoints:
+        return None, {}
+    plan = addressing.plan(spec, posture.api_management)
+    return plan, {p.location: region_network(namer, p.location, shorts[p.location], p) for p in plan.regions}
+
+
+def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
+    """Every decision for ``spec``. The spec has passed the spec rules (known, distinct regions)."""
+    posture = for_spec(spec)
+    namer = Namer(spec.workload, spec.environment, spec.naming_suffix)
+    known = resources.data("regions.json")["regions"]
+    shorts = {r.location: known[r.location]["short"] for r in spec.regions}
+    plan, nets = _networks(spec, posture, namer, shorts)
+    region_list = regions(spec, posture, namer, known, nets)
+    the_network = network(spec, posture, namer, [(r.location, r.network) for r in region_list]) if nets else None
+    the_identity = identity(spec, posture, namer)
+    the_monitoring = monitoring(spec, namer)
+    the_grants = grants(spec, posture, the_identity is not None)
+    apim = api_management(spec, namer, [(r.location, r.display_name, r.short) for r in region_list]) \
+        if posture.api_management else None
+    tags = {"environment": spec.environment, "managed-by": MANAGED_BY, "workload": spec.workload}
+    tags.update(dict(spec.tags))
+    result = Design(
+        spec=spec, posture=posture, plan=plan,
+        generator=Generator("azoai-gen", __version__),
+        spec_name=PurePath(spec_name).name,
+        workload=spec.workload, environment=spec.environment,
+        resource_group=namer.resource_group().stem,
+        titles=titles(spec, posture),
+        tier=_tier_view(posture),
+        naming=NamingView(spec.naming_suffix, len(spec.naming_suffix) if spec.naming_suffix
+                          else COMPUTED_SUFFIX_LENGTH),
+        api=API_VERSIONS, roles=ROLES,
+        regions=tuple(region_list), primary=region_list[0],
+        account=account(spec, posture, the_grants),
+        network=the_network,
+        front_door=front_door(spec, posture, namer) if posture.front_door else None,
+        api_management=apim,
+        deployments=[d.as_param() for d in spec.deployments],
+        deployments_count=f"{len(spec.deployments)} model deployment{'s' if len(spec.deployments) != 1 else ''}",
+        tags=dict(sorted(tags.items())),
+        identity=the_identity,
+        principals=[{"objectId": p.object_id, "principalType": p.type, "description": p.description}
+                    for p in spec.access.principals],
+        monitoring=the_monitoring,
+        key_vault=key_vault(spec, posture, namer, the_grants),
+        grants=the_grants,
+        notes=notes(spec, posture),
+        names=(),
+    )
+    return _complete(result, namer)
+
+
+def _complete(result: Design, namer: Namer) -> Design:
+    """Add what is read off the finished design: the files, the recorded names, the resource count."""
+    from dataclasses import replace
+
+    with_names = replace(result, names=tuple(namer.used))
+    return replace(with_names, files=files(with_names), deployed_names=deployed_names(with_names),
+                   resource_count=resource_count(with_names))
+
+
+__all__ = ["Design", "design", "MANAGED_BY"]

@@ -1,0 +1,208 @@
+"""What every tier has: the regional accounts, the caller identity, the Key Vault of tier 1, monitoring, the role
+grants, and the plain-language notes on every weaker choice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import Spec
+from ..naming import Name, Namer, bicep_symbol
+from ..posture import Callers, Origin, Posture
+from .network import RegionNetwork
+from .records import Account, GlobalName, Grant, Identity, KeyVault, Monitoring, Ref, Skip
+
+
+@dataclass(frozen=True)
+class Region:
+    location: str
+    display_name: str
+    short: str
+    primary: bool
+    symbol: str
+    module_name: str
+    account_name: GlobalName
+    key_secret_name: str
+    network: RegionNetwork | None
+
+
+@dataclass(frozen=True)
+class Titles:
+    """Metadata text of the generated files."""
+
+    main_name: str
+    main_description: str
+    account_description: str
+
+
+def global_name(name: Name, suffix: str | None) -> GlobalName:
+    return GlobalName(name.stem, name.suffixed, name.example(suffix))
+
+
+def regions(spec: Spec, posture: Posture, namer: Namer, known: dict[str, Any],
+            nets: dict[str, RegionNetwork]) -> list[Region]:
+    result = []
+    for region in spec.regions:
+        info = known[region.location]
+        result.append(Region(
+            location=region.location,
+            display_name=info["displayName"],
+            short=info["short"],
+            primary=region.index == 0,
+            symbol=bicep_symbol("openai", region.location),
+            module_name=namer.module(f"openai-{region.location}").stem,
+            account_name=global_name(namer.account(info["short"]), spec.naming_suffix),
+            key_secret_name=namer.key_secret(region.location).stem if posture.key_in_vault else "",
+            network=nets.get(region.location),
+        ))
+    return result
+
+
+def titles(spec: Spec, posture: Posture) -> Titles:
+    from ..catalogue import TIERS
+
+    info = TIERS[posture.tier]
+    return Titles(f"{spec.workload}-{spec.environment} Azure OpenAI", f"Tier {posture.tier}: {info.summary}",
+                  "One regional Azure OpenAI account with its model deployments and diagnostics. "
+                  f"Tier {posture.tier}: {info.title}.")
+
+
+IDENTITY_DESCRIPTION = "Calling service of this workload (managed identity created by azoai-gen)."
+GATEWAY_DESCRIPTION = "API Management gateway of this workload: the only caller of the account in tier 5."
+
+
+def grants(spec: Spec, posture: Posture, with_identity: bool) -> tuple[Grant, ...]:
+    """Every role assignment: the callers' role on the vault (tier 1) or the accounts, or the gateway's."""
+    if posture.callers is Callers.API_MANAGEMENT:
+        return (Grant("account", "apiManagement", "cognitiveServicesOpenAIUser", GATEWAY_DESCRIPTION),)
+    scope, role = (("keyVault", "keyVaultSecretsUser") if posture.callers is Callers.KEY_VAULT_SECRET
+                   else ("account", "cognitiveServicesOpenAIUser"))
+    result = []
+    if with_identity:
+        result.append(Grant(scope, "identity", role, IDENTITY_DESCRIPTION))
+    if spec.access.principals:
+        result.append(Grant(scope, "principals", role, "The principals of access.principals."))
+    return tuple(result)
+
+
+def _granted(grant_list: tuple[Grant, ...], scope: str, principal: str) -> bool:
+    return any(g.scope == scope and g.principal == principal for g in grant_list)
+
+
+def _account_skips(posture: Posture) -> tuple[Skip, ...]:
+    skips = []
+    if posture.local_auth:
+        skips.append(Skip("CKV_AZURE_236", "Tier 1 authenticates callers with API keys by design; "
+                                           "the key is kept in Key Vault. Tier 2 and above disable keys"))
+    if posture.public_network:
+        skips.append(Skip("CKV_AZURE_134", posture.public_reason))
+    return tuple(skips)
+
+
+def account(spec: Spec, posture: Posture, grant_list: tuple[Grant, ...]) -> Account:
+    openai = spec.openai
+    callers = _granted(grant_list, "account", "identity") or _granted(grant_list, "account", "principals")
+    return Account(
+        kind=openai.kind,
+        public_network_access="Enabled" if posture.public_network else "Disabled",
+        private_endpoint=posture.private_endpoints,
+        network_bypass="AzureServices" if posture.public_network else "None",
+        restrict_outbound=openai.restrict_outbound,
+        allowed_fqdns=openai.allowed_fqdns if openai.restrict_outbound else (),
+        network_default_action="Allow" if posture.public_network and not openai.allowed_ip_ranges else "Deny",
+        grant_identity=_granted(grant_list, "account", "identity"),
+        grant_principals=_granted(grant_list, "account", "principals"),
+        grant_api_management=_granted(grant_list, "account", "apiManagement"),
+        grants_callers=callers,
+        grants_any=any(g.scope == "account" for g in grant_list),
+        allowed_ip_ranges=openai.allowed_ip_ranges if posture.public_network else (),
+        checkov_skips=_account_skips(posture),
+    )
+
+
+def identity(spec: Spec, posture: Posture, namer: Namer) -> Identity | None:
+    if not spec.access.managed_identity or posture.callers is Callers.API_MANAGEMENT:
+        return None
+    return Identity(namer.identity().stem, namer.module("identity").stem)
+
+
+def monitoring(spec: Spec, namer: Namer) -> Monitoring:
+    existing = spec.monitoring.workspace_id
+    create = existing is None
+    return Monitoring(
+        create=create,
+        workspace_id=existing or "",
+        name=namer.log_analytics().stem if create else "",
+        module_name=namer.module("monitoring").stem if create else "",
+        retention_in_days=spec.monitoring.retention_in_days,
+        workspace=Ref("monitoring.outputs.workspaceId") if create else existing,
+    )
+
+
+def key_vault(spec: Spec, posture: Posture, namer: Namer, grant_list: tuple[Grant, ...]) -> KeyVault | None:
+    if not posture.key_in_vault:
+        return None
+    settings = spec.key_vault
+    return KeyVault(
+        name=global_name(namer.key_vault(), spec.naming_suffix),
+        module_name=namer.module("keyvault").stem,
+        sku=settings.sku,
+        soft_delete_retention_in_days=settings.soft_delete_retention_in_days,
+        allowed_ip_ranges=settings.allowed_ip_ranges,
+        secret_expiry_days=settings.secret_expiry_days,
+        secret_expiry_duration=f"P{settings.secret_expiry_days}D",
+        grant_identity=_granted(grant_list, "keyVault", "identity"),
+        grant_principals=_granted(grant_list, "keyVault", "principals"),
+        grants_any=any(g.scope == "keyVault" for g in grant_list),
+        checkov_skips=(Skip("CKV_AZURE_189", "Tier 1 has no private network: callers read the key over the "
+                                             "public endpoint, behind a deny-by-default firewall"),),
+    )
+
+
+def _network_notes(spec: Spec, posture: Posture) -> list[str]:
+    if posture.origin is Origin.OPENAI:
+        return ["The accounts keep their public endpoints: Front Door cannot use an Azure OpenAI private "
+                "endpoint as an origin. Keys are disabled, so every call needs an Entra ID token, and the WAF "
+                "filters traffic at the edge; a client can still call a regional endpoint directly with a valid "
+                "token. Set frontDoor.origin: app to keep Azure OpenAI private behind your own regional apps."]
+    if not posture.public_network:
+        return []
+    if spec.openai.allowed_ip_ranges:
+        return ["The accounts answer on their public endpoint, but only to the addresses in "
+                "openai.allowedIpRanges."]
+    return [f"The accounts answer on their public endpoint from any address (tier {posture.tier}); "
+            "authentication still applies. Set openai.allowedIpRanges to narrow this, or raise the "
+            "tier to 3 for private endpoints."]
+
+
+def _front_door_notes(spec: Spec) -> list[str]:
+    settings = spec.front_door
+    found = []
+    if settings.sku != "Premium_AzureFrontDoor":
+        found.append("Front Door Standard has no managed WAF rule sets (the default rule set and bot protection "
+                     "need Premium); the WAF policy only enforces its mode. Set frontDoor.sku: "
+                     "Premium_AzureFrontDoor for managed rules.")
+    if settings.waf.mode != "Prevention":
+        found.append("The WAF runs in Detection mode: it logs matching requests but blocks nothing. Switch "
+                     "frontDoor.waf.mode back to Prevention once the rules are tuned.")
+    if not settings.waf.request_body_check:
+        found.append("The WAF does not inspect request bodies (frontDoor.waf.requestBodyCheck: false), so "
+                     "prompts are not checked by the managed rules.")
+    return found
+
+
+def notes(spec: Spec, posture: Posture) -> tuple[str, ...]:
+    """Plain-language explanations of every weaker choice in this output."""
+    found = []
+    if posture.local_auth:
+        found.append("API keys are enabled (tier 1). Anyone holding a key can call the account until the key is "
+                     "regenerated. Callers read the key from Key Vault with their managed identity; raise the tier "
+                     "to 2 to disable keys and use Entra ID instead.")
+    found += _network_notes(spec, posture)
+    if posture.key_in_vault:
+        found.append("The Key Vault has a public endpoint with a deny-by-default firewall: only trusted Azure "
+                     "services and keyVault.allowedIpRanges get through. Azure Resource Manager writes the secret, "
+                     "so the deployment works without an exception.")
+    if posture.front_door:
+        found += _front_door_notes(spec)
+    return tuple(found)

@@ -1,0 +1,172 @@
+"""The private network of tiers 3 to 5: a VNet (or an existing subnet) per region, DNS zones and links, peerings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..addressing import ZONES, ZONES_BY_KIND, RegionNetwork as PlannedNetwork
+from ..model import Spec
+from ..naming import Namer, bicep_symbol
+from ..posture import Posture
+from .records import Ref
+
+SUBNET_PURPOSES = {"private_endpoints": "private-endpoints", "workload": "workload", "api_management": "apim"}
+
+
+@dataclass(frozen=True)
+class SubnetNames:
+    private_endpoints: str
+    workload: str
+    api_management: str
+
+
+@dataclass(frozen=True)
+class RegionNetwork:
+    create: bool
+    symbol: str
+    module_name: str
+    vnet_name: str
+    address_space: str
+    private_endpoint_subnet: str
+    workload_subnet: str
+    api_management_subnet: str
+    api_management_nsg: str
+    private_endpoint_nsg: str
+    workload_nsg: str
+    existing_subnet_id: str
+    existing_vnet_id: str
+    private_endpoint_name: str
+    dns_link_name: str
+    #: The private endpoint's subnet and the VNet to link, as a module output or the spec's existing IDs.
+    subnet: str | Ref
+    vnet: str | Ref
+
+
+@dataclass(frozen=True)
+class Link:
+    symbol: str
+    name: str
+    location: str
+
+
+@dataclass(frozen=True)
+class Zone:
+    key: str
+    name: str
+    existing_id: str
+    symbol: str
+    output: str
+    links: tuple[Link, ...]
+    #: The zone's ID as the account module receives it.
+    id: str | Ref
+    description: str
+
+
+@dataclass(frozen=True)
+class Peering:
+    symbol: str
+    name: str
+    source_symbol: str
+    target_location: str
+
+
+@dataclass(frozen=True)
+class ExistingVnet:
+    location: str
+    existing_subnet_id: str
+
+
+@dataclass(frozen=True)
+class Network:
+    create_vnets: bool
+    workload_subnet_delegation: str
+    subnet_names: SubnetNames
+    api_management_subnet: bool
+    peerings: tuple[Peering, ...]
+    peering_module_name: str
+    zones: tuple[Zone, ...]
+    created_zones: tuple[Zone, ...]
+    central_zones: tuple[Zone, ...]
+    dns_module_name: str
+    existing_vnets: tuple[ExistingVnet, ...]
+    #: Whether callers themselves reach the private accounts (in tier 5 only the gateway does).
+    callers_in_network: bool
+
+
+def region_network(namer: Namer, location: str, short: str, planned: PlannedNetwork) -> RegionNetwork:
+    """One region's network: created here, or the existing subnet the spec names."""
+    create = planned.existing_subnet_id is None
+    symbol = bicep_symbol("network", location)
+    namer.private_endpoint_nic(short)  # 'nic-' + the private endpoint's name, set in openai.bicep
+    return RegionNetwork(
+        create=create,
+        symbol=symbol,
+        module_name=namer.module(f"network-{location}").stem if create else "",
+        vnet_name=namer.vnet(short).stem if create else "",
+        address_space=str(planned.vnet) if create else "",
+        private_endpoint_subnet=str(planned.private_endpoint_subnet) if create else "",
+        workload_subnet=str(planned.workload_subnet) if create else "",
+        api_management_subnet=str(planned.api_management_subnet) if planned.api_management_subnet else "",
+        api_management_nsg=namer.nsg(short, "apim").stem if planned.api_management_subnet else "",
+        private_endpoint_nsg=namer.nsg(short, "pe").stem if create else "",
+        workload_nsg=namer.nsg(short, "workload").stem if create else "",
+        existing_subnet_id=planned.existing_subnet_id or "",
+        existing_vnet_id=planned.existing_vnet_id or "",
+        private_endpoint_name=namer.private_endpoint(short).stem,
+        dns_link_name=namer.dns_link(location).stem,
+        subnet=Ref(f"{symbol}.outputs.privateEndpointSubnetId") if create else planned.existing_subnet_id,
+        vnet=Ref(f"{symbol}.outputs.vnetId") if create else (planned.existing_vnet_id or ""),
+    )
+
+
+def _zones(spec: Spec, regions: list[tuple[str, RegionNetwork]]) -> tuple[Zone, ...]:
+    zones = []
+    for key in ZONES_BY_KIND[spec.openai.kind]:
+        existing = spec.network.zone_id(key)
+        symbol = bicep_symbol("zone", key)
+        output = key + "ZoneId"
+        zones.append(Zone(
+            key=key, name=ZONES[key], existing_id=existing, symbol=symbol, output=output,
+            links=tuple(Link(bicep_symbol(symbol + "Link", location), net.dns_link_name, location)
+                        for location, net in regions),
+            id=existing or Ref(f"dns.outputs.{output}"),
+            description=f"Resource ID of the {ZONES[key]} zone."))
+    return tuple(zones)
+
+
+def _peerings(namer: Namer, regions: list[tuple[str, RegionNetwork]]) -> tuple[Peering, ...]:
+    """Every ordered pair of regional VNets: a full mesh, so that each region's gateway reaches every region's
+    private endpoints. Peering is not transitive, and each direction is its own resource."""
+    pairs = []
+    for source, source_net in regions:
+        for target, _ in regions:
+            if source != target:
+                pairs.append(Peering(bicep_symbol(bicep_symbol("peer", source) + "To", target),
+                                     namer.peering(source, target).stem, source_net.symbol, target))
+    return tuple(pairs)
+
+
+def network(spec: Spec, posture: Posture, namer: Namer, regions: list[tuple[str, RegionNetwork]]) -> Network:
+    """VNets, subnets, DNS zones and peerings, given each region's network."""
+    delegation = spec.network.workload_subnet_delegation
+    zones = _zones(spec, regions)
+    created = any(net.create for _, net in regions)
+    names = SubnetNames(
+        namer.subnet(SUBNET_PURPOSES["private_endpoints"]).stem if created else "",
+        namer.subnet(SUBNET_PURPOSES["workload"]).stem if created else "",
+        namer.subnet(SUBNET_PURPOSES["api_management"]).stem if posture.api_management else "")
+    return Network(
+        create_vnets=created,
+        workload_subnet_delegation="" if delegation == "none" else delegation,
+        subnet_names=names,
+        api_management_subnet=posture.api_management,
+        peerings=_peerings(namer, regions) if posture.api_management else (),
+        peering_module_name=namer.module("peering").stem if posture.api_management else "",
+        zones=zones,
+        created_zones=tuple(z for z in zones if not z.existing_id),
+        central_zones=tuple(z for z in zones if z.existing_id),
+        dns_module_name=namer.module("dns").stem if any(not z.existing_id for z in zones) else "",
+        existing_vnets=tuple(ExistingVnet(location, net.existing_subnet_id) for location, net in regions
+                             if not net.create),
+        callers_in_network=not posture.api_management,
+    )

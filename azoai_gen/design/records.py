@@ -1,0 +1,125 @@
+"""The records a design is made of. Templates read these attributes and print them; they decide nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class GlobalName:
+    """A name as the templates need it: the literal stem, whether the suffix follows, and an example."""
+
+    stem: str
+    suffixed: bool
+    example: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A checkov finding accepted by design, with the reason printed beside it."""
+
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A Bicep expression that refers to something deployed: ``symbol.outputs.name`` and the like.
+
+    Where a value is either a literal from the spec or the output of a module, the design holds a ``str`` or a
+    ``Ref`` and the ``bicep_value`` filter prints either, so templates never branch on where a value comes from.
+    """
+
+    expression: str
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role assignment: who gets which built-in role on what.
+
+    ``scope`` is the module that holds the assignment (``account`` or ``keyVault``); ``principal`` is
+    ``identity`` (the caller identity created here), ``principals`` (the spec's principals) or ``apiManagement``
+    (the gateway's identity).
+    """
+
+    scope: str
+    principal: str
+    role: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Generator:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class TierView:
+    number: int
+    title: str
+    summary: str
+    disable_local_auth: bool
+    public_network: bool
+    key_in_vault: bool
+    #: How callers reach Azure OpenAI: exactly one of these is true.
+    callers_read_key: bool
+    callers_use_gateway: bool
+    callers_use_entra_id: bool
+
+
+@dataclass(frozen=True)
+class NamingView:
+    suffix: str | None
+    suffix_length: int
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    create: bool
+    workspace_id: str
+    name: str
+    module_name: str
+    retention_in_days: int
+    #: ``logAnalyticsWorkspaceId`` in main.bicep: the module's output or the spec's existing workspace.
+    workspace: Any
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    module_name: str
+
+
+@dataclass(frozen=True)
+class KeyVault:
+    name: GlobalName
+    module_name: str
+    sku: str
+    soft_delete_retention_in_days: int
+    allowed_ip_ranges: tuple[str, ...]
+    secret_expiry_days: int
+    secret_expiry_duration: str
+    grant_identity: bool
+    grant_principals: bool
+    grants_any: bool
+    checkov_skips: tuple[Skip, ...]
+
+
+@dataclass(frozen=True)
+class Account:
+    kind: str
+    public_network_access: str
+    private_endpoint: bool
+    network_bypass: str
+    restrict_outbound: bool
+    allowed_fqdns: tuple[str, ...]
+    network_default_action: str
+    grant_identity: bool
+    grant_principals: bool
+    grant_api_management: bool
+    grants_callers: bool
+    grants_any: bool
+    allowed_ip_ranges: tuple[str, ...]
+    checkov_skips: tuple[Skip, ...]

@@ -1,0 +1,76 @@
+"""Azure identifiers the spec carries: GUIDs, resource IDs and IPv4 ranges, parsed in one place.
+
+Every rule that reads an ID uses these patterns, so a subnet ID means the same thing to the network plan, the
+rules and the design.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_GROUP = r"/subscriptions/" + GUID + r"/resourcegroups/[-\w._()]{1,90}"
+
+#: Any resource ID below a resource group: /subscriptions/<id>/resourceGroups/<g>/providers/<ns>/<type>/<name>...
+RESOURCE_ID = re.compile(rf"^{_GROUP}/providers/[a-z0-9.]+/[a-z0-9]+/[^/]+(/[a-z0-9]+/[^/]+)*$", re.IGNORECASE)
+SUBNET_ID = re.compile(
+    rf"^(?P<vnet>{_GROUP}/providers/microsoft\.network/virtualnetworks/[\w.-]{{2,64}})/subnets/[\w.-]{{1,80}}$",
+    re.IGNORECASE)
+ZONE_ID = re.compile(rf"^{_GROUP}/providers/microsoft\.network/privatednszones/(?P<zone>[a-z0-9.-]+)$",
+                     re.IGNORECASE)
+WORKSPACE_ID = re.compile(
+    rf"^{_GROUP}/providers/microsoft\.operationalinsights/workspaces/[a-z0-9][a-z0-9-]{{2,61}}[a-z0-9]$",
+    re.IGNORECASE)
+
+RESOURCE_ID_HINT = "expected /subscriptions/<id>/resourceGroups/<group>/providers/<namespace>/<type>/<name>"
+SUBNET_ID_HINT = ("expected /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/"
+                  "virtualNetworks/<vnet>/subnets/<subnet>")
+WORKSPACE_ID_HINT = ("expected /subscriptions/<id>/resourceGroups/<group>/providers/"
+                     "Microsoft.OperationalInsights/workspaces/<name>")
+
+
+def vnet_of_subnet(subnet_id: str) -> str | None:
+    """The VNet resource ID of a subnet resource ID, or ``None`` when it is not one."""
+    match = SUBNET_ID.match(subnet_id)
+    return match.group("vnet") if match else None
+
+
+def zone_of(zone_id: str) -> str | None:
+    """The zone name of a private DNS zone resource ID, or ``None`` when it is not one."""
+    match = ZONE_ID.match(zone_id)
+    return match.group("zone").lower() if match else None
+
+
+class RangeError(ValueError):
+    """Why a text is not an IPv4 range: ``kind`` is ``prefix``, ``host`` (``suggestion`` is the range the text
+    probably meant) or ``syntax`` (``detail`` says what is wrong)."""
+
+    def __init__(self, kind: str, suggestion: str = "", detail: str = "") -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.suggestion = suggestion
+        self.detail = detail
+
+
+def parse_ipv4_range(text: str) -> ipaddress.IPv4Network:
+    """An IPv4 address or CIDR range with no host bits set. Raises :class:`RangeError`."""
+    try:
+        return ipaddress.IPv4Network(text, strict=True)
+    except ipaddress.NetmaskValueError:
+        raise RangeError("prefix") from None
+    except ValueError as exc:
+        try:
+            loose = ipaddress.IPv4Network(text, strict=False)
+        except ValueError:
+            raise RangeError("syntax", detail=str(exc)) from None
+        raise RangeError("host", str(loose)) from None
+
+
+PRIVATE_BLOCKS = tuple(ipaddress.IPv4Network(block)
+                       for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+
+
+def is_private_range(network: ipaddress.IPv4Network) -> bool:
+    """Inside RFC 1918 or the shared address space (RFC 6598)."""
+    return any(network.subnet_of(block) for block in PRIVATE_BLOCKS)

@@ -1,0 +1,254 @@
+"""The spec as typed, frozen records, built once right after the schema pass.
+
+The schema's ``default`` values are the only defaults of spec keys (:func:`azoai_gen.schema.apply_defaults` fills
+them in before these records are built), and normalisation happens here, once: object IDs and tenant IDs are
+lower-cased. Nothing downstream reads the spec as a dictionary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .load import PathT
+
+
+@dataclass(frozen=True)
+class Principal:
+    object_id: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Access:
+    managed_identity: bool
+    principals: tuple[Principal, ...]
+
+
+@dataclass(frozen=True)
+class OpenAI:
+    kind: str
+    allowed_ip_ranges: tuple[str, ...]
+    restrict_outbound: bool
+    allowed_fqdns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeyVault:
+    sku: str
+    soft_delete_retention_in_days: int
+    allowed_ip_ranges: tuple[str, ...]
+    secret_expiry_days: int
+
+
+@dataclass(frozen=True)
+class Network:
+    address_space: str
+    workload_subnet_delegation: str
+    #: Existing private DNS zones by key (openai, cognitiveServices, aiServices), sorted by key.
+    private_dns_zone_ids: tuple[tuple[str, str], ...]
+
+    def zone_id(self, key: str) -> str:
+        return dict(self.private_dns_zone_ids).get(key, "")
+
+
+@dataclass(frozen=True)
+class HealthProbe:
+    path: str | None
+    method: str
+    interval_in_seconds: int
+
+
+@dataclass(frozen=True)
+class Waf:
+    mode: str
+    request_body_check: bool
+
+
+@dataclass(frozen=True)
+class FrontDoor:
+    sku: str
+    origin: str
+    routing: str
+    health_probe: HealthProbe
+    waf: Waf
+
+
+@dataclass(frozen=True)
+class OAuth:
+    tenant_id: str
+    audiences: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApiManagement:
+    sku: str
+    capacity: int
+    publisher_name: str | None
+    publisher_email: str | None
+    tokens_per_minute: int
+    oauth: OAuth | None
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    workspace_id: str | None
+    retention_in_days: int
+
+
+@dataclass(frozen=True)
+class RegionNetwork:
+    """A region's own network settings; every field is optional."""
+
+    address_space: str | None
+    private_endpoint_subnet: str | None
+    workload_subnet: str | None
+    api_management_subnet: str | None
+    existing_subnet_id: str | None
+
+    def given(self) -> list[str]:
+        """The spec keys set here, in schema spelling."""
+        keys = {"addressSpace": self.address_space, "privateEndpointSubnet": self.private_endpoint_subnet,
+                "workloadSubnet": self.workload_subnet, "apiManagementSubnet": self.api_management_subnet,
+                "existingSubnetId": self.existing_subnet_id}
+        return sorted(key for key, value in keys.items() if value is not None)
+
+
+@dataclass(frozen=True)
+class PrivateLink:
+    resource_id: str
+    group_id: str
+    location: str | None
+
+
+@dataclass(frozen=True)
+class App:
+    host_name: str
+    private_link: PrivateLink | None
+
+
+@dataclass(frozen=True)
+class Region:
+    index: int
+    location: str
+    network: RegionNetwork | None
+    weight: int | None
+    app: App | None
+
+    @property
+    def path(self) -> PathT:
+        return ("regions", self.index)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    name: str
+    model: str
+    version: str
+    format: str
+    sku: str
+    capacity: int
+    rai_policy: str
+    version_upgrade_option: str
+
+    def as_param(self) -> dict[str, Any]:
+        """The deployment as the ``modelDeployments`` parameter carries it."""
+        return {"name": self.name, "model": self.model, "version": self.version, "format": self.format,
+                "sku": self.sku, "capacity": self.capacity, "raiPolicy": self.rai_policy,
+                "versionUpgradeOption": self.version_upgrade_option}
+
+
+@dataclass(frozen=True)
+class Spec:
+    version: int
+    workload: str
+    environment: str
+    tier: int
+    regions: tuple[Region, ...]
+    deployments: tuple[Deployment, ...]
+    tags: tuple[tuple[str, str], ...]
+    access: Access
+    openai: OpenAI
+    key_vault: KeyVault
+    network: Network
+    front_door: FrontDoor
+    api_management: ApiManagement
+    monitoring: Monitoring
+    naming_suffix: str | None
+    #: sha256 of the spec's content after defaults: independent of comments, key order and layout.
+    digest: str
+
+
+def _region_network(data: Mapping[str, Any] | None) -> RegionNetwork | None:
+    if data is None:
+        return None
+    return RegionNetwork(data.get("addressSpace"), data.get("privateEndpointSubnet"), data.get("workloadSubnet"),
+                         data.get("apiManagementSubnet"), data.get("existingSubnetId"))
+
+
+def _app(data: Mapping[str, Any] | None) -> App | None:
+    if data is None:
+        return None
+    link = data.get("privateLink")
+    return App(data["hostName"], PrivateLink(link["resourceId"], link["groupId"], link.get("location"))
+               if link else None)
+
+
+def _region(index: int, data: Mapping[str, Any]) -> Region:
+    return Region(index, data["location"], _region_network(data.get("network")), data.get("weight"),
+                  _app(data.get("app")))
+
+
+def _deployment(data: Mapping[str, Any]) -> Deployment:
+    return Deployment(data["name"], data["model"], data["version"], data["format"], data["sku"], data["capacity"],
+                      data["raiPolicy"], data["versionUpgradeOption"])
+
+
+def _front_door(data: Mapping[str, Any]) -> FrontDoor:
+    probe, waf = data["healthProbe"], data["waf"]
+    return FrontDoor(data["sku"], data["origin"], data["routing"],
+                     HealthProbe(probe.get("path"), probe["method"], probe["intervalInSeconds"]),
+                     Waf(waf["mode"], waf["requestBodyCheck"]))
+
+
+def _api_management(data: Mapping[str, Any]) -> ApiManagement:
+    oauth = data.get("oauth")
+    return ApiManagement(data["sku"], data["capacity"], data.get("publisherName"), data.get("publisherEmail"),
+                         data["tokensPerMinute"],
+                         OAuth(oauth["tenantId"].lower(), tuple(oauth["audiences"])) if oauth else None)
+
+
+def digest(data: Mapping[str, Any]) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def build(data: Mapping[str, Any]) -> Spec:
+    """The typed spec. ``data`` has passed the schema and carries every schema default."""
+    access, openai, vault, network = data["access"], data["openai"], data["keyVault"], data["network"]
+    return Spec(
+        version=data["version"],
+        workload=data["workload"],
+        environment=data["environment"],
+        tier=data["tier"],
+        regions=tuple(_region(i, r) for i, r in enumerate(data["regions"])),
+        deployments=tuple(_deployment(d) for d in data["deployments"]),
+        tags=tuple(data["tags"].items()),
+        access=Access(access["managedIdentity"], tuple(
+            Principal(p["objectId"].lower(), p["type"], p["description"]) for p in access["principals"])),
+        openai=OpenAI(openai["kind"], tuple(openai["allowedIpRanges"]), openai["restrictOutboundNetworkAccess"],
+                      tuple(openai["allowedFqdns"])),
+        key_vault=KeyVault(vault["sku"], vault["softDeleteRetentionInDays"], tuple(vault["allowedIpRanges"]),
+                           vault["secretExpiryDays"]),
+        network=Network(network["addressSpace"], network["workloadSubnetDelegation"],
+                        tuple(sorted(network["privateDnsZoneIds"].items()))),
+        front_door=_front_door(data["frontDoor"]),
+        api_management=_api_management(data["apiManagement"]),
+        monitoring=Monitoring(data["monitoring"].get("logAnalyticsWorkspaceId"),
+                              data["monitoring"]["retentionInDays"]),
+        naming_suffix=data["naming"].get("suffix"),
+        digest=digest(data),
+    )

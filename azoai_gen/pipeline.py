@@ -1,0 +1,53 @@
+"""The pipeline up to the design: load, schema, model, design, rules.
+
+``validate`` and ``render`` both go through :func:`validate_file`, so they refuse the same specs with the same
+messages; ``render`` then prints the design (:mod:`azoai_gen.render`) and writes it (:mod:`azoai_gen.write`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+from . import model, rules, schema
+from .design import Design, design
+from .errors import Problem, SpecError
+from .load import LoadedSpec, load_file, load_text
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A spec that passed every rule: its design, and the warnings to show."""
+
+    design: Design
+    file: str
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def spec(self) -> model.Spec:
+        return self.design.spec
+
+
+def validate_loaded(loaded: LoadedSpec) -> Validated:
+    """Check a parsed spec and design it. Raises :class:`SpecError` with every problem found."""
+    positions = loaded.positions
+    problems = schema.problems(loaded.data, positions)
+    if problems:
+        raise SpecError(problems)
+    spec = model.build(schema.with_defaults(loaded.data))
+    spec_name = PurePath(positions.file).name or "spec.yaml"
+    outcome = rules.check(spec, positions, lambda typed: design(typed, spec_name=spec_name))
+    if outcome.errors:
+        raise SpecError(outcome.errors)
+    assert outcome.subject.design is not None
+    return Validated(outcome.subject.design, positions.file, outcome.warnings)
+
+
+def validate_file(path: Path) -> Validated:
+    """Load, check and design the spec at ``path``."""
+    return validate_loaded(load_file(path))
+
+
+def validate_text(text: str, file: str = "spec.yaml") -> Validated:
+    """Load, check and design a spec given as text (for tests and tools)."""
+    return validate_loaded(load_text(text.encode("utf-8"), file))

@@ -1,0 +1,111 @@
+"""Every check beyond the schema, as a list of small named rules run by one loop.
+
+A rule is a function that takes a :class:`Subject` and yields :class:`~azoai_gen.errors.Finding` objects; the
+:func:`rule` decorator registers it under a name. Rules marked ``before_design`` run on the typed spec alone; when
+one of those marked ``gate`` fails, no design is built (it could not be: an unknown region has no short code).
+Every other rule also sees the design, so name checks walk the names the design deploys, and the ARM limits are
+counted from its resources.
+
+``azoai-gen validate`` and ``azoai-gen render`` call :func:`check` the same way, so they report the same problems
+with the same messages.
+
+Adding a rule: write a function in the module of its area, decorate it with ``@rule("area-what")``, and add a test
+of a spec that passes and one that fails in ``tests/test_rules.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from ..errors import Finding, Problem
+from ..load import Positions
+from ..model import Spec
+from ..posture import Posture, for_spec
+
+if TYPE_CHECKING:
+    from ..design import Design
+
+
+@dataclass
+class Subject:
+    """What a rule looks at: the typed spec, where its keys were written, its posture and (later) its design."""
+
+    spec: Spec
+    positions: Positions
+    posture: Posture
+    design: Design | None = None
+
+    def written(self, *path: object) -> bool:
+        """Whether the spec writes this key itself (rather than taking its default)."""
+        return tuple(path) in self.positions.keys
+
+
+Check = Callable[[Subject], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    check: Check
+    before_design: bool = False
+    gate: bool = False
+    summary: str = field(default="", compare=False)
+
+
+RULES: list[Rule] = []
+
+
+def rule(name: str, *, before_design: bool = False, gate: bool = False) -> Callable[[Check], Check]:
+    """Register ``check`` as the rule ``name``."""
+    def register(check: Check) -> Check:
+        if any(existing.name == name for existing in RULES):
+            raise ValueError(f"two rules are named {name}")
+        summary = (check.__doc__ or "").strip().splitlines()[0] if check.__doc__ else ""
+        RULES.append(Rule(name, check, before_design, gate, summary))
+        return check
+    return register
+
+
+def locate(findings: Iterable[Finding], positions: Positions) -> list[Problem]:
+    return [positions.problem(f.path, f.message, f.hint, at_key=f.at_key, severity=f.severity) for f in findings]
+
+
+def run(rules: Iterable[Rule], subject: Subject) -> dict[str, list[Problem]]:
+    """The problems each rule finds, by rule name."""
+    return {r.name: locate(r.check(subject), subject.positions) for r in rules}
+
+
+@dataclass
+class Outcome:
+    """The result of every rule: the design when one could be built, and every problem found."""
+
+    subject: Subject
+    problems: dict[str, list[Problem]]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return sorted({p for found in self.problems.values() for p in found if p.severity == "error"})
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return sorted({p for found in self.problems.values() for p in found if p.severity == "warning"})
+
+
+def check(spec: Spec, positions: Positions, build: Callable[[Spec], Design]) -> Outcome:
+    """Run every rule, building the design with ``build`` once the gating rules pass."""
+    _load_rule_modules()
+    subject = Subject(spec, positions, for_spec(spec))
+    early = [r for r in RULES if r.before_design]
+    problems = run(early, subject)
+    if any(p.severity == "error" for r in early if r.gate for p in problems[r.name]):
+        return Outcome(subject, problems)
+    subject.design = build(spec)
+    problems.update(run([r for r in RULES if not r.before_design], subject))
+    return Outcome(subject, problems)
+
+
+def _load_rule_modules() -> None:
+    from . import access, edge, limits, models, names, network, regions  # noqa: F401  (they register rules)
+
+
