@@ -27,6 +27,11 @@ ROLES: dict[str, str] = {
     "keyVaultSecretsUser": "4633458b-17de-408a-b874-0445c86b69e6",
 }
 
+ROLE_NAMES: dict[str, str] = {
+    "cognitiveServicesOpenAIUser": "Cognitive Services OpenAI User",
+    "keyVaultSecretsUser": "Key Vault Secrets User",
+}
+
 #: Length of the suffix taken from uniqueString(resourceGroup().id) for globally unique names.
 COMPUTED_SUFFIX_LENGTH = 5
 

@@ -169,12 +169,21 @@ def unescape_bicep_literal(literal: str) -> str:
     return unescape_bicep_body(literal[1:-1])
 
 
-class _Reader:
-    """A small recursive-descent reader for Bicep literals: strings, integers, true/false/null, objects, arrays."""
+@dataclass(frozen=True)
+class Reference:
+    """A symbolic reference such as ``identity.outputs.principalId``, read where references are allowed."""
 
-    def __init__(self, text: str) -> None:
+    path: str
+
+
+class _Reader:
+    """A small recursive-descent reader for Bicep literals: strings, integers, true/false/null, objects, arrays
+    (and, with ``references``, dotted symbolic references)."""
+
+    def __init__(self, text: str, references: bool = False) -> None:
         self.text = text
         self.pos = 0
+        self.references = references
 
     def error(self, what: str) -> ValueError:
         line = self.text.count("\n", 0, self.pos) + 1
@@ -219,6 +228,11 @@ class _Reader:
         if char == "[":
             return self.array()
         match = re.compile(r"-?\d+\b|true\b|false\b|null\b").match(self.text, self.pos)
+        if not match and self.references:
+            reference = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*").match(self.text, self.pos)
+            if reference:
+                self.pos = reference.end()
+                return Reference(reference.group(0))
         if not match:
             raise self.error("literal expected")
         self.pos = match.end()
@@ -277,6 +291,27 @@ def parse_bicep_literal(text: str) -> Any:
     if reader.pos != len(text):
         raise reader.error("trailing text")
     return value
+
+
+def bicep_var(text: str, name: str) -> tuple[Any, list[str]]:
+    """The value of ``var name = ...`` in a Bicep file: a literal that may hold references, optionally wrapped as
+    ``concat(<literal>, a, b)``; returns the literal and the names concatenated to it."""
+    match = re.search(rf"^var {name} = ", text, re.M)
+    if match is None:
+        raise ValueError(f"no variable {name}")
+    rest = text[match.end():]
+    concatenated: list[str] = []
+    if rest.startswith("concat("):
+        rest = rest[len("concat("):]
+    reader = _Reader(rest, references=True)
+    value = reader.value()
+    tail = re.match(r"((?:, [A-Za-z_]\w*)*)\)?\n", rest[reader.pos:])
+    if tail is None:
+        raise ValueError(f"unexpected text after var {name}: {rest[reader.pos:reader.pos + 40]!r}")
+    concatenated = [word.strip() for word in tail.group(1).split(",") if word.strip()]
+    if isinstance(value, Reference):
+        return [], [value.path]
+    return value, concatenated
 
 
 def parse_bicepparam(text: str) -> dict[str, Any]:

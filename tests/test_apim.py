@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from _support import (EXAMPLES, TEMPLATES, compiled_usage, design_of, render_files, render_path, spec,
+from _support import (EXAMPLES, TEMPLATES, Reference, bicep_var, compiled_usage, design_of, render_files, render_path, spec,
                       spec_problems, warnings_of)
 from azoai_gen import limits
 from azoai_gen.design.apim import WEAK_CIPHERS, backend_pools
@@ -187,12 +187,13 @@ def test_api_management_is_classic_premium_multi_region_in_external_vnets():
 def test_gateway_identity_is_the_only_caller_of_every_account():
     out = files(tier5())
     openai = out["modules/openai.bicep"]
-    assert "principalId: apiManagementPrincipalId" in openai
-    assert "identityPrincipalId" not in openai
+    entries, concatenated = bicep_var(out["main.bicep"], "accountRoleAssignments")
+    assert [e["principalId"] for e in entries] == [Reference("apiManagement.outputs.principalId")]
+    assert concatenated == []
     assert "modules/identity.bicep" not in out
     assert "publicNetworkAccess: 'Disabled'" in openai and "disableLocalAuth: true" in openai
     assert "checkov:skip" not in openai
-    assert out["main.bicep"].count("apiManagementPrincipalId: apiManagement.outputs.principalId") == 2
+    assert out["main.bicep"].count("roleAssignments: accountRoleAssignments") == 2
 
 
 def test_front_door_routes_to_the_regional_gateways():

@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from _support import EXAMPLE_SPECS, MANIFEST, ROOT, TWO_REGIONS, design_of, render_files, render_path, spec
+from _support import (EXAMPLE_SPECS, MANIFEST, ROOT, TWO_REGIONS, Reference, bicep_var, design_of,
+                      parse_bicepparam, render_files, render_path, spec)
 from azoai_gen import __version__
 from azoai_gen.pipeline import validate_file
 
@@ -159,20 +160,30 @@ def test_tier2_disables_keys_and_grants_roles(render_text):
     assert "CKV_AZURE_134" in account  # still a public endpoint
     for text in files.values():
         assert "listKeys" not in text
-    identity_role = _resource_block(openai, "resource identityOpenAiUser ")
-    assert "principalType: 'ServicePrincipal'" in identity_role
-    principal_role = _resource_block(openai, "resource principalOpenAiUser ")
-    assert "principalType: principal.principalType" in principal_role
-    assert "principalType: 'Group'" in files["main.bicepparam"]
-    assert "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd" in openai  # Cognitive Services OpenAI User
+    # One loop assigns the role to what main.bicep hands over: the caller identity, then the spec's principals.
+    entries, concatenated = bicep_var(files["main.bicep"], "accountRoleAssignments")
+    assert entries == [{"principalId": Reference("identity.outputs.principalId"), "principalType": "ServicePrincipal",
+                        "description": "Calling service of this workload (managed identity created by azoai-gen)."}]
+    assert concatenated == ["principals"]
+    assert parse_bicepparam(files["main.bicepparam"])["principals"] == [
+        {"principalId": "00000000-0000-0000-0000-000000000001", "principalType": "Group", "description": ""}]
+    assert re.search(r"^    roleAssignments: accountRoleAssignments$", files["main.bicep"], re.M)
+    loop = _resource_block(openai, "resource roleAssignment ")
+    assert "[for assignment in roleAssignments: {" in loop
+    assert "name: guid(account.id, assignment.principalId, roleDefinitionId)" in loop
+    assert re.search(r"^var roleDefinitionId = subscriptionResourceId\('Microsoft.Authorization/roleDefinitions', "
+                     r"'5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'\)$", openai, re.M)  # Cognitive Services OpenAI User
     assert re.search(r"^output callerIdentityClientId string = identity\.outputs\.clientId$", files["main.bicep"],
                      re.M)
 
 
 def test_tier1_grants_key_vault_secrets_user_not_openai_user(render_text):
     files = files_of(render_text, spec(1))
-    assert "4633458b-17de-408a-b874-0445c86b69e6" in files["modules/keyvault.bicep"]
-    assert "roleAssignments" not in files["modules/openai.bicep"]
+    assert "'4633458b-17de-408a-b874-0445c86b69e6')" in files["modules/keyvault.bicep"]  # Key Vault Secrets User
+    entries, concatenated = bicep_var(files["main.bicep"], "keyVaultRoleAssignments")
+    assert [e["principalId"] for e in entries] == [Reference("identity.outputs.principalId")] and not concatenated
+    assert "accountRoleAssignments" not in files["main.bicep"]
+    assert "roleAssignments:" not in _module(files["main.bicep"], "openaiSwedencentral")
 
 
 def _outputs(text: str) -> list[str]:

@@ -22,7 +22,8 @@ from .core import Region, Titles, account, grants, identity, key_vault, monitori
 from .frontdoor import FrontDoor, front_door
 from .inventory import deployed_names, files, resource_count
 from .network import Network, network, region_network
-from .records import Account, Generator, Grant, Identity, KeyVault, Monitoring, NamingView, TierView
+from .records import (Account, Generator, Grant, Identity, KeyVault, Monitoring, NamingView, RoleAssignments,
+                      TierView)
 
 #: Tags azoai-gen puts on every resource; the spec's own tags come after and may override them.
 MANAGED_BY = "azoai-gen"
@@ -53,10 +54,13 @@ class Design:
     deployments_count: str
     tags: dict[str, str]
     identity: Identity | None
+    #: The spec's principals as the parameter file carries them, where they are granted a role.
     principals: list[dict[str, str]]
     monitoring: Monitoring
     key_vault: KeyVault | None
     grants: tuple[Grant, ...]
+    #: What main.bicep hands each module that assigns roles (the vault's first, then the accounts').
+    role_assignments: tuple[RoleAssignments, ...]
     notes: tuple[str, ...]
     #: Every Azure name the output uses, as the namer handed them out.
     names: tuple[Name, ...]
@@ -98,6 +102,8 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
     the_grants = grants(spec, posture, the_identity is not None)
     apim = api_management(spec, namer, [(r.location, r.display_name, r.short) for r in region_list]) \
         if posture.api_management else None
+    the_account = account(spec, posture, the_grants)
+    the_vault = key_vault(spec, posture, namer, the_grants)
     tags = {"environment": spec.environment, "managed-by": MANAGED_BY, "workload": spec.workload}
     tags.update(dict(spec.tags))
     result = Design(
@@ -112,7 +118,7 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
                           else COMPUTED_SUFFIX_LENGTH),
         api=API_VERSIONS, roles=ROLES,
         regions=tuple(region_list), primary=region_list[0],
-        account=account(spec, posture, the_grants),
+        account=the_account,
         network=the_network,
         front_door=front_door(spec, posture, namer) if posture.front_door else None,
         api_management=apim,
@@ -120,11 +126,13 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         deployments_count=f"{len(spec.deployments)} model deployment{'s' if len(spec.deployments) != 1 else ''}",
         tags=dict(sorted(tags.items())),
         identity=the_identity,
-        principals=[{"objectId": p.object_id, "principalType": p.type, "description": p.description}
-                    for p in spec.access.principals],
+        principals=[{"principalId": p.object_id, "principalType": p.type, "description": p.description}
+                    for p in spec.access.principals] if any(g.principal == "principals" for g in the_grants) else [],
         monitoring=the_monitoring,
-        key_vault=key_vault(spec, posture, namer, the_grants),
+        key_vault=the_vault,
         grants=the_grants,
+        role_assignments=tuple(r for r in (the_vault.role_assignments if the_vault else None,
+                                           the_account.role_assignments) if r is not None),
         notes=notes(spec, posture),
         names=(),
     )

@@ -10,7 +10,8 @@ from ..model import Spec
 from ..naming import Name, Namer, bicep_symbol
 from ..posture import Callers, Origin, Posture
 from .network import RegionNetwork
-from .records import Account, GlobalName, Grant, Identity, KeyVault, Monitoring, Ref, Skip
+from ..azure import ROLE_NAMES, ROLES
+from .records import Account, GlobalName, Grant, Identity, KeyVault, Monitoring, Ref, RoleAssignments, Skip
 
 
 @dataclass(frozen=True)
@@ -69,24 +70,37 @@ def titles(spec: Spec, posture: Posture) -> Titles:
 
 IDENTITY_DESCRIPTION = "Calling service of this workload (managed identity created by azoai-gen)."
 GATEWAY_DESCRIPTION = "API Management gateway of this workload: the only caller of the account in tier 5."
+#: Where each role is granted, and what the assignment says of the caller identity there.
+SCOPES = {"account": ("cognitiveServicesOpenAIUser", IDENTITY_DESCRIPTION),
+          "keyVault": ("keyVaultSecretsUser", IDENTITY_DESCRIPTION[:-1] + ": reads the API key.")}
 
 
 def grants(spec: Spec, posture: Posture, with_identity: bool) -> tuple[Grant, ...]:
-    """Every role assignment: the callers' role on the vault (tier 1) or the accounts, or the gateway's."""
+    """Every role assignment: the callers' role on the vault (tier 1) or on the accounts, or the gateway's."""
     if posture.callers is Callers.API_MANAGEMENT:
-        return (Grant("account", "apiManagement", "cognitiveServicesOpenAIUser", GATEWAY_DESCRIPTION),)
-    scope, role = (("keyVault", "keyVaultSecretsUser") if posture.callers is Callers.KEY_VAULT_SECRET
-                   else ("account", "cognitiveServicesOpenAIUser"))
+        return (Grant("account", "apiManagement", "cognitiveServicesOpenAIUser", GATEWAY_DESCRIPTION,
+                      Ref("apiManagement.outputs.principalId")),)
+    scope = "keyVault" if posture.callers is Callers.KEY_VAULT_SECRET else "account"
+    role, description = SCOPES[scope]
     result = []
     if with_identity:
-        result.append(Grant(scope, "identity", role, IDENTITY_DESCRIPTION))
-    if spec.access.principals:
-        result.append(Grant(scope, "principals", role, "The principals of access.principals."))
+        result.append(Grant(scope, "identity", role, description, Ref("identity.outputs.principalId")))
+    result += [Grant(scope, "principals", role, p.description, principal_type=p.type)
+               for p in spec.access.principals]
     return tuple(result)
 
 
-def _granted(grant_list: tuple[Grant, ...], scope: str, principal: str) -> bool:
-    return any(g.scope == scope and g.principal == principal for g in grant_list)
+def role_assignments(grant_list: tuple[Grant, ...], scope: str) -> RoleAssignments | None:
+    """The role assignments main.bicep hands to the module of ``scope``, or ``None`` when it grants nothing."""
+    mine = [g for g in grant_list if g.scope == scope]
+    if not mine:
+        return None
+    role = mine[0].role
+    entries = tuple(g for g in mine if g.principal != "principals")
+    with_principals = len(entries) < len(mine)
+    what = "every Azure OpenAI account" if scope == "account" else "the Key Vault"
+    return RoleAssignments(f"{scope}RoleAssignments", ROLES[role], f"Role assignments on {what}: {ROLE_NAMES[role]}.",
+                           entries, with_principals, with_principals and not entries)
 
 
 def _account_skips(posture: Posture) -> tuple[Skip, ...]:
@@ -101,7 +115,6 @@ def _account_skips(posture: Posture) -> tuple[Skip, ...]:
 
 def account(spec: Spec, posture: Posture, grant_list: tuple[Grant, ...]) -> Account:
     openai = spec.openai
-    callers = _granted(grant_list, "account", "identity") or _granted(grant_list, "account", "principals")
     return Account(
         kind=openai.kind,
         public_network_access="Enabled" if posture.public_network else "Disabled",
@@ -110,11 +123,8 @@ def account(spec: Spec, posture: Posture, grant_list: tuple[Grant, ...]) -> Acco
         restrict_outbound=openai.restrict_outbound,
         allowed_fqdns=openai.allowed_fqdns if openai.restrict_outbound else (),
         network_default_action="Allow" if posture.public_network and not openai.allowed_ip_ranges else "Deny",
-        grant_identity=_granted(grant_list, "account", "identity"),
-        grant_principals=_granted(grant_list, "account", "principals"),
-        grant_api_management=_granted(grant_list, "account", "apiManagement"),
-        grants_callers=callers,
-        grants_any=any(g.scope == "account" for g in grant_list),
+        role_assignments=role_assignments(grant_list, "account"),
+        grants_callers=any(g.scope == "account" and g.principal != "apiManagement" for g in grant_list),
         allowed_ip_ranges=openai.allowed_ip_ranges if posture.public_network else (),
         checkov_skips=_account_skips(posture),
     )
@@ -151,9 +161,7 @@ def key_vault(spec: Spec, posture: Posture, namer: Namer, grant_list: tuple[Gran
         allowed_ip_ranges=settings.allowed_ip_ranges,
         secret_expiry_days=settings.secret_expiry_days,
         secret_expiry_duration=f"P{settings.secret_expiry_days}D",
-        grant_identity=_granted(grant_list, "keyVault", "identity"),
-        grant_principals=_granted(grant_list, "keyVault", "principals"),
-        grants_any=any(g.scope == "keyVault" for g in grant_list),
+        role_assignments=role_assignments(grant_list, "keyVault"),
         checkov_skips=(Skip("CKV_AZURE_189", "Tier 1 has no private network: callers read the key over the "
                                              "public endpoint, behind a deny-by-default firewall"),),
     )

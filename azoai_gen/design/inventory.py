@@ -58,12 +58,8 @@ def deployed_names(design: Design) -> dict[str, str]:
 
 
 def _grant_count(design: Design, scope: str) -> int:
-    """Role assignments in one module: one per principal."""
-    count = 0
-    for grant in design.grants:
-        if grant.scope == scope:
-            count += len(design.spec.access.principals) if grant.principal == "principals" else 1
-    return count
+    """Role assignments in one module: one per grant (the spec's principals are one grant each)."""
+    return sum(1 for grant in design.grants if grant.scope == scope)
 
 
 def _account_module(design: Design) -> int:

@@ -36,17 +36,33 @@ class Ref:
 
 @dataclass(frozen=True)
 class Grant:
-    """One role assignment: who gets which built-in role on what.
+    """One role assignment, or one per spec principal: who gets which built-in role on what.
 
     ``scope`` is the module that holds the assignment (``account`` or ``keyVault``); ``principal`` is
-    ``identity`` (the caller identity created here), ``principals`` (the spec's principals) or ``apiManagement``
-    (the gateway's identity).
+    ``identity`` (the caller identity created here), ``principals`` (the spec's principals, from the parameter
+    file) or ``apiManagement`` (the gateway's identity). ``principal_id`` is the reference to a principal created by
+    the deployment; the spec's principals carry their own IDs.
     """
 
     scope: str
     principal: str
     role: str
     description: str
+    principal_id: Ref | None = None
+    principal_type: str = "ServicePrincipal"
+
+
+@dataclass(frozen=True)
+class RoleAssignments:
+    """The role assignments of one module, as main.bicep builds them: a variable holding the identities created
+    here, concatenated with the spec's principals where they are granted too."""
+
+    variable: str
+    role_id: str
+    comment: str
+    entries: tuple[Grant, ...]
+    with_principals: bool
+    only_principals: bool
 
 
 @dataclass(frozen=True)
@@ -101,9 +117,7 @@ class KeyVault:
     allowed_ip_ranges: tuple[str, ...]
     secret_expiry_days: int
     secret_expiry_duration: str
-    grant_identity: bool
-    grant_principals: bool
-    grants_any: bool
+    role_assignments: RoleAssignments | None
     checkov_skips: tuple[Skip, ...]
 
 
@@ -116,10 +130,8 @@ class Account:
     restrict_outbound: bool
     allowed_fqdns: tuple[str, ...]
     network_default_action: str
-    grant_identity: bool
-    grant_principals: bool
-    grant_api_management: bool
+    role_assignments: RoleAssignments | None
+    #: Whether the callers (not only the gateway) get a role on the accounts.
     grants_callers: bool
-    grants_any: bool
     allowed_ip_ranges: tuple[str, ...]
     checkov_skips: tuple[Skip, ...]

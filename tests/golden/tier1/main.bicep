@@ -43,6 +43,15 @@ module identity 'modules/identity.bicep' = {
   }
 }
 
+// Role assignments on the Key Vault: Key Vault Secrets User.
+var keyVaultRoleAssignments = [
+  {
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    description: 'Calling service of this workload (managed identity created by azoai-gen): reads the API key.'
+  }
+]
+
 module keyVault 'modules/keyvault.bicep' = {
   name: 'claims-prod-keyvault'
   params: {
@@ -52,7 +61,7 @@ module keyVault 'modules/keyvault.bicep' = {
     softDeleteRetentionInDays: 90
     allowedIpRanges: keyVaultAllowedIpRanges
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    identityPrincipalId: identity.outputs.principalId
+    roleAssignments: keyVaultRoleAssignments
     tags: tags
   }
 }

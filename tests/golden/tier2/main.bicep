@@ -10,7 +10,7 @@ param tags object
 @description('Model deployments created in every region: name, model, version, format, sku, capacity, raiPolicy, versionUpgradeOption.')
 param modelDeployments array
 
-@description('Existing Entra ID principals granted access: objectId, principalType and description.')
+@description('Existing Entra ID principals granted access: principalId, principalType and description.')
 param principals array
 
 @description('IPv4 addresses or CIDR ranges allowed to reach the Azure OpenAI accounts. Empty allows every address.')
@@ -40,6 +40,15 @@ module identity 'modules/identity.bicep' = {
   }
 }
 
+// Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.
+var accountRoleAssignments = concat([
+  {
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    description: 'Calling service of this workload (managed identity created by azoai-gen).'
+  }
+], principals)
+
 module openaiSwedencentral 'modules/openai.bicep' = {
   name: 'claims-prod-openai-swedencentral'
   params: {
@@ -48,8 +57,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     modelDeployments: modelDeployments
     allowedIpRanges: openaiAllowedIpRanges
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    identityPrincipalId: identity.outputs.principalId
-    principals: principals
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }

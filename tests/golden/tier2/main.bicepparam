@@ -34,7 +34,7 @@ param modelDeployments = [
 
 param principals = [
   {
-    objectId: '00000000-0000-0000-0000-000000000001'
+    principalId: '00000000-0000-0000-0000-000000000001'
     principalType: 'Group'
     description: 'Claims data science team'
   }

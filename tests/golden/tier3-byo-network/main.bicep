@@ -27,6 +27,15 @@ module identity 'modules/identity.bicep' = {
   }
 }
 
+// Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.
+var accountRoleAssignments = [
+  {
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    description: 'Calling service of this workload (managed identity created by azoai-gen).'
+  }
+]
+
 module openaiSwedencentral 'modules/openai.bicep' = {
   name: 'claims-prod-openai-swedencentral'
   params: {
@@ -42,7 +51,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
       aiServices: '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.services.ai.azure.com'
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    identityPrincipalId: identity.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }

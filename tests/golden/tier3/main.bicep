@@ -58,6 +58,15 @@ module dns 'modules/dns.bicep' = {
   }
 }
 
+// Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.
+var accountRoleAssignments = [
+  {
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    description: 'Calling service of this workload (managed identity created by azoai-gen).'
+  }
+]
+
 module openaiSwedencentral 'modules/openai.bicep' = {
   name: 'claims-prod-openai-swedencentral'
   params: {
@@ -70,7 +79,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    identityPrincipalId: identity.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }

@@ -73,6 +73,15 @@ module dns 'modules/dns.bicep' = {
   }
 }
 
+// Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.
+var accountRoleAssignments = [
+  {
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    description: 'Calling service of this workload (managed identity created by azoai-gen).'
+  }
+]
+
 module openaiSwedencentral 'modules/openai.bicep' = {
   name: 'claims-prod-openai-swedencentral'
   params: {
@@ -85,7 +94,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    identityPrincipalId: identity.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -102,7 +111,7 @@ module openaiFrancecentral 'modules/openai.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    identityPrincipalId: identity.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }

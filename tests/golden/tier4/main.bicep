@@ -37,6 +37,15 @@ module identity 'modules/identity.bicep' = {
   }
 }
 
+// Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.
+var accountRoleAssignments = [
+  {
+    principalId: identity.outputs.principalId
+    principalType: 'ServicePrincipal'
+    description: 'Calling service of this workload (managed identity created by azoai-gen).'
+  }
+]
+
 module openaiSwedencentral 'modules/openai.bicep' = {
   name: 'claims-prod-openai-swedencentral'
   params: {
@@ -45,7 +54,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     modelDeployments: modelDeployments
     allowedIpRanges: openaiAllowedIpRanges
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    identityPrincipalId: identity.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -58,7 +67,7 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     modelDeployments: modelDeployments
     allowedIpRanges: openaiAllowedIpRanges
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    identityPrincipalId: identity.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -71,7 +80,7 @@ module openaiGermanywestcentral 'modules/openai.bicep' = {
     modelDeployments: modelDeployments
     allowedIpRanges: openaiAllowedIpRanges
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    identityPrincipalId: identity.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }

@@ -172,6 +172,15 @@ module apiManagement 'modules/apim.bicep' = {
   }
 }
 
+// Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.
+var accountRoleAssignments = [
+  {
+    principalId: apiManagement.outputs.principalId
+    principalType: 'ServicePrincipal'
+    description: 'API Management gateway of this workload: the only caller of the account in tier 5.'
+  }
+]
+
 module openaiSwedencentral 'modules/openai.bicep' = {
   name: 'claims-prod-openai-swedencentral'
   params: {
@@ -184,7 +193,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    apiManagementPrincipalId: apiManagement.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -201,7 +210,7 @@ module openaiFrancecentral 'modules/openai.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    apiManagementPrincipalId: apiManagement.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -218,7 +227,7 @@ module openaiGermanywestcentral 'modules/openai.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    apiManagementPrincipalId: apiManagement.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -235,7 +244,7 @@ module openaiNorwayeast 'modules/openai.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    apiManagementPrincipalId: apiManagement.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -252,7 +261,7 @@ module openaiSwitzerlandnorth 'modules/openai.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    apiManagementPrincipalId: apiManagement.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -269,7 +278,7 @@ module openaiUksouth 'modules/openai.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    apiManagementPrincipalId: apiManagement.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }

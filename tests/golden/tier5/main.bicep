@@ -96,6 +96,15 @@ module apiManagement 'modules/apim.bicep' = {
   }
 }
 
+// Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.
+var accountRoleAssignments = [
+  {
+    principalId: apiManagement.outputs.principalId
+    principalType: 'ServicePrincipal'
+    description: 'API Management gateway of this workload: the only caller of the account in tier 5.'
+  }
+]
+
 module openaiSwedencentral 'modules/openai.bicep' = {
   name: 'claims-prod-openai-swedencentral'
   params: {
@@ -108,7 +117,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    apiManagementPrincipalId: apiManagement.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -125,7 +134,7 @@ module openaiFrancecentral 'modules/openai.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    apiManagementPrincipalId: apiManagement.outputs.principalId
+    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }

@@ -28,13 +28,13 @@ param allowedIpRanges array
 @description('Resource ID of the Log Analytics workspace that receives diagnostics.')
 param logAnalyticsWorkspaceId string
 
-@description('Principal ID of the managed identity of the calling service.')
-param identityPrincipalId string
+@description('Principals granted Key Vault Secrets User on the vault, to read the API keys: principalId, principalType and description.')
+param roleAssignments array = []
 
 @description('Tags put on every resource.')
 param tags object
 
-var secretsUserRoleId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')
+var roleDefinitionId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '4633458b-17de-408a-b874-0445c86b69e6')
 
 resource vault 'Microsoft.KeyVault/vaults@2026-02-01' = {
   // checkov:skip=CKV_AZURE_189:Tier 1 has no private network: callers read the key over the public endpoint, behind a deny-by-default firewall
@@ -86,16 +86,16 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
   }
 }
 
-resource identitySecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, identityPrincipalId, secretsUserRoleId)
+resource roleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for assignment in roleAssignments: {
+  name: guid(vault.id, assignment.principalId, roleDefinitionId)
   scope: vault
   properties: {
-    principalId: identityPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: secretsUserRoleId
-    description: 'Calling service of this workload (managed identity created by azoai-gen): reads the API key.'
+    principalId: assignment.principalId
+    principalType: assignment.principalType
+    roleDefinitionId: roleDefinitionId
+    description: assignment.description
   }
-}
+}]
 
 @description('Name of the vault.')
 output name string = vault.name

@@ -25,13 +25,13 @@ param privateDnsZoneIds object
 @description('Resource ID of the Log Analytics workspace that receives diagnostics.')
 param logAnalyticsWorkspaceId string
 
-@description('Principal ID of the managed identity of the calling service.')
-param identityPrincipalId string
+@description('Principals granted Cognitive Services OpenAI User on the account: principalId, principalType and description.')
+param roleAssignments array = []
 
 @description('Tags put on every resource.')
 param tags object
 
-var openAiUserRoleId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
+var roleDefinitionId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
 
 resource account 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   name: name
@@ -134,16 +134,16 @@ resource privateDnsZoneGroup 'Microsoft.Network/privateEndpoints/privateDnsZoneG
   }
 }
 
-resource identityOpenAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(account.id, identityPrincipalId, openAiUserRoleId)
+resource roleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for assignment in roleAssignments: {
+  name: guid(account.id, assignment.principalId, roleDefinitionId)
   scope: account
   properties: {
-    principalId: identityPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: openAiUserRoleId
-    description: 'Calling service of this workload (managed identity created by azoai-gen).'
+    principalId: assignment.principalId
+    principalType: assignment.principalType
+    roleDefinitionId: roleDefinitionId
+    description: assignment.description
   }
-}
+}]
 
 @description('Name of the account.')
 output name string = account.name
