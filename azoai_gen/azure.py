@@ -21,6 +21,10 @@ API_VERSIONS: dict[str, str] = {
     "appInsights": "2020-02-02",
 }
 
+#: Oldest management API version API Management accepts from clients (apiVersionConstraint): older versions are
+#: refused, which closes the retired ones that could read secrets in plain text.
+APIM_MIN_API_VERSION = "2021-08-01"
+
 #: Built-in role definition IDs (the same in every tenant).
 ROLES: dict[str, str] = {
     "cognitiveServicesOpenAIUser": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",

@@ -8,6 +8,47 @@ from .posture import POSTURES
 
 DEFAULT_REGIONS = ["swedencentral", "francecentral"]
 
+#: The optional settings, commented out, with the schema's defaults (a test holds them against the schema).
+OPTIONAL_SETTINGS = """# Optional settings, shown with their defaults:
+#
+# access:
+#   managedIdentity: true          # a user-assigned identity for the calling service
+#   principals: []                 # existing principals: - objectId: <guid>, type: Group
+# openai:
+#   kind: OpenAI                   # or AIServices
+#   allowedIpRanges: []            # tiers 1 and 2: restrict the public endpoint
+#   restrictOutboundNetworkAccess: false
+#   allowedFqdns: []               # what the account may call when outbound access is restricted
+# keyVault:                        # tier 1 only
+#   sku: standard
+#   softDeleteRetentionInDays: 90
+#   allowedIpRanges: []
+#   secretExpiryDays: 90
+# network:                         # tiers 3 and above
+#   addressSpace: 10.100.0.0/16    # each region gets the next /22 of it
+#   workloadSubnetDelegation: none # or Microsoft.App/environments, Microsoft.Web/serverFarms
+#   privateDnsZoneIds: {}          # central zones by resource ID: openai, cognitiveServices, aiServices
+# (per region, under regions[].network: addressSpace, privateEndpointSubnet, workloadSubnet, or existingSubnetId)
+# frontDoor:                       # tiers 4 and 5
+#   sku: Premium_AzureFrontDoor    # managed WAF rules and Private Link need Premium
+#   origin: openai                 # tier 4: openai (the accounts) or app (regions[].app.hostName)
+#   routing: priority              # or weighted (regions[].weight)
+#   healthProbe: {path: /status-0123456789abcdef, method: GET, intervalInSeconds: 30}
+#   waf: {mode: Prevention, requestBodyCheck: true}
+# apiManagement:                   # tier 5
+#   sku: Premium                   # classic Premium: VNet injection and several regions in one instance
+#   capacity: 1                    # scale units in every region
+#   publisherName: Contoso
+#   publisherEmail: platform@contoso.com
+#   tokensPerMinute: 10000         # per subscription
+#   oauth: {tenantId: <guid>, audiences: [api://my-openai]}
+# monitoring:
+#   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>
+#   retentionInDays: 90
+# naming:
+#   suffix: abc12                  # fixed suffix instead of uniqueString(resourceGroup().id)
+"""
+
 
 def default_regions(tier: int) -> list[str]:
     return DEFAULT_REGIONS[: POSTURES[tier].min_regions]
@@ -35,43 +76,7 @@ deployments:   # created identically in every region
     capacity: 10   # thousands of tokens per minute, per region
 tags: {{}}
 
-# Optional settings, shown with their defaults:
-#
-# access:
-#   managedIdentity: true          # a user-assigned identity for the calling service
-#   principals: []                 # existing principals: - objectId: <guid>, type: Group
-# openai:
-#   kind: OpenAI                   # or AIServices
-#   allowedIpRanges: []            # tiers 1 and 2: restrict the public endpoint
-#   restrictOutboundNetworkAccess: false
-#   allowedFqdns: []               # what the account may call when outbound access is restricted
-# keyVault:                        # tier 1 only
-#   sku: standard
-#   softDeleteRetentionInDays: 90
-#   allowedIpRanges: []
-#   secretExpiryDays: 90
-# network:                         # tiers 3 and above
-#   addressSpace: 10.100.0.0/16    # each region gets the next /22 of it
-#   workloadSubnetDelegation: none # or Microsoft.App/environments, Microsoft.Web/serverFarms
-#   privateDnsZoneIds: {{}}          # central zones by resource ID: openai, cognitiveServices, aiServices
-# (per region, under regions[].network: addressSpace, privateEndpointSubnet, workloadSubnet, or existingSubnetId)
-# frontDoor:                       # tiers 4 and 5
-#   sku: Premium_AzureFrontDoor    # managed WAF rules and Private Link need Premium
-#   origin: openai                 # tier 4: openai (the accounts) or app (regions[].app.hostName)
-#   routing: priority              # or weighted (regions[].weight)
-#   healthProbe: {{path: /status-0123456789abcdef, method: GET, intervalInSeconds: 30}}
-#   waf: {{mode: Prevention, requestBodyCheck: true}}
-# apiManagement:                   # tier 5
-#   publisherName: Contoso
-#   publisherEmail: platform@contoso.com
-#   tokensPerMinute: 10000         # per subscription
-#   oauth: {{tenantId: <guid>, audiences: [api://my-openai]}}
-# monitoring:
-#   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>
-#   retentionInDays: 90
-# naming:
-#   suffix: abc12                  # fixed suffix instead of uniqueString(resourceGroup().id)
-"""
+{OPTIONAL_SETTINGS}"""
 
 
 def _yaml_word(value: str) -> str:

@@ -408,3 +408,41 @@ def test_render_says_that_azure_keeps_what_a_deleted_module_deployed(tmp_path):
     assert "delete    modules/keyvault.bicep" in output
     assert "stay in Azure until you delete them" in output
     assert not (tmp_path / "infra" / "modules" / "keyvault.bicep").exists()
+
+
+def _init_optional_block() -> dict:
+    """The commented optional settings of the starting spec, read as YAML."""
+    import yaml
+
+    from azoai_gen.initspec import spec_text
+
+    text = spec_text(tier=2, regions=["swedencentral"], workload="claims", environment="prod")
+    block = text.split("# Optional settings, shown with their defaults:\n", 1)[1]
+    lines = [line[2:] if line.startswith("# ") else line[1:] for line in block.splitlines()]
+    return yaml.safe_load("\n".join(line for line in lines if not line.startswith("(")))
+
+
+def _schema_defaults(node: dict, path: tuple = ()) -> dict[tuple, object]:
+    """Every default the schema declares below the top-level optional sections, by path."""
+    found = {}
+    for key, sub in node.get("properties", {}).items():
+        if "default" in sub and not isinstance(sub["default"], dict):
+            found[path + (key,)] = sub["default"]
+        found.update(_schema_defaults(sub, path + (key,)))
+    return found
+
+
+def test_init_shows_every_schema_default_and_only_the_schema_defaults():
+    from azoai_gen import resources
+    from azoai_gen.design.frontdoor import OPENAI_PROBE_PATH
+
+    shown = _init_optional_block()
+    defaults = {path: value for path, value in _schema_defaults(resources.schema()).items() if path[0] in shown}
+    assert defaults, "the schema declares defaults"
+    for path, value in defaults.items():
+        node = shown
+        for key in path:
+            node = node[key]
+        assert node == value, path
+    # The one value that is not a schema default is derived from the tier, and named where the design decides it.
+    assert shown["frontDoor"]["healthProbe"]["path"] == OPENAI_PROBE_PATH

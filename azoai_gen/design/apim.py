@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..azure import APIM_MIN_API_VERSION
 from ..model import Spec
 from ..naming import Namer, bicep_symbol
 from .records import GlobalName, Skip
@@ -117,6 +118,7 @@ class ApiManagement:
     default_pool: Pool
     operations: tuple[Operation, ...]
     cipher_properties: tuple[str, ...]
+    min_api_version: str
     checkov_skips: tuple[Skip, ...]
     policy_file: str
     policy_path: str
@@ -169,9 +171,9 @@ def _pools(namer: Namer, regions: list[tuple[str, str, str]]) -> tuple[Pool, ...
         for home, order in backend_pools([location for location, _, _ in regions]))
 
 
-def _operations() -> tuple[Operation, ...]:
-    return tuple(Operation(_operation_name(method, url), f"operation{index}", method, url, title,
-                           "{deployment-id}" in url)
+def _operations(namer: Namer) -> tuple[Operation, ...]:
+    return tuple(Operation(namer.apim_child(_operation_name(method, url)).stem, f"operation{index}", method, url,
+                           title, "{deployment-id}" in url)
                  for index, (method, url, title) in enumerate(OPENAI_OPERATIONS, start=1))
 
 
@@ -201,8 +203,9 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
                        for location, _, _ in regions),
         pools=pools,
         default_pool=pools[0],
-        operations=_operations(),
+        operations=_operations(namer),
         cipher_properties=tuple(CIPHER_PROPERTY + cipher for cipher in WEAK_CIPHERS),
+        min_api_version=APIM_MIN_API_VERSION,
         checkov_skips=(Skip("CKV_AZURE_174", "Front Door reaches the gateway over its public address: the NSG "
                                              "admits only the AzureFrontDoor.Backend service tag and the policy "
                                              "accepts only this Front Door's X-Azure-FDID"),),

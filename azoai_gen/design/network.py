@@ -36,7 +36,7 @@ class RegionNetwork:
     existing_subnet_id: str
     existing_vnet_id: str
     private_endpoint_name: str
-    dns_link_name: str
+    private_endpoint_nic_name: str
     #: The private endpoint's subnet and the VNet to link, as a module output or the spec's existing IDs.
     subnet: str | Ref
     vnet: str | Ref
@@ -97,7 +97,6 @@ def region_network(namer: Namer, location: str, short: str, planned: PlannedNetw
     """One region's network: created here, or the existing subnet the spec names."""
     create = planned.existing_subnet_id is None
     symbol = bicep_symbol("network", location)
-    namer.private_endpoint_nic(short)  # 'nic-' + the private endpoint's name, set in openai.bicep
     return RegionNetwork(
         create=create,
         symbol=symbol,
@@ -113,13 +112,13 @@ def region_network(namer: Namer, location: str, short: str, planned: PlannedNetw
         existing_subnet_id=planned.existing_subnet_id or "",
         existing_vnet_id=planned.existing_vnet_id or "",
         private_endpoint_name=namer.private_endpoint(short).stem,
-        dns_link_name=namer.dns_link(location).stem,
+        private_endpoint_nic_name=namer.private_endpoint_nic(short).stem,
         subnet=Ref(f"{symbol}.outputs.privateEndpointSubnetId") if create else planned.existing_subnet_id,
         vnet=Ref(f"{symbol}.outputs.vnetId") if create else (planned.existing_vnet_id or ""),
     )
 
 
-def _zones(spec: Spec, regions: list[tuple[str, RegionNetwork]]) -> tuple[Zone, ...]:
+def _zones(spec: Spec, namer: Namer, regions: list[tuple[str, RegionNetwork]]) -> tuple[Zone, ...]:
     zones = []
     for key in ZONES_BY_KIND[spec.openai.kind]:
         existing = spec.network.zone_id(key)
@@ -127,8 +126,10 @@ def _zones(spec: Spec, regions: list[tuple[str, RegionNetwork]]) -> tuple[Zone, 
         output = key + "ZoneId"
         zones.append(Zone(
             key=key, name=ZONES[key], existing_id=existing, symbol=symbol, output=output,
-            links=tuple(Link(bicep_symbol(symbol + "Link", location), net.dns_link_name, location)
-                        for location, net in regions),
+            # A zone named in the spec is the platform team's: it gets no link from here.
+            links=() if existing else tuple(Link(bicep_symbol(symbol + "Link", location),
+                                                 namer.dns_link(location).stem, location)
+                                            for location, _ in regions),
             id=existing or Ref(f"dns.outputs.{output}"),
             description=f"Resource ID of the {ZONES[key]} zone."))
     return tuple(zones)
@@ -149,7 +150,7 @@ def _peerings(namer: Namer, regions: list[tuple[str, RegionNetwork]]) -> tuple[P
 def network(spec: Spec, posture: Posture, namer: Namer, regions: list[tuple[str, RegionNetwork]]) -> Network:
     """VNets, subnets, DNS zones and peerings, given each region's network."""
     delegation = spec.network.workload_subnet_delegation
-    zones = _zones(spec, regions)
+    zones = _zones(spec, namer, regions)
     created = any(net.create for _, net in regions)
     names = SubnetNames(
         namer.subnet(SUBNET_PURPOSES["private_endpoints"]).stem if created else "",

@@ -44,6 +44,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     modelDeployments: modelDeployments
     allowedFqdns: openaiAllowedFqdns
     privateEndpointName: 'pep-oai-claims-prod-sdc'
+    privateEndpointNicName: 'nic-pep-oai-claims-prod-sdc'
     privateEndpointSubnetId: '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-spoke-claims/providers/Microsoft.Network/virtualNetworks/vnet-spoke-claims/subnets/snet-private-endpoints'
     privateDnsZoneIds: {
       cognitiveServices: '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.cognitiveservices.azure.com'

@@ -74,6 +74,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     location: 'swedencentral'
     modelDeployments: modelDeployments
     privateEndpointName: 'pep-oai-claims-prod-sdc'
+    privateEndpointNicName: 'nic-pep-oai-claims-prod-sdc'
     privateEndpointSubnetId: networkSwedencentral.outputs.privateEndpointSubnetId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId

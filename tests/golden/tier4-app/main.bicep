@@ -89,6 +89,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     location: 'swedencentral'
     modelDeployments: modelDeployments
     privateEndpointName: 'pep-oai-claims-prod-sdc'
+    privateEndpointNicName: 'nic-pep-oai-claims-prod-sdc'
     privateEndpointSubnetId: networkSwedencentral.outputs.privateEndpointSubnetId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId
@@ -106,6 +107,7 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     location: 'francecentral'
     modelDeployments: modelDeployments
     privateEndpointName: 'pep-oai-claims-prod-frc'
+    privateEndpointNicName: 'nic-pep-oai-claims-prod-frc'
     privateEndpointSubnetId: networkFrancecentral.outputs.privateEndpointSubnetId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId

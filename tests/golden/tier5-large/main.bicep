@@ -188,6 +188,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     location: 'swedencentral'
     modelDeployments: modelDeployments
     privateEndpointName: 'pep-oai-claims-prod-sdc'
+    privateEndpointNicName: 'nic-pep-oai-claims-prod-sdc'
     privateEndpointSubnetId: networkSwedencentral.outputs.privateEndpointSubnetId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId
@@ -205,6 +206,7 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     location: 'francecentral'
     modelDeployments: modelDeployments
     privateEndpointName: 'pep-oai-claims-prod-frc'
+    privateEndpointNicName: 'nic-pep-oai-claims-prod-frc'
     privateEndpointSubnetId: networkFrancecentral.outputs.privateEndpointSubnetId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId
@@ -222,6 +224,7 @@ module openaiGermanywestcentral 'modules/openai.bicep' = {
     location: 'germanywestcentral'
     modelDeployments: modelDeployments
     privateEndpointName: 'pep-oai-claims-prod-gwc'
+    privateEndpointNicName: 'nic-pep-oai-claims-prod-gwc'
     privateEndpointSubnetId: networkGermanywestcentral.outputs.privateEndpointSubnetId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId
@@ -239,6 +242,7 @@ module openaiNorwayeast 'modules/openai.bicep' = {
     location: 'norwayeast'
     modelDeployments: modelDeployments
     privateEndpointName: 'pep-oai-claims-prod-nwe'
+    privateEndpointNicName: 'nic-pep-oai-claims-prod-nwe'
     privateEndpointSubnetId: networkNorwayeast.outputs.privateEndpointSubnetId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId
@@ -256,6 +260,7 @@ module openaiSwitzerlandnorth 'modules/openai.bicep' = {
     location: 'switzerlandnorth'
     modelDeployments: modelDeployments
     privateEndpointName: 'pep-oai-claims-prod-szn'
+    privateEndpointNicName: 'nic-pep-oai-claims-prod-szn'
     privateEndpointSubnetId: networkSwitzerlandnorth.outputs.privateEndpointSubnetId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId
@@ -273,6 +278,7 @@ module openaiUksouth 'modules/openai.bicep' = {
     location: 'uksouth'
     modelDeployments: modelDeployments
     privateEndpointName: 'pep-oai-claims-prod-uks'
+    privateEndpointNicName: 'nic-pep-oai-claims-prod-uks'
     privateEndpointSubnetId: networkUksouth.outputs.privateEndpointSubnetId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId

@@ -19,6 +19,9 @@ param allowedFqdns array
 @description('Name of the private endpoint of the account.')
 param privateEndpointName string
 
+@description('Name of the network interface of the private endpoint.')
+param privateEndpointNicName string
+
 @description('Resource ID of the subnet that receives the private endpoint.')
 param privateEndpointSubnetId string
 
@@ -109,7 +112,7 @@ resource privateEndpoint 'Microsoft.Network/privateEndpoints@2025-09-01' = {
     subnet: {
       id: privateEndpointSubnetId
     }
-    customNetworkInterfaceName: 'nic-${privateEndpointName}'
+    customNetworkInterfaceName: privateEndpointNicName
     privateLinkServiceConnections: [
       {
         name: privateEndpointName

@@ -16,6 +16,9 @@ param modelDeployments array
 @description('Name of the private endpoint of the account.')
 param privateEndpointName string
 
+@description('Name of the network interface of the private endpoint.')
+param privateEndpointNicName string
+
 @description('Resource ID of the subnet that receives the private endpoint.')
 param privateEndpointSubnetId string
 
@@ -104,7 +107,7 @@ resource privateEndpoint 'Microsoft.Network/privateEndpoints@2025-09-01' = {
     subnet: {
       id: privateEndpointSubnetId
     }
-    customNetworkInterfaceName: 'nic-${privateEndpointName}'
+    customNetworkInterfaceName: privateEndpointNicName
     privateLinkServiceConnections: [
       {
         name: privateEndpointName
