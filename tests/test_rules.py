@@ -194,3 +194,12 @@ def test_a_failing_gate_stops_before_the_design():
 def test_rule_names_are_unique():
     with pytest.raises(ValueError):
         rules.rule("regions-known")(lambda subject: iter(()))
+
+
+def test_the_architecture_document_lists_every_rule():
+    from _support import ROOT
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rules._load_rule_modules()
+    missing = [r.name for r in rules.RULES if f"`{r.name}`" not in text]
+    assert missing == []
