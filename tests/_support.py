@@ -49,6 +49,54 @@ def spec(tier: int = 1, *, regions: str = "  - location: swedencentral\n", extra
     return text + extra
 
 
+#: Six regions in the order the multi-region tests list them; the first is the primary.
+LOCATIONS = ["swedencentral", "francecentral", "germanywestcentral", "norwayeast", "switzerlandnorth", "uksouth"]
+
+#: The subscription of every resource ID the tests' specs name.
+SUB = "11111111-1111-1111-1111-111111111111"
+
+
+def site_id(name: str) -> str:
+    """The resource ID of the web app ``name``: a Private Link target of tier 4 app mode."""
+    return f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.Web/sites/{name}"
+
+
+def regions(*locations: str, network: dict[int, str] | None = None, app: bool = False,
+            link: bool | list[bool] = False, weights: list[int] | None = None) -> str:
+    """The ``regions:`` items of ``locations``. Region i gets the weight ``weights[i]``, the ``network:`` lines
+    ``network[i]``, with ``app`` the host name app-i.azurewebsites.net and, where ``link`` (one flag for all or one
+    per region) is true, Private Link to the web app ``site_id('app-i')``."""
+    links = link if isinstance(link, list) else [link] * len(locations)
+    lines = []
+    for index, location in enumerate(locations):
+        lines.append(f"  - location: {location}\n")
+        if weights:
+            lines.append(f"    weight: {weights[index]}\n")
+        if network and index in network:
+            lines.append("    network:\n" + "".join(f"      {line}\n" for line in network[index].splitlines()))
+        if app:
+            lines.append(f"    app:\n      hostName: app-{index}.azurewebsites.net\n")
+            if links[index]:
+                lines.append(f"      privateLink:\n        resourceId: {site_id(f'app-{index}')}\n"
+                             "        groupId: sites\n")
+    return "".join(lines)
+
+
+def regional_spec(tier: int, count: int = 2, extra: str = "", **options: Any) -> str:
+    """A spec of ``tier`` in the first ``count`` of LOCATIONS; ``options`` as for :func:`regions`."""
+    return spec(tier, regions=regions(*LOCATIONS[:count], **options), extra=extra)
+
+
+def tier4(count: int = 2, extra: str = "", **options: Any) -> str:
+    """Tier 4 (Front Door in front of the regions) in the first ``count`` of LOCATIONS."""
+    return regional_spec(4, count, extra, **options)
+
+
+def tier5(count: int = 2, extra: str = "", **options: Any) -> str:
+    """Tier 5 (API Management behind Front Door) in the first ``count`` of LOCATIONS."""
+    return regional_spec(5, count, extra, **options)
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A spec that validated and rendered: its design, its warnings and its files."""
@@ -73,6 +121,11 @@ def render_path(path: Path) -> dict[str, str]:
     from azoai_gen.render import render
 
     return render(validate_file(path).design)
+
+
+def render_bytes(path: Path) -> dict[str, bytes]:
+    """Every file the spec at ``path`` renders to, as the bytes written to disk."""
+    return {name: text.encode("utf-8") for name, text in render_path(path).items()}
 
 
 def render_files(text: str) -> dict[str, str]:
@@ -176,14 +229,33 @@ class Reference:
     path: str
 
 
+@dataclass(frozen=True)
+class Expression:
+    """Bicep code read where ``expressions`` are allowed that is neither a literal nor a plain reference (a function
+    call, an interpolated string, an indexed access): its text as written, up to the end of its line."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A ``[for variable in items: body]`` loop, read where ``expressions`` are allowed."""
+
+    variable: str
+    items: str
+    body: Any
+
+
 class _Reader:
     """A small recursive-descent reader for Bicep literals: strings, integers, true/false/null, objects, arrays
-    (and, with ``references``, dotted symbolic references)."""
+    (and, with ``references``, dotted symbolic references; with ``expressions`` also loops and any other one-line
+    expression)."""
 
-    def __init__(self, text: str, references: bool = False) -> None:
+    def __init__(self, text: str, references: bool = False, expressions: bool = False) -> None:
         self.text = text
         self.pos = 0
-        self.references = references
+        self.references = references or expressions
+        self.expressions = expressions
 
     def error(self, what: str) -> ValueError:
         line = self.text.count("\n", 0, self.pos) + 1
@@ -221,12 +293,42 @@ class _Reader:
         if self.pos >= len(self.text):
             raise self.error("value expected")
         char = self.text[self.pos]
-        if char == "'":
-            return self.string()
         if char == "{":
             return self.obj()
         if char == "[":
-            return self.array()
+            return self.loop() if self.expressions and self.text.startswith("[for ", self.pos) else self.array()
+        if self.expressions:
+            return self.scalar_or_expression()
+        return self.scalar()
+
+    def scalar_or_expression(self) -> Any:
+        """A literal or reference that ends its item, or else the rest of the line as an :class:`Expression`."""
+        start = self.pos
+        try:
+            value = self.scalar()
+            self.end_of_item()
+            return value
+        except ValueError:
+            end = self.text.find("\n", start)
+            self.pos = len(self.text) if end < 0 else end
+            return Expression(self.text[start:self.pos].rstrip())
+
+    def loop(self) -> Loop:
+        match = re.compile(r"\[for ([A-Za-z_]\w*) in ([^:\n]+): ").match(self.text, self.pos)
+        if not match:
+            raise self.error("loop expected")
+        self.pos = match.end()
+        body = self.value()
+        self.skip_space()
+        if not self.text.startswith("]", self.pos):
+            raise self.error("']' expected after the loop body")
+        self.pos += 1
+        return Loop(match.group(1), match.group(2), body)
+
+    def scalar(self) -> Any:
+        char = self.text[self.pos]
+        if char == "'":
+            return self.string()
         match = re.compile(r"-?\d+\b|true\b|false\b|null\b").match(self.text, self.pos)
         if not match and self.references:
             reference = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*").match(self.text, self.pos)
@@ -252,6 +354,8 @@ class _Reader:
         result: dict[str, Any] = {}
         while True:
             self.skip_space()
+            if self.pos >= len(self.text):
+                raise self.error("'}' expected")
             if self.text[self.pos] == "}":
                 self.pos += 1
                 return result
@@ -277,6 +381,8 @@ class _Reader:
         result: list[Any] = []
         while True:
             self.skip_space()
+            if self.pos >= len(self.text):
+                raise self.error("']' expected")
             if self.text[self.pos] == "]":
                 self.pos += 1
                 return result
@@ -335,6 +441,38 @@ def parse_bicepparam(text: str) -> dict[str, Any]:
             raise reader.error("parameter assigned twice")
         params[match.group(1)] = reader.value()
         reader.end_of_item()
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A ``resource`` or ``module`` statement: ``type`` is the resource type without its API version, or the module's
+    path; ``body`` the object (or :class:`Loop`) after ``=``, read with references and expressions."""
+
+    keyword: str
+    symbol: str
+    type: str
+    existing: bool
+    body: Any
+
+
+_DECLARATION = re.compile(r"^(resource|module) (\w+) '([^'@]+)(?:@[^']+)?' (existing )?= ", re.M)
+
+
+def bicep_declarations(text: str) -> dict[str, Declaration]:
+    """Every resource and module statement of a Bicep file by symbol, in file order."""
+    found: dict[str, Declaration] = {}
+    for match in _DECLARATION.finditer(text):
+        reader = _Reader(text, expressions=True)
+        reader.pos = match.end()
+        keyword, symbol, target, existing = match.groups()
+        found[symbol] = Declaration(keyword, symbol, target, bool(existing), reader.value())
+    return found
+
+
+def bicep_resources(text: str, resource_type: str) -> list[Declaration]:
+    """The resources of ``resource_type`` that a Bicep file deploys (not ``existing`` ones), in file order."""
+    return [d for d in bicep_declarations(text).values()
+            if d.keyword == "resource" and d.type == resource_type and not d.existing]
 
 
 def bicep_code(text: str) -> str:
@@ -440,14 +578,31 @@ def _resources_in(text: str, loop_sizes: dict[str, int]) -> int:
     return count
 
 
-def compiled_usage(files: dict[str, str], loop_sizes: dict[str, int]) -> Usage:
-    """Resources (each module call is a nested deployment plus its module's resources; a loop counts once per item
-    of the array named in ``loop_sizes``), parameters and outputs of main.bicep, and the Bicep's total size."""
+def _module_loop_sizes(main: str, call: str, params: dict[str, Any]) -> dict[str, int]:
+    """Loop sizes inside one module call: its roleAssignments argument resolved against main.bicep."""
+    sizes = {"modelDeployments": len(params.get("modelDeployments", []))}
+    argument = re.search(r"^    roleAssignments: (\w+)$", call, re.M)
+    if argument is None:
+        sizes["roleAssignments"] = 0
+    else:
+        entries, concatenated = bicep_var(main, argument.group(1))
+        sizes["roleAssignments"] = len(entries) + sum(len(params[name]) for name in concatenated)
+    return sizes
+
+
+def compiled_usage(files: dict[str, str], loop_sizes: dict[str, int] | None = None) -> Usage:
+    """Resources (each module call is a nested deployment plus its module's resources; a loop counts once per item),
+    parameters and outputs of main.bicep, and the Bicep's total size. Without ``loop_sizes``, each module call's loop
+    sizes are read from the rendered files themselves: the parameter file and the call's arguments."""
     main = files["main.bicep"]
-    resources = _resources_in(main, loop_sizes)
+    params = parse_bicepparam(files["main.bicepparam"])
+    resources = _resources_in(main, loop_sizes or {})
     size = len(main.encode("utf-8"))
-    for match in _MODULE.finditer(main):
+    calls = list(_MODULE.finditer(main))
+    for index, match in enumerate(calls):
         module = files[match.group(1).lstrip("./")]
-        resources += 1 + _resources_in(module, loop_sizes)
+        end = calls[index + 1].start() if index + 1 < len(calls) else len(main)
+        sizes = loop_sizes or _module_loop_sizes(main, main[match.start():end], params)
+        resources += 1 + _resources_in(module, sizes)
         size += len(module.encode("utf-8"))
     return Usage(resources, len(_PARAM.findall(main)), len(_OUTPUT.findall(main)), size)

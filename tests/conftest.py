@@ -5,7 +5,7 @@ from typing import Callable
 
 import pytest
 
-from _support import Rendered, render_text as _render_text
+from _support import spec
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,6 +33,8 @@ def write_spec(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
-def render_text() -> Callable[..., Rendered]:
-    """Validate spec text and render it."""
-    return _render_text
+def spec_path(tmp_path: Path) -> Path:
+    """The minimal tier 1 spec, written to tmp_path/spec.yaml."""
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec(1), encoding="utf-8")
+    return path

@@ -8,31 +8,21 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from _support import (EXAMPLES, TEMPLATES, Reference, bicep_var, compiled_usage, design_of, render_files, render_path, spec,
-                      spec_problems, warnings_of)
+from _support import (EXAMPLES, LOCATIONS, SUB, TEMPLATES, Expression, Reference, bicep_declarations, bicep_resources,
+                      bicep_var, compiled_usage, design_of, regional_spec, render_files, render_path, spec,
+                      spec_problems, tier5, warnings_of)
 from azoai_gen import limits
-from azoai_gen.design.apim import WEAK_CIPHERS, backend_pools
+from azoai_gen.design.apim import CIPHER_PROPERTY, WEAK_CIPHERS, backend_pools
 
-LOCATIONS = ["swedencentral", "francecentral", "germanywestcentral", "norwayeast", "switzerlandnorth", "uksouth"]
 DISPLAY = {"swedencentral": "Sweden Central", "francecentral": "France Central",
            "germanywestcentral": "Germany West Central", "norwayeast": "Norway East",
            "switzerlandnorth": "Switzerland North", "uksouth": "UK South"}
+PEERING = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"
+BACKEND = "Microsoft.ApiManagement/service/backends"
 
-
-def regions(count: int) -> str:
-    return "".join(f"  - location: {loc}\n" for loc in LOCATIONS[:count])
-
-
-def tier5(count: int = 2, extra: str = "") -> str:
-    return spec(5, regions=regions(count), extra=extra)
-
-
-files = render_files
-
-problems = spec_problems
 
 def policy(text: str) -> ET.Element:
-    return ET.fromstring(files(text)["policies/openai-api.xml"])
+    return ET.fromstring(render_files(text)["policies/openai-api.xml"])
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -41,38 +31,47 @@ def policy(text: str) -> ET.Element:
 
 @pytest.mark.parametrize("count", [2, 3, 6])
 def test_peering_matrix_is_a_full_mesh_in_both_directions(count):
-    peering = files(tier5(count))["modules/peering.bicep"]
-    found = re.findall(r"parent: network(\w+)\n  name: 'peer-(\w+)-to-(\w+)'\n  properties: \{\n"
-                       r"    remoteVirtualNetwork: \{\n      id: virtualNetworkIds\.(\w+)", peering)
-    pairs = {(source, target) for _, source, target, _ in found}
+    text = tier5(count)
+    vnet_names = {r.location: r.network.vnet_name for r in design_of(text).regions}
+    declarations = bicep_declarations(render_files(text)["modules/peering.bicep"])
+    peerings = [d.body for d in declarations.values() if d.type == PEERING]
+    pairs = []
+    for peering in peerings:
+        source, target = re.fullmatch(r"peer-(\w+)-to-(\w+)", peering["name"]).groups()
+        pairs.append((source, target))
+        parent = declarations[peering["parent"].path]
+        assert parent.existing and parent.body["name"] == vnet_names[source]
+        properties = peering["properties"]
+        assert properties["remoteVirtualNetwork"]["id"] == Reference(f"virtualNetworkIds.{target}")
+        assert properties["allowVirtualNetworkAccess"] is True and properties["useRemoteGateways"] is False
     expected = {(a, b) for a in LOCATIONS[:count] for b in LOCATIONS[:count] if a != b}
-    assert pairs == expected and len(found) == count * (count - 1)
-    for parent, source, target, remote in found:
-        assert parent.lower() == source and remote == target
-    assert peering.count("allowVirtualNetworkAccess: true") == count * (count - 1)
-    assert "useRemoteGateways: false" in peering
+    assert set(pairs) == expected and len(pairs) == count * (count - 1)
 
 
 def test_every_vnet_including_the_gateways_resolves_the_private_endpoints():
-    out = files(tier5(3))
-    dns = out["modules/dns.bicep"]
-    links = re.findall(r"id: virtualNetworkIds\.(\w+)", dns)
-    assert sorted(links) == sorted(LOCATIONS[:3])
+    out = render_files(tier5(3))
+    links = bicep_resources(out["modules/dns.bicep"], "Microsoft.Network/privateDnsZones/virtualNetworkLinks")
+    assert sorted(link.body["properties"]["virtualNetwork"]["id"].path for link in links) == sorted(
+        f"virtualNetworkIds.{location}" for location in LOCATIONS[:3])
     # The gateway lives in the same regional VNet as the private endpoint subnet.
-    network = out["modules/network.bicep"]
-    assert "name: 'snet-apim'" in network and "name: 'snet-private-endpoints'" in network
+    [vnet] = bicep_resources(out["modules/network.bicep"], "Microsoft.Network/virtualNetworks")
+    assert {"snet-apim", "snet-private-endpoints"} <= {s["name"] for s in vnet.body["properties"]["subnets"]}
 
 
 def test_api_management_subnet_and_its_nsg():
-    out = files(tier5())
-    network = out["modules/network.bicep"]
+    out = render_files(tier5())
+    declarations = bicep_declarations(out["modules/network.bicep"])
+    [subnet] = [s for s in declarations["vnet"].body["properties"]["subnets"] if s["name"] == "snet-apim"]
+    nsg = subnet["properties"]["networkSecurityGroup"]["id"].path.removesuffix(".id")
+    rules = {r["name"]: r["properties"] for r in declarations[nsg].body["properties"]["securityRules"]
+             if isinstance(r, dict)}
     for rule, source, port in [("AllowFrontDoorHttpsInbound", "AzureFrontDoor.Backend", "443"),
                                ("AllowApiManagementControlPlaneInbound", "ApiManagement", "3443"),
                                ("AllowAzureLoadBalancerInbound", "AzureLoadBalancer", "6390")]:
-        block = network[network.index(f"name: '{rule}'"):]
-        assert f"sourceAddressPrefix: '{source}'" in block[:600]
-        assert f"destinationPortRange: '{port}'" in block[:600]
-    assert "apiManagementSubnetPrefix: '10.100.2.0/24'" in out["main.bicep"]
+        assert (rules[rule]["sourceAddressPrefix"], rules[rule]["destinationPortRange"]) == (source, port), rule
+        assert (rules[rule]["direction"], rules[rule]["access"]) == ("Inbound", "Allow"), rule
+    main = bicep_declarations(out["main.bicep"])
+    assert main["networkSwedencentral"].body["params"]["apiManagementSubnetPrefix"] == "10.100.2.0/24"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -92,18 +91,24 @@ def test_backend_pool_order_puts_the_local_region_first(count):
 
 
 def test_rendered_pools_and_circuit_breakers():
-    api = files(tier5(3))["modules/apim-api.bicep"]
-    pool = re.search(r"name: 'pool-francecentral'\n(.*?)\n\}", api, re.S).group(1)
-    assert re.findall(r"id: backend(\w+)\.id\n\s+priority: (\d)", pool) == [
-        ("Francecentral", "1"), ("Swedencentral", "2"), ("Germanywestcentral", "3")]
-    assert api.count("acceptRetryAfter: true") == 3
-    assert api.count("type: 'Pool'") == 3
-    assert "url: 'https://${openaiHostNames.swedencentral}/openai'" in api
-    assert "min: 429\n                max: 429" in api
+    api = render_files(tier5(3))["modules/apim-api.bicep"]
+    backends = {b.body["name"]: b.body["properties"] for b in bicep_resources(api, BACKEND)}
+    pools = {name: p for name, p in backends.items() if p["type"] == "Pool"}
+    singles = {name: p for name, p in backends.items() if p["type"] == "Single"}
+    assert list(pools) == [f"pool-{loc}" for loc in LOCATIONS[:3]]
+    assert list(singles) == [f"openai-{loc}" for loc in LOCATIONS[:3]]
+    assert [(s["id"], s["priority"]) for s in pools["pool-francecentral"]["pool"]["services"]] == [
+        (Reference("backendFrancecentral.id"), 1), (Reference("backendSwedencentral.id"), 2),
+        (Reference("backendGermanywestcentral.id"), 3)]
+    assert singles["openai-swedencentral"]["url"] == Expression("'https://${openaiHostNames.swedencentral}/openai'")
+    for backend in singles.values():
+        [rule] = backend["circuitBreaker"]["rules"]
+        assert rule["acceptRetryAfter"] is True
+        assert {"min": 429, "max": 429} in rule["failureCondition"]["statusCodeRanges"]
 
 
 def test_api_operations_cover_the_inference_endpoints():
-    api = files(tier5())["modules/apim-api.bicep"]
+    api = render_files(tier5())["modules/apim-api.bicep"]
     templates = re.findall(r"urlTemplate: '([^']+)'", api)
     for path in ("/deployments/{deployment-id}/chat/completions", "/deployments/{deployment-id}/completions",
                  "/deployments/{deployment-id}/embeddings", "/v1/responses"):
@@ -139,9 +144,8 @@ def test_policy_is_well_formed_and_complete():
                                       "context.Response.StatusCode >= 500))")
     assert inbound.find("validate-azure-ad-token") is None
     # The pools the policy names exist in the Bicep.
-    api = files(tier5(3))["modules/apim-api.bicep"]
-    for when in whens:
-        assert f"name: '{when.find('set-backend-service').get('backend-id')}'" in api
+    backends = {b.body["name"] for b in bicep_resources(render_files(tier5(3))["modules/apim-api.bicep"], BACKEND)}
+    assert {when.find("set-backend-service").get("backend-id") for when in whens} <= backends
 
 
 def test_oauth_validation_with_hostile_audience():
@@ -169,14 +173,18 @@ def test_every_policy_template_expression_is_escaped():
 
 
 def test_api_management_is_classic_premium_multi_region_in_external_vnets():
-    apim = files(tier5(3))["modules/apim.bicep"]
-    assert "name: 'Premium'" in apim
-    assert "virtualNetworkType: 'External'" in apim
-    assert apim.count("subnetResourceId: subnetIds.") == 3
-    assert re.findall(r"^        location: '(\w+)'", apim, re.M) == LOCATIONS[1:3]
-    assert apim.count("'Microsoft.Network/publicIPAddresses@") == 3
-    for cipher in WEAK_CIPHERS:
-        assert f"'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Ciphers.{cipher}': 'False'" in apim
+    apim = render_files(tier5(3))["modules/apim.bicep"]
+    [service] = bicep_resources(apim, "Microsoft.ApiManagement/service")
+    properties = service.body["properties"]
+    assert service.body["sku"]["name"] == "Premium"
+    assert properties["virtualNetworkType"] == "External"
+    additional = properties["additionalLocations"]
+    assert [gateway["location"] for gateway in additional] == LOCATIONS[1:3]
+    assert all(gateway["sku"]["name"] == "Premium" for gateway in additional)
+    assert [g["virtualNetworkConfiguration"]["subnetResourceId"] for g in [properties, *additional]] == [
+        Reference(f"subnetIds.{location}") for location in LOCATIONS[:3]]
+    assert len(bicep_resources(apim, "Microsoft.Network/publicIPAddresses")) == 3
+    assert properties["customProperties"] == {CIPHER_PROPERTY + cipher: "False" for cipher in WEAK_CIPHERS}
     assert "Protocols" not in apim  # SSL 3 / TLS 1.0 / TLS 1.1 keys are left out: off by default
     assert re.search(r"// checkov:skip=CKV_AZURE_174:Front Door reaches the gateway over its public address", apim)
     assert "type: 'SystemAssigned'" in apim
@@ -185,7 +193,7 @@ def test_api_management_is_classic_premium_multi_region_in_external_vnets():
 
 
 def test_gateway_identity_is_the_only_caller_of_every_account():
-    out = files(tier5())
+    out = render_files(tier5())
     openai = out["modules/openai.bicep"]
     entries, concatenated = bicep_var(out["main.bicep"], "accountRoleAssignments")
     assert [e["principalId"] for e in entries] == [Reference("apiManagement.outputs.principalId")]
@@ -197,7 +205,7 @@ def test_gateway_identity_is_the_only_caller_of_every_account():
 
 
 def test_front_door_routes_to_the_regional_gateways():
-    out = files(tier5(3))
+    out = render_files(tier5(3))
     main = out["main.bicep"]
     for location in LOCATIONS[:3]:
         assert f"{location}: apiManagement.outputs.gatewayHostNames.{location}" in main
@@ -220,35 +228,36 @@ def test_front_door_routes_to_the_regional_gateways():
     ("BasicV2", "Basic v2 has no VNet injection"),
 ])
 def test_api_management_sku_rules(sku, rule):
-    found = problems(tier5(extra=f"apiManagement:\n  sku: {sku}\n"))
+    found = spec_problems(tier5(extra=f"apiManagement:\n  sku: {sku}\n"))
     assert found == [f"spec.yaml:15:8: apiManagement.sku: API Management {sku} cannot carry tier 5: "
                      + found[0].split("cannot carry tier 5: ", 1)[1]]
     assert rule in found[0] and "hint: set apiManagement.sku: Premium" in found[0]
 
 
 def test_tier5_cannot_use_an_existing_subnet():
-    text = spec(5, regions="  - location: swedencentral\n    network:\n      existingSubnetId: /subscriptions/"
-                           "11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Network/"
-                           "virtualNetworks/v/subnets/s\n  - location: francecentral\n")
-    found = problems(text)
+    text = spec(5, regions=f"  - location: swedencentral\n    network:\n      existingSubnetId: /subscriptions/{SUB}/"
+                           "resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s\n"
+                           "  - location: francecentral\n")
+    found = spec_problems(text)
     assert found[0].startswith("spec.yaml:8:7: regions[0].network.existingSubnetId: tier 5 creates and peers the VNet")
 
 
 def test_api_management_subnet_too_small():
     text = spec(5, regions="  - location: swedencentral\n    network:\n      addressSpace: 10.1.0.0/22\n"
                            "      apiManagementSubnet: 10.1.2.0/30\n  - location: francecentral\n")
-    assert problems(text) == ["spec.yaml:9:28: regions[0].network.apiManagementSubnet: the API Management subnet "
-                              "10.1.2.0/30 is too small: /29 is Azure's smallest subnet"]
+    assert spec_problems(text) == [
+        "spec.yaml:9:28: regions[0].network.apiManagementSubnet: the API Management subnet 10.1.2.0/30 is too small: "
+        "/29 is Azure's smallest subnet"]
 
 
 def test_peered_vnets_may_not_overlap():
     text = spec(5, regions="  - location: swedencentral\n  - location: francecentral\n    network:\n"
                            "      addressSpace: 10.100.0.0/23\n")
-    assert problems(text)[0].startswith("spec.yaml:9:21: regions[1].network.addressSpace: VNet 10.100.0.0/23")
+    assert spec_problems(text)[0].startswith("spec.yaml:9:21: regions[1].network.addressSpace: VNet 10.100.0.0/23")
 
 
 def test_publisher_email_must_be_an_address():
-    found = problems(tier5(extra="apiManagement:\n  publisherEmail: not-an-address\n"))
+    found = spec_problems(tier5(extra="apiManagement:\n  publisherEmail: not-an-address\n"))
     assert found[0].startswith("spec.yaml:15:19: apiManagement.publisherEmail: 'not-an-address' is not valid here")
 
 
@@ -262,8 +271,8 @@ def test_tier5_warnings():
 
 
 def test_raising_tier_4_app_to_5_keeps_account_and_vnet_names():
-    four = files(spec(3, regions=regions(2)))["main.bicep"]
-    five = files(tier5())["main.bicep"]
+    four = render_files(regional_spec(3))["main.bicep"]
+    five = render_files(tier5())["main.bicep"]
     for name in ("oai-claims-prod-sdc-${nameSuffix}", "vnet-claims-prod-sdc", "addressSpace: '10.100.4.0/22'"):
         assert name in four and name in five
 
@@ -275,7 +284,7 @@ def test_raising_tier_4_app_to_5_keeps_account_and_vnet_names():
 def test_the_design_counts_module_calls_and_loops():
     text = spec(2, replace={"capacity: 50": "capacity: 50\n  - name: b\n    model: gpt-4o\n"
                                             "    version: \"2024-11-20\"\n    sku: GlobalStandard\n    capacity: 5"})
-    used = compiled_usage(files(text), {"modelDeployments": 2, "principals": 0, "roleAssignments": 1})
+    used = compiled_usage(render_files(text), {"modelDeployments": 2, "principals": 0, "roleAssignments": 1})
     # monitoring (call + workspace), identity (call + identity), openai (call + account + 2 deployments + diagnostics
     # + role assignment)
     assert used.resources == 2 + 2 + 6 == design_of(text).resource_count

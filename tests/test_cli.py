@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from _support import EXAMPLES, MANIFEST, ROOT, SCHEMA, TWO_REGIONS, plain, snapshot, spec
+from _support import EXAMPLES, MANIFEST, ROOT, SCHEMA, plain, snapshot, spec
 from azoai_gen import __version__, cli
 from azoai_gen.catalogue import TIERS
 from azoai_gen.pipeline import validate_file
@@ -26,13 +26,6 @@ runner = CliRunner()
 def run(*args: str):
     result = runner.invoke(cli.app, [str(a) for a in args])
     return result, plain(result.output)
-
-
-@pytest.fixture
-def spec_path(tmp_path: Path) -> Path:
-    path = tmp_path / "spec.yaml"
-    path.write_text(spec(1), encoding="utf-8")
-    return path
 
 
 # ---------------------------------------------------------------------------------------------------------------------

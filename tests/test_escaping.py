@@ -14,9 +14,15 @@ from jinja2 import nodes
 from _support import (
     MINIMAL,
     TEMPLATES,
+    Expression,
+    Loop,
+    Reference,
     bicep_code,
+    bicep_declarations,
     parse_bicep_literal,
     parse_bicepparam,
+    render_files,
+    render_text,
     spec,
     unescape_bicep_body,
     unescape_bicep_literal,
@@ -74,6 +80,25 @@ def test_reference_unescaper_rejects_what_bicep_would_not_read_as_text(bad):
 
 def test_reference_unescaper_reads_every_escape():
     assert unescape_bicep_body(r"\\ \' \$ \n \r \t \u{41} \u{1F642} $x {") == "\\ ' $ \n \r \t A 🙂 $x {"
+
+
+def test_declaration_reader_keeps_references_expressions_and_loops_apart():
+    text = ("resource a 'X/y@2024-01-01' existing = {\n  name: 'a'\n}\n\n"
+            "// A comment.\nresource b 'X/y/z@2024-01-01' = [for item in items: {\n  parent: a\n"
+            "  name: '${item.name}-b' // trailing\n  properties: {\n    id: a.id\n    n: 3\n"
+            "    keys: a.listKeys().key1\n    list: [\n      'O\\'Brien'\n      true\n    ]\n  }\n}]\n\n"
+            "module c './c.bicep' = {\n  name: 'c'\n  params: {\n    value: concat(x, y)\n  }\n}\n")
+    declarations = bicep_declarations(text)
+    assert [(d.keyword, d.symbol, d.type, d.existing) for d in declarations.values()] == [
+        ("resource", "a", "X/y", True), ("resource", "b", "X/y/z", False), ("module", "c", "./c.bicep", False)]
+    loop = declarations["b"].body
+    assert isinstance(loop, Loop) and (loop.variable, loop.items) == ("item", "items")
+    assert loop.body == {"parent": Reference("a"), "name": Expression("'${item.name}-b' // trailing"),
+                         "properties": {"id": Reference("a.id"), "n": 3, "keys": Expression("a.listKeys().key1"),
+                                        "list": ["O'Brien", True]}}
+    assert declarations["c"].body["params"] == {"value": Expression("concat(x, y)")}
+    with pytest.raises(ValueError):
+        bicep_declarations("resource d 'X/y@1' = {\n  name: 'd'\n")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -387,7 +412,7 @@ def hostile_text(request) -> str:
 
 
 @pytest.fixture
-def hostile_render(hostile_text, render_text) -> dict[str, str]:
+def hostile_render(hostile_text) -> dict[str, str]:
     return render_text(hostile_text, spec_name=HOSTILE_SPEC_NAME).files
 
 
@@ -400,8 +425,8 @@ def test_hostile_values_reach_the_parameters_exactly(hostile_render):
     assert params["modelDeployments"][0]["name"] == "chat"
 
 
-def test_hostile_values_never_become_code(hostile_render, hostile_text, render_text):
-    ordinary = render_text(hostile_text, spec_name="spec.yaml").files
+def test_hostile_values_never_become_code(hostile_render, hostile_text):
+    ordinary = render_files(hostile_text)
     for path, text in hostile_render.items():
         if not path.endswith((".bicep", ".bicepparam")):
             continue
@@ -422,8 +447,8 @@ def test_hostile_spec_name_stays_in_the_readme_comment(hostile_render):
     assert readme[1] == "# claims-prod: Azure OpenAI, tier " + readme[1].rsplit(" ", 1)[1]
 
 
-def test_no_line_anywhere_starts_with_injected_text_for_the_minimal_spec(render_text):
+def test_no_line_anywhere_starts_with_injected_text_for_the_minimal_spec():
     # Control: the same checks pass for ordinary output and would notice a bare 'resource evil'.
-    files = render_text(MINIMAL).files
+    files = render_files(MINIMAL)
     assert all("evil" not in bicep_code(t) for p, t in files.items() if p.endswith((".bicep", ".bicepparam")))
     assert "evil" in bicep_code(files["main.bicep"] + "\nresource evil 'x' = {}\n")

@@ -2,54 +2,25 @@
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
 import pytest
 
-from _support import render_files, spec, spec_problems, warnings_of
+from _support import (LOCATIONS, SUB, Reference, bicep_declarations, bicep_resources, regional_spec, regions,
+                      render_files, site_id, spec, spec_problems, tier4, warnings_of)
 from azoai_gen.design.frontdoor import OPENAI_PROBE_PATH, origin_plan
 
-LOCATIONS = ["swedencentral", "francecentral", "germanywestcentral", "norwayeast", "switzerlandnorth", "uksouth"]
-SUB = "11111111-1111-1111-1111-111111111111"
+ORIGIN = "Microsoft.Cdn/profiles/originGroups/origins"
 
 
-def site_id(name: str) -> str:
-    return f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.Web/sites/{name}"
-
-
-def regions(count: int, *, app: bool = False, link: bool | list[bool] = False, weights: list[int] | None = None) -> str:
-    lines = []
-    links = link if isinstance(link, list) else [link] * count
-    for index, location in enumerate(LOCATIONS[:count]):
-        lines.append(f"  - location: {location}\n")
-        if weights:
-            lines.append(f"    weight: {weights[index]}\n")
-        if app:
-            lines.append(f"    app:\n      hostName: app-{index}.azurewebsites.net\n")
-            if links[index]:
-                lines.append(f"      privateLink:\n        resourceId: {site_id(f'app-{index}')}\n"
-                             "        groupId: sites\n")
-    return "".join(lines)
-
-
-def tier4(count: int = 2, extra: str = "", **kwargs) -> str:
-    return spec(4, regions=regions(count, **kwargs), extra=extra)
-
-
-files = render_files
-
-problems = spec_problems
-
-def origins(frontdoor: str) -> list[dict[str, str]]:
-    """name, priority and weight of every origin resource, in file order."""
-    found = re.findall(r"resource origin\w+ 'Microsoft\.Cdn/profiles/originGroups/origins@[^']+' = \{\n"
-                       r"  parent: originGroup\n  name: '([^']+)'\n(.*?)\n\}", frontdoor, re.S)
-    result = []
-    for name, body in found:
-        result.append({"name": name, "priority": re.search(r"priority: (\d+)", body).group(1),
-                       "weight": re.search(r"weight: (\d+)", body).group(1),
-                       "private_link": "sharedPrivateLinkResource" in body})
-    return result
+def origins(frontdoor: str) -> list[dict[str, Any]]:
+    """name, priority, weight and Private Link settings (or None) of every origin of the origin group, in file
+    order."""
+    found = bicep_resources(frontdoor, ORIGIN)
+    assert all(origin.body["parent"] == Reference("originGroup") for origin in found)
+    return [{"name": o.body["name"], "priority": o.body["properties"]["priority"],
+             "weight": o.body["properties"]["weight"],
+             "private_link": o.body["properties"].get("sharedPrivateLinkResource")} for o in found]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -61,18 +32,18 @@ def origins(frontdoor: str) -> list[dict[str, str]]:
 ])
 def test_priority_plan_fails_over_in_list_order_capped_at_five(count, priorities):
     assert origin_plan("priority", [None] * count) == [(p, 1000) for p in priorities]
-    rendered = origins(files(tier4(count))["modules/frontdoor.bicep"])
+    rendered = origins(render_files(tier4(count))["modules/frontdoor.bicep"])
     assert [o["name"] for o in rendered] == [f"origin-{loc}" for loc in LOCATIONS[:count]]
-    assert [int(o["priority"]) for o in rendered] == priorities
+    assert [o["priority"] for o in rendered] == priorities
 
 
 @pytest.mark.parametrize("count", [2, 3, 4, 5, 6])
 def test_weighted_plan_is_active_active(count):
     weights = [100 * (i + 1) for i in range(count)]
     assert origin_plan("weighted", weights) == [(1, w) for w in weights]
-    rendered = origins(files(tier4(count, weights=weights, extra="frontDoor:\n  routing: weighted\n"))
+    rendered = origins(render_files(tier4(count, weights=weights, extra="frontDoor:\n  routing: weighted\n"))
                        ["modules/frontdoor.bicep"])
-    assert [(int(o["priority"]), int(o["weight"])) for o in rendered] == [(1, w) for w in weights]
+    assert [(o["priority"], o["weight"]) for o in rendered] == [(1, w) for w in weights]
 
 
 def test_weighted_plan_defaults_to_equal_shares():
@@ -83,31 +54,31 @@ def test_weighted_plan_defaults_to_equal_shares():
 # Probes
 
 
-def probe(frontdoor: str) -> dict[str, str]:
-    block = re.search(r"healthProbeSettings: \{\n(.*?)\n    \}", frontdoor, re.S).group(1)
-    return dict(re.findall(r"(\w+): '?([^'\n]+)'?", block))
+def probe(frontdoor: str) -> dict[str, Any]:
+    [group] = bicep_resources(frontdoor, "Microsoft.Cdn/profiles/originGroups")
+    return group.body["properties"]["healthProbeSettings"]
 
 
 def test_openai_mode_probes_the_unauthenticated_gateway_status_path():
-    settings = probe(files(tier4())["modules/frontdoor.bicep"])
+    settings = probe(render_files(tier4())["modules/frontdoor.bicep"])
     assert settings == {"probePath": OPENAI_PROBE_PATH, "probeRequestType": "GET", "probeProtocol": "Https",
-                        "probeIntervalInSeconds": "30"}
+                        "probeIntervalInSeconds": 30}
     assert OPENAI_PROBE_PATH == "/status-0123456789abcdef"
 
 
 def test_app_mode_probes_health_by_default():
-    assert probe(files(tier4(app=True, extra="frontDoor:\n  origin: app\n"))["modules/frontdoor.bicep"])[
+    assert probe(render_files(tier4(app=True, extra="frontDoor:\n  origin: app\n"))["modules/frontdoor.bicep"])[
         "probePath"] == "/health"
 
 
 def test_probe_path_interval_and_method_come_from_the_spec():
     extra = "frontDoor:\n  healthProbe:\n    path: /ready\n    method: HEAD\n    intervalInSeconds: 100\n"
-    assert probe(files(tier4(extra=extra))["modules/frontdoor.bicep"]) == {
-        "probePath": "/ready", "probeRequestType": "HEAD", "probeProtocol": "Https", "probeIntervalInSeconds": "100"}
+    assert probe(render_files(tier4(extra=extra))["modules/frontdoor.bicep"]) == {
+        "probePath": "/ready", "probeRequestType": "HEAD", "probeProtocol": "Https", "probeIntervalInSeconds": 100}
 
 
 def test_readme_explains_the_probe():
-    readme = files(tier4())["README.md"]
+    readme = render_files(tier4())["README.md"]
     assert "`GET /status-0123456789abcdef`" in readme or "GET /status\\-0123456789abcdef" in readme
     assert "silently disable failover" in readme
 
@@ -117,48 +88,52 @@ def test_readme_explains_the_probe():
 
 
 def test_openai_mode_keeps_accounts_public_with_keys_disabled():
-    out = files(tier4(3))
+    out = render_files(tier4(3))
     openai = out["modules/openai.bicep"]
-    assert "publicNetworkAccess: 'Enabled'" in openai
-    assert "disableLocalAuth: true" in openai
-    assert re.search(r"// checkov:skip=CKV_AZURE_134:Tier 4 with Front Door origin 'openai' keeps the public endpoint "
-                     r"because Front Door cannot reach an Azure OpenAI private endpoint", openai)
+    [account] = bicep_resources(openai, "Microsoft.CognitiveServices/accounts")
+    assert account.body["properties"]["publicNetworkAccess"] == "Enabled"
+    assert account.body["properties"]["disableLocalAuth"] is True
+    assert ("// checkov:skip=CKV_AZURE_134:Tier 4 with Front Door origin 'openai' keeps the public endpoint "
+            "because Front Door cannot reach an Azure OpenAI private endpoint") in openai
     assert "modules/network.bicep" not in out
     main = out["main.bicep"]
-    for location in LOCATIONS[:3]:
-        symbol = "openai" + location.capitalize()
-        assert f"{location}: {symbol}.outputs.hostName" in main
+    hosts = bicep_declarations(main)["frontDoor"].body["params"]["originHostNames"]
+    assert hosts == {location: Reference(f"openai{location.capitalize()}.outputs.hostName")
+                     for location in LOCATIONS[:3]}
     assert "output frontDoorEndpointHostName string = frontDoor.outputs.endpointHostName" in main
     assert "output openaiEndpoints object" in main
 
 
 def test_route_is_https_only_and_waf_is_attached():
-    frontdoor = files(tier4())["modules/frontdoor.bicep"]
-    assert "httpsRedirect: 'Enabled'" in frontdoor
-    assert "forwardingProtocol: 'HttpsOnly'" in frontdoor
-    assert "supportedProtocols: [\n      'Http'\n      'Https'\n    ]" in frontdoor
-    assert "type: 'WebApplicationFirewall'" in frontdoor and "id: wafPolicy.id" in frontdoor
-    assert "dependsOn: [\n    originSwedencentral\n    originFrancecentral\n  ]" in frontdoor
-    assert "enforceCertificateNameCheck: true" in frontdoor
-    assert "scope: profile" in frontdoor  # diagnostics
+    declarations = bicep_declarations(render_files(tier4())["modules/frontdoor.bicep"])
+    route = declarations["route"].body
+    assert (route["properties"]["httpsRedirect"], route["properties"]["forwardingProtocol"]) == ("Enabled", "HttpsOnly")
+    assert route["properties"]["supportedProtocols"] == ["Http", "Https"]
+    assert route["dependsOn"] == [Reference("originSwedencentral"), Reference("originFrancecentral")]
+    waf = declarations["securityPolicy"].body["properties"]["parameters"]
+    assert waf["type"] == "WebApplicationFirewall" and waf["wafPolicy"]["id"] == Reference("wafPolicy.id")
+    assert all(d.body["properties"]["enforceCertificateNameCheck"] is True
+               for d in declarations.values() if d.type == ORIGIN)
+    assert declarations["diagnostics"].body["scope"] == Reference("profile")
 
 
 def test_waf_defaults_prevention_with_default_rule_set_then_bot_manager():
-    frontdoor = files(tier4())["modules/frontdoor.bicep"]
-    assert "mode: 'Prevention'" in frontdoor
-    assert "name: 'Premium_AzureFrontDoor'" in frontdoor
-    sets = re.findall(r"ruleSetType: '([^']+)'\n\s+ruleSetVersion: '([^']+)'", frontdoor)
+    [waf] = bicep_resources(render_files(tier4())["modules/frontdoor.bicep"],
+                            "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies")
+    assert waf.body["properties"]["policySettings"]["mode"] == "Prevention"
+    assert waf.body["sku"]["name"] == "Premium_AzureFrontDoor"
+    sets = [(s["ruleSetType"], s["ruleSetVersion"]) for s in waf.body["properties"]["managedRules"]["managedRuleSets"]]
     assert sets == [("Microsoft_DefaultRuleSet", "2.1"), ("Microsoft_BotManagerRuleSet", "1.1")]
 
 
 def test_standard_sku_has_no_managed_rules_and_says_so():
-    out = files(tier4(extra="frontDoor:\n  sku: Standard_AzureFrontDoor\n"))
+    out = render_files(tier4(extra="frontDoor:\n  sku: Standard_AzureFrontDoor\n"))
     assert "ruleSetType" not in out["modules/frontdoor.bicep"]
     assert "Front Door Standard has no managed WAF rule sets" in out["README.md"]
 
 
 def test_detection_mode_is_explained():
-    out = files(tier4(extra="frontDoor:\n  waf:\n    mode: Detection\n"))
+    out = render_files(tier4(extra="frontDoor:\n  waf:\n    mode: Detection\n"))
     assert "mode: 'Detection'" in out["modules/frontdoor.bicep"]
     assert "Detection mode" in out["README.md"]
 
@@ -168,10 +143,11 @@ def test_detection_mode_is_explained():
 
 
 def test_app_mode_without_private_link():
-    out = files(tier4(app=True, extra="frontDoor:\n  origin: app\n"))
+    out = render_files(tier4(app=True, extra="frontDoor:\n  origin: app\n"))
     frontdoor = out["modules/frontdoor.bicep"]
     assert not any(o["private_link"] for o in origins(frontdoor))
-    assert "swedencentral: 'app-0.azurewebsites.net'" in out["main.bicep"]
+    hosts = bicep_declarations(out["main.bicep"])["frontDoor"].body["params"]["originHostNames"]
+    assert hosts == {"swedencentral": "app-0.azurewebsites.net", "francecentral": "app-1.azurewebsites.net"}
     # Azure OpenAI stays private exactly as in tier 3.
     assert "publicNetworkAccess: 'Disabled'" in out["modules/openai.bicep"]
     assert "modules/network.bicep" in out and "modules/dns.bicep" in out
@@ -180,12 +156,11 @@ def test_app_mode_without_private_link():
 
 
 def test_app_mode_with_private_link_and_approval_commands():
-    out = files(tier4(app=True, link=True, extra="frontDoor:\n  origin: app\n"))
-    frontdoor = out["modules/frontdoor.bicep"]
-    assert all(o["private_link"] for o in origins(frontdoor))
-    assert f"id: '{site_id('app-0')}'" in frontdoor
-    assert "groupId: 'sites'" in frontdoor
-    assert "privateLinkLocation: 'swedencentral'" in frontdoor
+    out = render_files(tier4(app=True, link=True, extra="frontDoor:\n  origin: app\n"))
+    links = [o["private_link"] for o in origins(out["modules/frontdoor.bicep"])]
+    assert [link["privateLink"]["id"] for link in links] == [site_id("app-0"), site_id("app-1")]
+    assert [(link["groupId"], link["privateLinkLocation"]) for link in links] == [("sites", "swedencentral"),
+                                                                                 ("sites", "francecentral")]
     readme = out["README.md"]
     assert "### Approve the Private Link connections" in readme
     for index in range(2):
@@ -197,7 +172,8 @@ def test_app_mode_with_private_link_and_approval_commands():
 def test_private_link_location_can_differ():
     text = tier4(app=True, link=True, extra="frontDoor:\n  origin: app\n").replace(
         "        groupId: sites\n", "        groupId: sites\n        location: westeurope\n", 1)
-    assert "privateLinkLocation: 'westeurope'" in files(text)["modules/frontdoor.bicep"]
+    links = [o["private_link"] for o in origins(render_files(text)["modules/frontdoor.bicep"])]
+    assert [link["privateLinkLocation"] for link in links] == ["westeurope", "francecentral"]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -205,20 +181,20 @@ def test_private_link_location_can_differ():
 
 
 def test_tier4_needs_two_distinct_regions():
-    assert problems(spec(4)) == [
+    assert spec_problems(spec(4)) == [
         "spec.yaml:6:3: regions: tier 4 needs at least 2 distinct regions; the spec has 1\n"
         "    hint: add a second region, ideally in the same geography for data residency"]
 
 
 def test_app_settings_in_openai_mode():
-    found = problems(tier4(app=True))
+    found = spec_problems(tier4(app=True))
     assert found[0] == ("spec.yaml:7:5: regions[0].app: app is only used with frontDoor.origin: app; "
                         "frontDoor.origin is openai\n    hint: remove it, or set frontDoor.origin: app")
     assert len(found) == 2
 
 
 def test_app_mode_needs_every_region_app():
-    found = problems(tier4(extra="frontDoor:\n  origin: app\n"))
+    found = spec_problems(tier4(extra="frontDoor:\n  origin: app\n"))
     assert found == [
         "spec.yaml:6:5: regions[0]: frontDoor.origin is app, so swedencentral needs app.hostName\n"
         "    hint: the host name of the regional application Front Door routes to",
@@ -227,20 +203,21 @@ def test_app_mode_needs_every_region_app():
 
 
 def test_weight_only_with_weighted_routing():
-    found = problems(tier4(weights=[10, 20]))
+    found = spec_problems(tier4(weights=[10, 20]))
     assert found[0].startswith("spec.yaml:7:5: regions[0].weight: weight is only used with frontDoor.routing: "
                                "weighted")
 
 
 def test_origin_group_cannot_mix_public_and_private_link():
-    found = problems(tier4(app=True, link=[True, False], extra="frontDoor:\n  origin: app\n"))
+    found = spec_problems(tier4(app=True, link=[True, False], extra="frontDoor:\n  origin: app\n"))
     assert found == [
         "spec.yaml:13:5: regions[1].app: an origin group cannot mix public and Private Link origins: regions[0] "
         "uses Private Link, this region does not\n    hint: give every region app.privateLink, or none"]
 
 
 def test_private_link_needs_premium():
-    found = problems(tier4(app=True, link=True, extra="frontDoor:\n  origin: app\n  sku: Standard_AzureFrontDoor\n"))
+    extra = "frontDoor:\n  origin: app\n  sku: Standard_AzureFrontDoor\n"
+    found = spec_problems(tier4(app=True, link=True, extra=extra))
     assert found[0].startswith("spec.yaml:9:7: regions[0].app.privateLink: Private Link origins need the Premium "
                                "Front Door SKU")
     assert len(found) == 2
@@ -249,19 +226,19 @@ def test_private_link_needs_premium():
 def test_private_link_target_must_be_a_resource_id():
     text = tier4(app=True, link=True, extra="frontDoor:\n  origin: app\n").replace(
         site_id("app-0"), f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.Web", 1)
-    found = problems(text)
+    found = spec_problems(text)
     assert found[0].startswith("spec.yaml:10:21: regions[0].app.privateLink.resourceId: not a resource ID")
 
 
 def test_duplicate_app_host_names():
     text = tier4(app=True, extra="frontDoor:\n  origin: app\n").replace("app-1.azurewebsites.net",
                                                                        "app-0.azurewebsites.net")
-    assert problems(text) == ["spec.yaml:11:17: regions[1].app.hostName: the same host name as regions[0]\n"
-                              "    hint: each region needs its own origin"]
+    assert spec_problems(text) == ["spec.yaml:11:17: regions[1].app.hostName: the same host name as regions[0]\n"
+                                   "    hint: each region needs its own origin"]
 
 
 def test_ip_rules_would_block_front_door():
-    found = problems(tier4(extra="openai:\n  allowedIpRanges: [203.0.113.0/24]\n"))
+    found = spec_problems(tier4(extra="openai:\n  allowedIpRanges: [203.0.113.0/24]\n"))
     assert found[0].startswith("spec.yaml:15:3: openai.allowedIpRanges: would block Front Door")
 
 
@@ -271,8 +248,8 @@ def test_front_door_settings_are_ignored_below_tier_4():
 
 
 def test_model_missing_in_one_region_warns_naming_region_and_model():
-    text = spec(4, regions=regions(2), replace={"gpt-4o": "gpt-4o-mini", '"2024-11-20"': '"2024-07-18"',
-                                                  "GlobalStandard": "Standard"})
+    text = spec(4, regions=regions(*LOCATIONS[:2]),
+                replace={"gpt-4o": "gpt-4o-mini", '"2024-11-20"': '"2024-07-18"', "GlobalStandard": "Standard"})
     warnings = warnings_of(text)
     assert any("gpt-4o-mini 2024-07-18 (Standard) is not offered in" in w for w in warnings)
 
@@ -282,14 +259,14 @@ def test_model_missing_in_one_region_warns_naming_region_and_model():
 
 
 def test_tier3_to_tier4_keeps_account_names():
-    three = files(spec(3, regions=regions(2)))["main.bicep"]
-    four = files(tier4(app=True, extra="frontDoor:\n  origin: app\n"))["main.bicep"]
+    three = render_files(regional_spec(3))["main.bicep"]
+    four = render_files(tier4(app=True, extra="frontDoor:\n  origin: app\n"))["main.bicep"]
     for name in ("oai-claims-prod-sdc-${nameSuffix}", "oai-claims-prod-frc-${nameSuffix}",
                  "vnet-claims-prod-sdc", "vnet-claims-prod-frc"):
         assert name in three and name in four
 
 
 def test_adding_a_region_appends_an_origin_without_renumbering():
-    two = origins(files(tier4(2))["modules/frontdoor.bicep"])
-    three = origins(files(tier4(3))["modules/frontdoor.bicep"])
+    two = origins(render_files(tier4(2))["modules/frontdoor.bicep"])
+    three = origins(render_files(tier4(3))["modules/frontdoor.bicep"])
     assert three[:2] == two

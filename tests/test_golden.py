@@ -10,14 +10,9 @@ import shutil
 
 import pytest
 
-from _support import EXAMPLE_SPECS, GOLDEN, render_path, snapshot
+from _support import EXAMPLE_SPECS, GOLDEN, render_bytes, snapshot
 
 UPDATE = os.environ.get("AZOAI_GEN_UPDATE_GOLDEN") == "1"
-
-
-def rendered(example) -> dict[str, bytes]:
-    files = render_path(example)
-    return {path: text.encode("utf-8") for path, text in files.items()}
 
 
 def test_there_are_examples():
@@ -26,7 +21,7 @@ def test_there_are_examples():
 
 @pytest.mark.parametrize("example", EXAMPLE_SPECS, ids=lambda p: p.stem)
 def test_example_matches_golden_files(example):
-    files = rendered(example)
+    files = render_bytes(example)
     folder = GOLDEN / example.stem
     if UPDATE:
         shutil.rmtree(folder, ignore_errors=True)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 
 import pytest
 
-from _support import MINIMAL, design_of, render_files, spec, spec_problems, warnings_of
+from _support import (MINIMAL, SUB, Reference, bicep_declarations, bicep_resources, bicep_var, design_of,
+                      parse_bicepparam, regions, render_files, spec, spec_problems, warnings_of)
 from azoai_gen.addressing import ZONES, default_subnet
 
-SUB = "11111111-1111-1111-1111-111111111111"
 EXISTING_SUBNET = (f"/subscriptions/{SUB}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/"
                    "vnet-spoke/subnets/snet-pe")
 EXISTING_VNET = EXISTING_SUBNET.rsplit("/subnets/", 1)[0]
@@ -20,18 +21,9 @@ def zone_id(name: str) -> str:
     return f"/subscriptions/{SUB}/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/{name}"
 
 
-def regions(*locations: str, network: dict[int, str] | None = None) -> str:
-    lines = []
-    for index, location in enumerate(locations):
-        lines.append(f"  - location: {location}\n")
-        if network and index in network:
-            lines.append("    network:\n" + "".join(f"      {line}\n" for line in network[index].splitlines()))
-    return "".join(lines)
+ZONE = "Microsoft.Network/privateDnsZones"
+LINK = "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
 
-
-problems = spec_problems
-
-files = render_files
 
 def resource_types(text: str) -> set[str]:
     return set(re.findall(r"^resource \w+ '([^@']+)@", text, re.M))
@@ -94,7 +86,8 @@ def test_default_subnets_are_quarters_capped_at_24(vnet, first, second):
 
 
 def test_existing_subnet_region_has_no_vnet():
-    text = spec(3, regions=regions("swedencentral", "francecentral", network={0: f"existingSubnetId: {EXISTING_SUBNET}"}))
+    text = spec(3, regions=regions("swedencentral", "francecentral",
+                                   network={0: f"existingSubnetId: {EXISTING_SUBNET}"}))
     result = planned(text)
     assert result[0].vnet is None and result[0].existing_vnet_id == EXISTING_VNET
     # The second region still gets the second /22: positions never shift.
@@ -108,7 +101,7 @@ def test_existing_subnet_region_has_no_vnet():
 def test_pool_too_small_for_the_regions():
     text = spec(3, regions=regions("swedencentral", "francecentral", "westeurope"),
                 extra="network:\n  addressSpace: 10.100.0.0/21\n")
-    assert problems(text) == [
+    assert spec_problems(text) == [
         "spec.yaml:16:17: network.addressSpace: network.addressSpace 10.100.0.0/21 has room for 2 regional /22 VNets;"
         " regions[2] (westeurope) needs one more\n"
         "    hint: use a larger range, or give the region its own network.addressSpace"]
@@ -116,13 +109,13 @@ def test_pool_too_small_for_the_regions():
 
 def test_pool_smaller_than_one_region():
     text = spec(3, extra="network:\n  addressSpace: 10.100.0.0/24\n")
-    assert problems(text)[0].startswith("spec.yaml:14:17: network.addressSpace: network.addressSpace 10.100.0.0/24 "
-                                        "has room for 0 regional /22 VNets")
+    assert spec_problems(text)[0].startswith("spec.yaml:14:17: network.addressSpace: network.addressSpace "
+                                             "10.100.0.0/24 has room for 0 regional /22 VNets")
 
 
 def test_overlapping_vnets_name_both_ranges_and_their_origin():
     text = spec(3, regions=regions("swedencentral", "francecentral", network={1: "addressSpace: 10.100.2.0/24"}))
-    assert problems(text) == [
+    assert spec_problems(text) == [
         "spec.yaml:9:21: regions[1].network.addressSpace: VNet 10.100.2.0/24 (regions[1].network.addressSpace) "
         "overlaps VNet 10.100.0.0/22 (automatic /22 number 1 of network.addressSpace)\n"
         "    hint: give every VNet its own range: peered or connected networks cannot overlap"]
@@ -131,7 +124,7 @@ def test_overlapping_vnets_name_both_ranges_and_their_origin():
 def test_overlapping_explicit_vnets():
     text = spec(3, regions=regions("swedencentral", "francecentral",
                                    network={0: "addressSpace: 10.1.0.0/16", 1: "addressSpace: 10.1.128.0/20"}))
-    [problem] = problems(text)
+    [problem] = spec_problems(text)
     assert problem.startswith("spec.yaml:11:21: regions[1].network.addressSpace: VNet 10.1.128.0/20 "
                               "(regions[1].network.addressSpace) overlaps VNet 10.1.0.0/16 "
                               "(regions[0].network.addressSpace)")
@@ -139,40 +132,41 @@ def test_overlapping_explicit_vnets():
 
 def test_host_bits_set():
     text = spec(3, regions=regions("swedencentral", network={0: "addressSpace: 10.1.0.1/24"}))
-    assert problems(text) == ["spec.yaml:8:21: regions[0].network.addressSpace: '10.1.0.1/24' has host bits set\n"
-                              "    hint: did you mean '10.1.0.0/24'?"]
+    assert spec_problems(text) == [
+        "spec.yaml:8:21: regions[0].network.addressSpace: '10.1.0.1/24' has host bits set\n"
+        "    hint: did you mean '10.1.0.0/24'?"]
 
 
 def test_not_a_cidr():
     text = spec(3, regions=regions("swedencentral", network={0: "addressSpace: 10.1.0.300/24"}))
-    [problem] = problems(text)
+    [problem] = spec_problems(text)
     assert problem.startswith("spec.yaml:8:21: regions[0].network.addressSpace: '10.1.0.300/24' is not an IPv4 "
                               "CIDR range")
 
 
 def test_cidr_syntax_is_checked_by_the_schema():
     text = spec(3, regions=regions("swedencentral", network={0: "addressSpace: 10.1.0.0"}))
-    [problem] = problems(text)
+    [problem] = spec_problems(text)
     assert problem.startswith("spec.yaml:8:21: regions[0].network.addressSpace: '10.1.0.0' is not valid here")
 
 
 def test_subnet_outside_its_vnet():
     net = "addressSpace: 10.1.0.0/24\nworkloadSubnet: 10.2.0.0/26"
-    assert problems(spec(3, regions=regions("swedencentral", network={0: net}))) == [
+    assert spec_problems(spec(3, regions=regions("swedencentral", network={0: net}))) == [
         "spec.yaml:9:23: regions[0].network.workloadSubnet: the workload subnet 10.2.0.0/26 "
         "(regions[0].network.workloadSubnet) is outside the VNet 10.1.0.0/24 (regions[0].network.addressSpace)"]
 
 
 def test_subnets_overlap_each_other():
     net = "addressSpace: 10.1.0.0/24\nprivateEndpointSubnet: 10.1.0.0/25\nworkloadSubnet: 10.1.0.64/26"
-    [problem] = problems(spec(3, regions=regions("swedencentral", network={0: net})))
+    [problem] = spec_problems(spec(3, regions=regions("swedencentral", network={0: net})))
     assert problem.startswith("spec.yaml:10:23: regions[0].network.workloadSubnet: subnet 10.1.0.64/26 "
                               "(regions[0].network.workloadSubnet) overlaps subnet 10.1.0.0/25")
 
 
 def test_subnet_smaller_than_azure_allows():
     net = "addressSpace: 10.1.0.0/24\nprivateEndpointSubnet: 10.1.0.0/30"
-    assert problems(spec(3, regions=regions("swedencentral", network={0: net}))) == [
+    assert spec_problems(spec(3, regions=regions("swedencentral", network={0: net}))) == [
         "spec.yaml:9:30: regions[0].network.privateEndpointSubnet: the private endpoint subnet 10.1.0.0/30 is too "
         "small: /29 is Azure's smallest subnet"]
 
@@ -183,47 +177,47 @@ def test_workload_subnet_too_small_for_its_delegation(delegation, prefix, minimu
     net = f"addressSpace: 10.1.0.0/24\nworkloadSubnet: 10.1.0.128/{prefix}"
     text = spec(3, regions=regions("swedencentral", network={0: net}),
                 extra=f"network:\n  workloadSubnetDelegation: {delegation}\n")
-    assert problems(text) == [
+    assert spec_problems(text) == [
         f"spec.yaml:9:23: regions[0].network.workloadSubnet: the workload subnet 10.1.0.128/{prefix} is too small: "
         f"/{minimum} is the minimum for {delegation}"]
 
 
 def test_vnet_too_small_for_default_subnets():
-    [problem] = problems(spec(3, regions=regions("swedencentral", network={0: "addressSpace: 10.1.0.0/28"})))
+    [problem] = spec_problems(spec(3, regions=regions("swedencentral", network={0: "addressSpace: 10.1.0.0/28"})))
     assert problem.startswith("spec.yaml:8:21: regions[0].network.addressSpace: the VNet 10.1.0.0/28 of "
                               "swedencentral is too small for the default subnets")
 
 
 def test_existing_subnet_cannot_be_combined_with_an_address_plan():
     net = f"existingSubnetId: {EXISTING_SUBNET}\naddressSpace: 10.1.0.0/24"
-    assert problems(spec(3, regions=regions("swedencentral", network={0: net}))) == [
+    assert spec_problems(spec(3, regions=regions("swedencentral", network={0: net}))) == [
         "spec.yaml:9:7: regions[0].network.addressSpace: addressSpace cannot be combined with existingSubnetId\n"
         "    hint: with an existing subnet no VNet is created in this region"]
 
 
 def test_existing_subnet_must_be_a_subnet_id():
     net = f"existingSubnetId: {EXISTING_VNET}"
-    [problem] = problems(spec(3, regions=regions("swedencentral", network={0: net})))
+    [problem] = spec_problems(spec(3, regions=regions("swedencentral", network={0: net})))
     assert problem.startswith("spec.yaml:8:25: regions[0].network.existingSubnetId: not a subnet resource ID")
 
 
 def test_central_zone_must_be_the_right_zone():
     extra = f"network:\n  privateDnsZoneIds:\n    openai: {zone_id('privatelink.vaultcore.azure.net')}\n"
-    assert problems(spec(3, extra=extra)) == [
+    assert spec_problems(spec(3, extra=extra)) == [
         "spec.yaml:15:13: network.privateDnsZoneIds.openai: this is the zone 'privatelink.vaultcore.azure.net', "
         "but openai needs 'privatelink.openai.azure.com'"]
 
 
 def test_central_zone_must_be_a_zone_id():
     extra = f"network:\n  privateDnsZoneIds:\n    openai: {EXISTING_SUBNET}\n"
-    [problem] = problems(spec(3, extra=extra))
+    [problem] = spec_problems(spec(3, extra=extra))
     assert problem.startswith("spec.yaml:15:13: network.privateDnsZoneIds.openai: not a private DNS zone resource ID")
 
 
 def test_all_network_problems_are_reported_together_in_line_order():
     text = spec(3, regions=regions("swedencentral", "francecentral",
                                    network={0: "addressSpace: 10.1.0.1/24", 1: "addressSpace: 10.2.0.0/30"}))
-    found = problems(text)
+    found = spec_problems(text)
     assert [p.split(":")[1] for p in found] == ["8", "11"]
     assert "too small for the default subnets" in found[1]
 
@@ -247,35 +241,48 @@ def test_public_vnet_range_is_a_warning():
 
 
 def test_minimal_tier3_renders_a_complete_private_network():
-    out = files(spec(3))
+    out = render_files(spec(3))
     assert set(out) >= {"modules/network.bicep", "modules/dns.bicep", "modules/openai.bicep"}
     network = out["modules/network.bicep"]
     assert resource_types(network) == {"Microsoft.Network/networkSecurityGroups", "Microsoft.Network/virtualNetworks",
                                        "Microsoft.Network/virtualNetworks/subnets"}
-    assert network.count("defaultOutboundAccess: false") == 2
-    assert network.count("denyInternetInbound\n") == 2  # the rule is on both NSGs
-    assert "sourceAddressPrefix: 'Internet'" in network and "access: 'Deny'" in network
+    [vnet] = bicep_resources(network, "Microsoft.Network/virtualNetworks")
+    subnets = vnet.body["properties"]["subnets"]
+    assert len(subnets) == 2 and all(s["properties"]["defaultOutboundAccess"] is False for s in subnets)
+    # The deny rule is on both NSGs.
+    nsgs = bicep_resources(network, "Microsoft.Network/networkSecurityGroups")
+    assert len(nsgs) == 2
+    assert all(Reference("denyInternetInbound") in nsg.body["properties"]["securityRules"] for nsg in nsgs)
+    deny, _ = bicep_var(network, "denyInternetInbound")
+    assert (deny["properties"]["sourceAddressPrefix"], deny["properties"]["access"]) == ("Internet", "Deny")
     openai = out["modules/openai.bicep"]
-    assert "publicNetworkAccess: 'Disabled'" in openai
-    assert "defaultAction: 'Deny'" in openai
-    assert "disableLocalAuth: true" in openai
-    assert "groupIds: [\n            'account'\n          ]" in openai
+    [account] = bicep_resources(openai, "Microsoft.CognitiveServices/accounts")
+    assert account.body["properties"]["publicNetworkAccess"] == "Disabled"
+    assert account.body["properties"]["networkAcls"]["defaultAction"] == "Deny"
+    assert account.body["properties"]["disableLocalAuth"] is True
+    [endpoint] = bicep_resources(openai, "Microsoft.Network/privateEndpoints")
+    [connection] = endpoint.body["properties"]["privateLinkServiceConnections"]
+    assert connection["properties"]["privateLinkServiceId"] == Reference("account.id")
+    assert connection["properties"]["groupIds"] == ["account"]
     assert "checkov:skip" not in openai  # CKV_AZURE_134 and CKV_AZURE_236 pass on their own
     main = out["main.bicep"]
-    assert "addressSpace: '10.100.0.0/22'" in main
-    assert "privateEndpointSubnetPrefix: '10.100.0.0/24'" in main
-    assert "workloadSubnetPrefix: '10.100.1.0/24'" in main
+    params = bicep_declarations(main)["networkSwedencentral"].body["params"]
+    assert (params["addressSpace"], params["privateEndpointSubnetPrefix"], params["workloadSubnetPrefix"]) == (
+        "10.100.0.0/22", "10.100.0.0/24", "10.100.1.0/24")
     assert "output workloadSubnetIds object" in main
 
 
 def test_every_vnet_is_linked_to_every_zone():
-    out = files(spec(3, regions=regions("swedencentral", "francecentral"), extra="openai:\n  kind: AIServices\n"))
+    out = render_files(spec(3, regions=regions("swedencentral", "francecentral"),
+                            extra="openai:\n  kind: AIServices\n"))
     dns = out["modules/dns.bicep"]
-    assert dns.count("'Microsoft.Network/privateDnsZones@") == 3
-    assert dns.count("'Microsoft.Network/privateDnsZones/virtualNetworkLinks@") == 6
-    assert dns.count("registrationEnabled: false") == 6
-    for location in ("swedencentral", "francecentral"):
-        assert dns.count(f"id: virtualNetworkIds.{location}\n") == 3
+    zones = bicep_resources(dns, ZONE)
+    links = bicep_resources(dns, LINK)
+    assert len(zones) == 3 and len(links) == 6
+    assert all(link.body["properties"]["registrationEnabled"] is False for link in links)
+    linked = {(link.body["parent"].path, link.body["properties"]["virtualNetwork"]["id"].path) for link in links}
+    assert linked == {(zone.symbol, f"virtualNetworkIds.{location}") for zone in zones
+                      for location in ("swedencentral", "francecentral")}
 
 
 @pytest.mark.parametrize("kind, zones", [
@@ -284,8 +291,8 @@ def test_every_vnet_is_linked_to_every_zone():
                     "privatelink.services.ai.azure.com"]),
 ])
 def test_dns_zones_for_each_account_kind(kind, zones):
-    out = files(spec(3, extra=f"openai:\n  kind: {kind}\n"))
-    created = re.findall(r"^  name: '(privatelink\.[^']+)'$", out["modules/dns.bicep"], re.M)
+    out = render_files(spec(3, extra=f"openai:\n  kind: {kind}\n"))
+    created = [zone.body["name"] for zone in bicep_resources(out["modules/dns.bicep"], ZONE)]
     assert sorted(created) == zones
     configs = re.findall(r"privateDnsZoneId: privateDnsZoneIds\.(\w+)", out["modules/openai.bicep"])
     assert sorted(ZONES[key] for key in configs) == zones
@@ -293,7 +300,7 @@ def test_dns_zones_for_each_account_kind(kind, zones):
 
 def test_existing_subnet_creates_no_vnet():
     text = spec(3, regions=regions("swedencentral", network={0: f"existingSubnetId: {EXISTING_SUBNET}"}))
-    out = files(text)
+    out = render_files(text)
     assert "modules/network.bicep" not in out
     assert "module networkSwedencentral" not in out["main.bicep"]
     assert f"privateEndpointSubnetId: '{EXISTING_SUBNET}'" in out["main.bicep"]
@@ -304,7 +311,7 @@ def test_existing_subnet_creates_no_vnet():
 
 def test_central_zones_create_no_zone_and_no_link():
     extra = f"network:\n  privateDnsZoneIds:\n    openai: {zone_id('privatelink.openai.azure.com')}\n"
-    out = files(spec(3, extra=extra))
+    out = render_files(spec(3, extra=extra))
     assert "modules/dns.bicep" not in out
     assert "privateDnsZones" not in out["main.bicep"].replace(zone_id("privatelink.openai.azure.com"), "")
     assert f"openai: '{zone_id('privatelink.openai.azure.com')}'" in out["main.bicep"]
@@ -315,8 +322,8 @@ def test_central_zones_create_no_zone_and_no_link():
 def test_mixed_central_and_new_zones():
     extra = ("openai:\n  kind: AIServices\nnetwork:\n  privateDnsZoneIds:\n"
              f"    openai: {zone_id('privatelink.openai.azure.com')}\n")
-    out = files(spec(3, extra=extra))
-    created = re.findall(r"^  name: '(privatelink\.[^']+)'$", out["modules/dns.bicep"], re.M)
+    out = render_files(spec(3, extra=extra))
+    created = [zone.body["name"] for zone in bicep_resources(out["modules/dns.bicep"], ZONE)]
     assert created == ["privatelink.cognitiveservices.azure.com", "privatelink.services.ai.azure.com"]
     main = out["main.bicep"]
     assert "cognitiveServices: dns.outputs.cognitiveServicesZoneId" in main
@@ -326,7 +333,7 @@ def test_mixed_central_and_new_zones():
 def test_fully_bring_your_own_network_creates_neither_vnet_nor_zone():
     extra = f"network:\n  privateDnsZoneIds:\n    openai: {zone_id('privatelink.openai.azure.com')}\n"
     text = spec(3, regions=regions("swedencentral", network={0: f"existingSubnetId: {EXISTING_SUBNET}"}), extra=extra)
-    out = files(text)
+    out = render_files(text)
     everything = "".join(out.values())
     assert "'Microsoft.Network/virtualNetworks@" not in everything
     assert "'Microsoft.Network/privateDnsZones@" not in everything
@@ -334,39 +341,39 @@ def test_fully_bring_your_own_network_creates_neither_vnet_nor_zone():
 
 
 def test_workload_subnet_delegation_is_rendered():
-    out = files(spec(3, extra="network:\n  workloadSubnetDelegation: Microsoft.App/environments\n"))
+    out = render_files(spec(3, extra="network:\n  workloadSubnetDelegation: Microsoft.App/environments\n"))
     assert "serviceName: 'Microsoft.App/environments'" in out["modules/network.bicep"]
-    assert "delegations" not in files(spec(3))["modules/network.bicep"]
+    assert "delegations" not in render_files(spec(3))["modules/network.bicep"]
 
 
 def test_egress_lock():
     extra = "openai:\n  restrictOutboundNetworkAccess: true\n  allowedFqdns:\n    - srch-claims.search.windows.net\n"
-    out = files(spec(3, extra=extra))
-    assert "restrictOutboundNetworkAccess: true\n    allowedFqdnList: allowedFqdns" in out["modules/openai.bicep"]
-    assert "param openaiAllowedFqdns = [\n  'srch-claims.search.windows.net'\n]" in out["main.bicepparam"]
-    assert "restrictOutboundNetworkAccess" not in files(spec(3))["modules/openai.bicep"]
+    out = render_files(spec(3, extra=extra))
+    [account] = bicep_resources(out["modules/openai.bicep"], "Microsoft.CognitiveServices/accounts")
+    assert account.body["properties"]["restrictOutboundNetworkAccess"] is True
+    assert account.body["properties"]["allowedFqdnList"] == Reference("allowedFqdns")
+    assert parse_bicepparam(out["main.bicepparam"])["openaiAllowedFqdns"] == ["srch-claims.search.windows.net"]
+    assert "restrictOutboundNetworkAccess" not in render_files(spec(3))["modules/openai.bicep"]
 
 
 def test_raising_tier_2_to_3_keeps_the_account_name():
-    two = files(spec(2))["main.bicep"]
-    three = files(spec(3))["main.bicep"]
+    two = render_files(spec(2))["main.bicep"]
+    three = render_files(spec(3))["main.bicep"]
     name = "name: 'oai-claims-prod-sdc-${nameSuffix}'"
     assert name in two and name in three
 
 
 def test_readme_explains_private_access():
-    readme = files(spec(3))["README.md"]
+    readme = render_files(spec(3))["README.md"]
     assert "VNet integration" in readme
     assert "playground" in readme
     assert "nslookup" in readme
 
 
 def test_manifest_records_vnet_ranges_so_a_replan_is_refused():
-    import json
-
-    manifest = json.loads(files(spec(3))["azoai-gen.manifest.json"])
+    manifest = json.loads(render_files(spec(3))["azoai-gen.manifest.json"])
     assert manifest["names"]["vnet/swedencentral"] == "vnet-claims-prod-sdc 10.100.0.0/22"
 
 
 def test_minimal_spec_renders_for_tier_3():
-    assert "modules/network.bicep" in files(MINIMAL.replace("tier: 1", "tier: 3"))
+    assert "modules/network.bicep" in render_files(MINIMAL.replace("tier: 1", "tier: 3"))

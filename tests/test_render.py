@@ -8,20 +8,17 @@ import json
 import re
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
-from _support import (EXAMPLE_SPECS, MANIFEST, ROOT, TWO_REGIONS, Reference, bicep_var, design_of,
-                      parse_bicepparam, render_files, render_path, spec)
+from _support import (EXAMPLE_SPECS, MANIFEST, ROOT, TWO_REGIONS, Expression, Loop, Reference, bicep_declarations,
+                      bicep_var, design_of, parse_bicepparam, render_files, render_path, render_text, spec)
 from azoai_gen import __version__
 from azoai_gen.pipeline import validate_file
 
 WORKSPACE = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-logs/providers/"
              "Microsoft.OperationalInsights/workspaces/law-central")
-
-
-def files_of(render_text, text: str) -> dict[str, str]:
-    return render_text(text).files
 
 
 def all_example_renders() -> list[tuple[str, dict[str, str]]]:
@@ -41,9 +38,9 @@ def all_example_renders() -> list[tuple[str, dict[str, str]]]:
 # Determinism.
 
 
-def test_render_twice_gives_identical_files(render_text):
+def test_render_twice_gives_identical_files():
     text = spec(1, regions=TWO_REGIONS)
-    assert render_text(text).files == render_text(text).files
+    assert render_files(text) == render_files(text)
 
 
 _RENDER_SCRIPT = """
@@ -84,18 +81,18 @@ def test_no_timestamps_in_output():
 COMMON = {"main.bicep", "main.bicepparam", "modules/openai.bicep", "README.md", MANIFEST}
 
 
-def test_tier1_files(render_text):
-    assert set(files_of(render_text, spec(1))) == COMMON | {"modules/keyvault.bicep", "modules/monitoring.bicep",
+def test_tier1_files():
+    assert set(render_files(spec(1))) == COMMON | {"modules/keyvault.bicep", "modules/monitoring.bicep",
                                                             "modules/identity.bicep"}
 
 
-def test_tier2_files(render_text):
-    assert set(files_of(render_text, spec(2))) == COMMON | {"modules/monitoring.bicep", "modules/identity.bicep"}
+def test_tier2_files():
+    assert set(render_files(spec(2))) == COMMON | {"modules/monitoring.bicep", "modules/identity.bicep"}
 
 
 @pytest.mark.parametrize("tier", [1, 2])
-def test_no_monitoring_module_with_an_existing_workspace(render_text, tier):
-    files = files_of(render_text, spec(tier, extra=f"monitoring:\n  logAnalyticsWorkspaceId: {WORKSPACE}\n"))
+def test_no_monitoring_module_with_an_existing_workspace(tier):
+    files = render_files(spec(tier, extra=f"monitoring:\n  logAnalyticsWorkspaceId: {WORKSPACE}\n"))
     assert "modules/monitoring.bicep" not in files
     assert f"var logAnalyticsWorkspaceId = '{WORKSPACE}'" in files["main.bicep"]
     assert "module monitoring" not in files["main.bicep"]
@@ -103,9 +100,9 @@ def test_no_monitoring_module_with_an_existing_workspace(render_text, tier):
 
 
 @pytest.mark.parametrize("tier", [1, 2])
-def test_no_identity_module_without_managed_identity(render_text, tier):
+def test_no_identity_module_without_managed_identity(tier):
     extra = "access:\n  managedIdentity: false\n  principals:\n    - objectId: 00000000-0000-0000-0000-0000000000AA\n"
-    files = files_of(render_text, spec(tier, extra=extra))
+    files = render_files(spec(tier, extra=extra))
     assert "modules/identity.bicep" not in files
     assert "identity.outputs" not in files["main.bicep"]
     assert "callerIdentityClientId" not in files["main.bicep"]
@@ -113,8 +110,8 @@ def test_no_identity_module_without_managed_identity(render_text, tier):
     assert "00000000-0000-0000-0000-0000000000aa" in files["main.bicepparam"]
 
 
-def test_files_are_sorted_and_end_with_one_newline(render_text):
-    files = files_of(render_text, spec(1))
+def test_files_are_sorted_and_end_with_one_newline():
+    files = render_files(spec(1))
     assert list(files) == sorted(files)
     for path, text in files.items():
         assert text.endswith("\n") and not text.endswith("\n\n"), path
@@ -127,37 +124,44 @@ def test_files_are_sorted_and_end_with_one_newline(render_text):
 
 
 def _resource_block(text: str, header: str) -> str:
+    """The text of the top-level statement that starts with ``header``, comments included."""
     start = text.index(header)
     end = text.index("\n}", start)
     return text[start:end + 2]
 
 
-def test_tier1_keeps_keys_and_explains_each_accepted_finding(render_text):
-    files = files_of(render_text, spec(1))
+def _skips(block: str) -> dict[str, str]:
+    """The checkov findings a block accepts, with their reasons."""
+    return dict(re.findall(r"^\s*// checkov:skip=(CKV_AZURE_\d+):(.*)$", block, re.M))
+
+
+def test_tier1_keeps_keys_and_explains_each_accepted_finding():
+    files = render_files(spec(1))
     openai = files["modules/openai.bicep"]
-    account = _resource_block(openai, "resource account ")
-    assert "disableLocalAuth: false" in account
-    skips = dict(re.findall(r"^  // checkov:skip=(CKV_AZURE_\d+):(.*)$", account, re.M))
+    declarations = bicep_declarations(openai)
+    assert declarations["account"].body["properties"]["disableLocalAuth"] is False
+    skips = _skips(_resource_block(openai, "resource account "))
     assert set(skips) == {"CKV_AZURE_236", "CKV_AZURE_134"}
     assert all(len(reason.strip()) > 20 for reason in skips.values())
-    vault = _resource_block(files["modules/keyvault.bicep"], "resource vault ")
-    vault_skips = dict(re.findall(r"^  // checkov:skip=(CKV_AZURE_\d+):(.*)$", vault, re.M))
+    vault_skips = _skips(_resource_block(files["modules/keyvault.bicep"], "resource vault "))
     assert set(vault_skips) == {"CKV_AZURE_189"}
     assert len(vault_skips["CKV_AZURE_189"].strip()) > 20
     # The key goes straight into Key Vault.
-    assert "value: account.listKeys().key1" in _resource_block(openai, "resource keySecret ")
-    assert "enablePurgeProtection: true" in vault and "enableRbacAuthorization: true" in vault
+    secret = declarations["keySecret"].body
+    assert secret["parent"] == Reference("vault")
+    assert secret["properties"]["value"] == Expression("account.listKeys().key1")
+    vault = bicep_declarations(files["modules/keyvault.bicep"])["vault"].body["properties"]
+    assert vault["enablePurgeProtection"] is True and vault["enableRbacAuthorization"] is True
 
 
-def test_tier2_disables_keys_and_grants_roles(render_text):
-    files = files_of(render_text, spec(2, extra="access:\n  principals:\n"
-                                                "    - objectId: 00000000-0000-0000-0000-000000000001\n"
-                                                "      type: Group\n"))
+def test_tier2_disables_keys_and_grants_roles():
+    files = render_files(spec(2, extra="access:\n  principals:\n"
+                                       "    - objectId: 00000000-0000-0000-0000-000000000001\n"
+                                       "      type: Group\n"))
     openai = files["modules/openai.bicep"]
-    account = _resource_block(openai, "resource account ")
-    assert "disableLocalAuth: true" in account
+    assert bicep_declarations(openai)["account"].body["properties"]["disableLocalAuth"] is True
     assert "CKV_AZURE_236" not in openai
-    assert "CKV_AZURE_134" in account  # still a public endpoint
+    assert set(_skips(_resource_block(openai, "resource account "))) == {"CKV_AZURE_134"}  # still a public endpoint
     for text in files.values():
         assert "listKeys" not in text
     # One loop assigns the role to what main.bicep hands over: the caller identity, then the spec's principals.
@@ -167,23 +171,25 @@ def test_tier2_disables_keys_and_grants_roles(render_text):
     assert concatenated == ["principals"]
     assert parse_bicepparam(files["main.bicepparam"])["principals"] == [
         {"principalId": "00000000-0000-0000-0000-000000000001", "principalType": "Group", "description": ""}]
-    assert re.search(r"^    roleAssignments: accountRoleAssignments$", files["main.bicep"], re.M)
-    loop = _resource_block(openai, "resource roleAssignment ")
-    assert "[for assignment in roleAssignments: {" in loop
-    assert "name: guid(account.id, assignment.principalId, roleDefinitionId)" in loop
+    calls = [d for d in bicep_declarations(files["main.bicep"]).values() if d.type == "modules/openai.bicep"]
+    assert [call.body["params"]["roleAssignments"] for call in calls] == [Reference("accountRoleAssignments")]
+    loop = bicep_declarations(openai)["roleAssignment"].body
+    assert isinstance(loop, Loop) and (loop.variable, loop.items) == ("assignment", "roleAssignments")
+    assert loop.body["name"] == Expression("guid(account.id, assignment.principalId, roleDefinitionId)")
+    assert loop.body["properties"]["principalId"] == Reference("assignment.principalId")
     assert re.search(r"^var roleDefinitionId = subscriptionResourceId\('Microsoft.Authorization/roleDefinitions', "
                      r"'5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'\)$", openai, re.M)  # Cognitive Services OpenAI User
     assert re.search(r"^output callerIdentityClientId string = identity\.outputs\.clientId$", files["main.bicep"],
                      re.M)
 
 
-def test_tier1_grants_key_vault_secrets_user_not_openai_user(render_text):
-    files = files_of(render_text, spec(1))
+def test_tier1_grants_key_vault_secrets_user_not_openai_user():
+    files = render_files(spec(1))
     assert "'4633458b-17de-408a-b874-0445c86b69e6')" in files["modules/keyvault.bicep"]  # Key Vault Secrets User
     entries, concatenated = bicep_var(files["main.bicep"], "keyVaultRoleAssignments")
     assert [e["principalId"] for e in entries] == [Reference("identity.outputs.principalId")] and not concatenated
     assert "accountRoleAssignments" not in files["main.bicep"]
-    assert "roleAssignments:" not in _module(files["main.bicep"], "openaiSwedencentral")
+    assert "roleAssignments" not in bicep_declarations(files["main.bicep"])["openaiSwedencentral"].body["params"]
 
 
 def _outputs(text: str) -> list[str]:
@@ -221,18 +227,14 @@ def test_output_scanner_sees_multi_line_outputs():
     assert statements[1].endswith("listKeys().key1\n}")
 
 
-def test_deployments_are_created_one_at_a_time(render_text):
-    openai = files_of(render_text, spec(1))["modules/openai.bicep"]
+def test_deployments_are_created_one_at_a_time():
+    openai = render_files(spec(1))["modules/openai.bicep"]
     assert re.search(r"^@batchSize\(1\)\nresource deployments 'Microsoft\.CognitiveServices/accounts/deployments@",
                      openai, re.M)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Stable names.
-
-
-def _module(text: str, symbol: str) -> str:
-    return _resource_block(text, f"module {symbol} ")
 
 
 def test_names_do_not_depend_on_the_tier():
@@ -251,37 +253,41 @@ def test_names_do_not_depend_on_the_tier():
                 "claims-prod-openai-swedencentral", "claims-prod-openai-francecentral"} <= stems
 
 
-def test_raising_the_tier_keeps_the_names(render_text):
-    tier1 = files_of(render_text, spec(1))["main.bicep"]
-    tier2 = files_of(render_text, spec(2))["main.bicep"]
+def _names(module: Any) -> tuple[Any, Any]:
+    """The deployment name of a module call and the resource name it hands the module."""
+    return module.body["name"], module.body["params"]["name"]
+
+
+def test_raising_the_tier_keeps_the_names():
+    tier1 = bicep_declarations(render_files(spec(1))["main.bicep"])
+    tier2 = bicep_declarations(render_files(spec(2))["main.bicep"])
     for symbol in ("openaiSwedencentral", "identity", "monitoring"):
-        names1 = re.findall(r"^ {2,4}name: .*$", _module(tier1, symbol), re.M)
-        names2 = re.findall(r"^ {2,4}name: .*$", _module(tier2, symbol), re.M)
-        assert names1 == names2, symbol
-    assert "    name: 'oai-claims-prod-sdc-${nameSuffix}'" in _module(tier2, "openaiSwedencentral")
-    assert "  name: 'claims-prod-openai-swedencentral'" in _module(tier2, "openaiSwedencentral")
+        assert _names(tier1[symbol]) == _names(tier2[symbol]), symbol
+    assert _names(tier2["openaiSwedencentral"]) == ("claims-prod-openai-swedencentral",
+                                                    Expression("'oai-claims-prod-sdc-${nameSuffix}'"))
     # customSubDomainName is the account name, in both tiers.
     for tier in (1, 2):
-        assert "customSubDomainName: name\n" in files_of(render_text, spec(tier))["modules/openai.bicep"]
+        openai = bicep_declarations(render_files(spec(tier))["modules/openai.bicep"])
+        assert openai["account"].body["properties"]["customSubDomainName"] == Reference("name")
+        assert openai["account"].body["name"] == Reference("name")
 
 
-def test_adding_a_region_keeps_the_first_regions_names(render_text):
-    one = files_of(render_text, spec(1))["main.bicep"]
-    two = files_of(render_text, spec(1, regions=TWO_REGIONS))["main.bicep"]
-    assert _module(one, "openaiSwedencentral") == _module(two, "openaiSwedencentral")
-    second = _module(two, "openaiFrancecentral")
-    assert "  name: 'claims-prod-openai-francecentral'" in second
-    assert "    name: 'oai-claims-prod-frc-${nameSuffix}'" in second
-    assert "    location: 'francecentral'" in second
+def test_adding_a_region_keeps_the_first_regions_names():
+    one = bicep_declarations(render_files(spec(1))["main.bicep"])
+    two = bicep_declarations(render_files(spec(1, regions=TWO_REGIONS))["main.bicep"])
+    assert one["openaiSwedencentral"] == two["openaiSwedencentral"]
+    second = two["openaiFrancecentral"]
+    assert _names(second) == ("claims-prod-openai-francecentral", Expression("'oai-claims-prod-frc-${nameSuffix}'"))
+    assert second.body["params"]["location"] == "francecentral"
     # Shared resources stay in the primary region.
-    assert "    location: 'swedencentral'" in _module(two, "keyVault")
+    assert two["keyVault"].body["params"]["location"] == "swedencentral"
 
 
-def test_fixed_suffix_replaces_the_computed_one(render_text):
-    main = files_of(render_text, spec(1, extra="naming:\n  suffix: abc12\n"))["main.bicep"]
+def test_fixed_suffix_replaces_the_computed_one():
+    main = render_files(spec(1, extra="naming:\n  suffix: abc12\n"))["main.bicep"]
     assert "var nameSuffix = 'abc12'" in main
     assert "uniqueString" not in main
-    computed = files_of(render_text, spec(1))["main.bicep"]
+    computed = render_files(spec(1))["main.bicep"]
     assert "var nameSuffix = take(uniqueString(resourceGroup().id), 5)" in computed
 
 
@@ -289,12 +295,10 @@ def test_fixed_suffix_replaces_the_computed_one(render_text):
 # Parameters and README.
 
 
-def test_parameters_carry_the_spec(render_text):
-    from _support import parse_bicepparam
-
+def test_parameters_carry_the_spec():
     text = spec(1, extra="tags:\n  costCenter: \"1234\"\nopenai:\n  allowedIpRanges: [1.2.3.4, 10.0.0.0/8]\n"
                          "keyVault:\n  allowedIpRanges: [5.6.7.8]\n")
-    params = parse_bicepparam(files_of(render_text, text)["main.bicepparam"])
+    params = parse_bicepparam(render_files(text)["main.bicepparam"])
     assert params == {
         "tags": {"costCenter": "1234", "environment": "prod", "managed-by": "azoai-gen", "workload": "claims"},
         "modelDeployments": [{"name": "chat", "model": "gpt-4o", "version": "2024-11-20", "format": "OpenAI",
@@ -305,21 +309,19 @@ def test_parameters_carry_the_spec(render_text):
     }
 
 
-def test_allowed_ip_ranges_deny_by_default(render_text):
-    open_account = files_of(render_text, spec(2))["modules/openai.bicep"]
-    narrowed = files_of(render_text, spec(2, extra="openai:\n  allowedIpRanges: [1.2.3.4]\n"))["modules/openai.bicep"]
+def test_allowed_ip_ranges_deny_by_default():
+    open_account = render_files(spec(2))["modules/openai.bicep"]
+    narrowed = render_files(spec(2, extra="openai:\n  allowedIpRanges: [1.2.3.4]\n"))["modules/openai.bicep"]
     assert "defaultAction: 'Allow'" in open_account
     assert "defaultAction: 'Deny'" in narrowed
 
 
-def test_spec_tags_may_override_the_managed_tags(render_text):
-    from _support import parse_bicepparam
-
+def test_spec_tags_may_override_the_managed_tags():
     text = spec(1, extra="tags:\n  environment: production\n")
-    assert parse_bicepparam(files_of(render_text, text)["main.bicepparam"])["tags"]["environment"] == "production"
+    assert parse_bicepparam(render_files(text)["main.bicepparam"])["tags"]["environment"] == "production"
 
 
-def test_readme_names_the_spec_and_the_resources(render_text):
+def test_readme_names_the_spec_and_the_resources():
     readme = render_text(spec(1), spec_name="deep/folder/claims.yaml").files["README.md"]
     assert "from `claims.yaml`" in readme
     assert "folder" not in readme.split("\n")[0]
@@ -355,8 +357,8 @@ def test_manifest_records_version_spec_hash_and_every_file(example):
     assert ("keyVault" in names) == (validated.spec.tier == 1)
 
 
-def test_manifest_names_use_a_fixed_suffix(render_text):
-    manifest = json.loads(render_text(spec(1, extra="naming:\n  suffix: abc12\n")).files[MANIFEST])
+def test_manifest_names_use_a_fixed_suffix():
+    manifest = json.loads(render_files(spec(1, extra="naming:\n  suffix: abc12\n"))[MANIFEST])
     assert manifest["names"]["account/swedencentral"] == "oai-claims-prod-sdc-abc12"
     assert manifest["names"]["keyVault"] == "kv-claims-prod-abc12"
 
@@ -370,9 +372,9 @@ def test_spec_hash_ignores_comments_and_layout_but_not_values():
     assert base != changed
 
 
-def test_manifest_holds_no_spec_values(render_text):
+def test_manifest_holds_no_spec_values():
     text = spec(1, extra="tags:\n  secret-ish: s3cr3t-value\naccess:\n  principals:\n"
                          "    - objectId: 00000000-0000-0000-0000-000000000001\n      description: hidden words\n")
-    manifest_text = render_text(text).files[MANIFEST]
+    manifest_text = render_files(text)[MANIFEST]
     for word in ("s3cr3t-value", "hidden words", "00000000-0000-0000-0000-000000000001", "listKeys", "key1"):
         assert word not in manifest_text

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from _support import MINIMAL, TWO_REGIONS, spec
+from _support import MINIMAL, TWO_REGIONS, spec, spec_problems, warnings_of
 from azoai_gen.errors import SpecError
 from azoai_gen.pipeline import validate_file, validate_text
 
 
 def problems(text: str) -> list:
+    """The problems of an invalid spec, as objects (spec_problems gives them formatted)."""
     with pytest.raises(SpecError) as info:
         validate_text(text)
     return info.value.problems
-
-
-def formatted(text: str) -> list[str]:
-    return [p.format() for p in problems(text)]
 
 
 def one(text: str):
@@ -25,23 +22,19 @@ def one(text: str):
     return found[0]
 
 
-def warnings(text: str) -> list[str]:
-    return [w.format() for w in validate_text(text).warnings]
-
-
 # ---------------------------------------------------------------------------------------------------------------------
 # Schema problems, each with file:line:column, spec path, message and hint.
 
 
 def test_unknown_key_with_did_you_mean():
-    found = formatted(spec(replace={"regions:": "regoins:"}))
+    found = spec_problems(spec(replace={"regions:": "regoins:"}))
     assert "spec.yaml:5:1: regoins: unknown key 'regoins'\n    hint: did you mean 'regions'?" in found
     # The real key is then missing, reported too.
     assert any(f.startswith("spec.yaml:1:1: (spec): missing required key 'regions'") for f in found)
 
 
 def test_unknown_nested_key_with_did_you_mean():
-    found = formatted(spec(replace={"model: gpt-4o": "modle: gpt-4o"}))
+    found = spec_problems(spec(replace={"model: gpt-4o": "modle: gpt-4o"}))
     assert "spec.yaml:9:5: deployments[0].modle: unknown key 'modle'\n    hint: did you mean 'model'?" in found
     assert any(f.startswith("spec.yaml:8:5: deployments[0]: missing required key 'model'") for f in found)
 
@@ -156,7 +149,8 @@ def test_duplicate_region():
 
 
 def test_duplicate_deployment_name_is_case_insensitive():
-    second = "  - name: Chat\n    model: gpt-4o\n    version: \"2024-11-20\"\n    sku: GlobalStandard\n    capacity: 5\n"
+    second = ("  - name: Chat\n    model: gpt-4o\n    version: \"2024-11-20\"\n    sku: GlobalStandard\n"
+              "    capacity: 5\n")
     problem = one(spec(extra=second))
     assert problem.format() == (
         "spec.yaml:13:11: deployments[1].name: deployment name 'Chat' is already used by deployments[0]\n"
@@ -233,7 +227,8 @@ def test_several_problems_are_reported_together_sorted_by_line():
 
 
 def test_semantic_problems_are_reported_together():
-    second = "  - name: CHAT\n    model: gpt-4o\n    version: \"2024-11-20\"\n    sku: GlobalStandard\n    capacity: 5\n"
+    second = ("  - name: CHAT\n    model: gpt-4o\n    version: \"2024-11-20\"\n    sku: GlobalStandard\n"
+              "    capacity: 5\n")
     text = spec(regions="  - location: swedencentrl\n", extra=second)
     assert [p.path for p in problems(text)] == ["regions[0].location", "deployments[1].name"]
 
@@ -276,49 +271,49 @@ def test_tag_names_that_are_not_text_are_rejected(key):
 
 
 def test_warning_model_not_in_data():
-    [warning] = warnings(spec(replace={"model: gpt-4o": "model: gpt-99"}))
+    [warning] = warnings_of(spec(replace={"model: gpt-4o": "model: gpt-99"}))
     assert warning.startswith("spec.yaml:9:12: deployments[0].model: model 'gpt-99' is not in the availability data")
 
 
 def test_warning_version_not_in_data():
-    [warning] = warnings(spec(replace={'"2024-11-20"': '"2099-01-01"'}))
+    [warning] = warnings_of(spec(replace={'"2024-11-20"': '"2099-01-01"'}))
     assert warning.startswith("spec.yaml:10:14: deployments[0].version: version '2099-01-01' of gpt-4o is not in "
                               "the availability data")
     assert "known versions: 2024-08-06, 2024-11-20" in warning
 
 
 def test_warning_sku_not_in_data():
-    [warning] = warnings(spec(replace={"sku: GlobalStandard": "sku: DeveloperTier"}))
+    [warning] = warnings_of(spec(replace={"sku: GlobalStandard": "sku: DeveloperTier"}))
     assert warning.startswith("spec.yaml:11:10: deployments[0].sku: the availability data of")
     assert "with SKU DeveloperTier" in warning
 
 
 def test_warning_region_does_not_offer_the_model():
-    [warning] = warnings(spec(regions="  - location: brazilsoutheast\n"))
+    [warning] = warnings_of(spec(regions="  - location: brazilsoutheast\n"))
     assert warning.startswith("spec.yaml:11:10: deployments[0].sku: gpt-4o 2024-11-20 (GlobalStandard) is not "
                               "offered in brazilsoutheast (regions[0])")
 
 
 def test_warning_nobody_is_granted_access():
-    [warning] = warnings(spec(extra="access:\n  managedIdentity: false\n"))
+    [warning] = warnings_of(spec(extra="access:\n  managedIdentity: false\n"))
     assert warning.startswith("spec.yaml:14:3: access: nobody is granted access to the deployment")
 
 
 def test_no_warning_when_principals_are_granted_access():
     extra = "access:\n  managedIdentity: false\n  principals:\n    - objectId: 00000000-0000-0000-0000-000000000001\n"
-    assert warnings(spec(extra=extra)) == []
+    assert warnings_of(spec(extra=extra)) == []
 
 
 def test_warning_key_vault_section_ignored_for_tier_2():
-    [warning] = warnings(spec(2, extra="keyVault:\n  sku: premium\n"))
+    [warning] = warnings_of(spec(2, extra="keyVault:\n  sku: premium\n"))
     assert warning.startswith("spec.yaml:13:1: keyVault: keyVault settings are ignored: tier 2 keeps no API key")
-    assert warnings(spec(1, extra="keyVault:\n  sku: premium\n")) == []
+    assert warnings_of(spec(1, extra="keyVault:\n  sku: premium\n")) == []
 
 
 def test_warning_allowed_ip_ranges_ignored_for_private_tier():
-    [warning] = warnings(spec(3, extra="openai:\n  allowedIpRanges: [1.2.3.4]\n"))
+    [warning] = warnings_of(spec(3, extra="openai:\n  allowedIpRanges: [1.2.3.4]\n"))
     assert warning.startswith("spec.yaml:14:3: openai.allowedIpRanges: ignored: tier 3 disables public network")
-    assert warnings(spec(2, extra="openai:\n  allowedIpRanges: [1.2.3.4]\n")) == []
+    assert warnings_of(spec(2, extra="openai:\n  allowedIpRanges: [1.2.3.4]\n")) == []
 
 
 def test_warnings_are_sorted_and_marked_as_warnings():

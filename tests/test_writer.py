@@ -10,27 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from _support import MANIFEST, render_path, snapshot, spec
+from _support import MANIFEST, render_bytes, render_path, snapshot, spec
 from azoai_gen import api, manifest
 from azoai_gen import write as writer
 from azoai_gen.errors import ConflictError, DriftError, OutputError, RenameError, SpecError
 
 
 @pytest.fixture
-def spec_path(tmp_path: Path) -> Path:
-    path = tmp_path / "spec.yaml"
-    path.write_text(spec(1), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
 def out(tmp_path: Path) -> Path:
     return tmp_path / "out"
-
-
-def expected_files(spec_path: Path) -> dict[str, bytes]:
-    files = render_path(spec_path)
-    return {path: text.encode("utf-8") for path, text in files.items()}
 
 
 def actions(outcome) -> dict[str, str]:
@@ -52,14 +40,14 @@ def test_first_render_creates_every_file(spec_path, out):
     assert outcome.written
     assert outcome.tier == 1
     assert set(actions(outcome).values()) == {writer.CREATE}
-    assert snapshot(out) == expected_files(spec_path)
+    assert snapshot(out) == render_bytes(spec_path)
     assert all(c.added > 0 for c in outcome.plan.changes)
 
 
 def test_default_output_folder_is_infra_beside_the_spec(spec_path):
     outcome = api.render_spec(spec_path)
     assert outcome.out_dir == spec_path.parent / "infra"
-    assert snapshot(spec_path.parent / "infra") == expected_files(spec_path)
+    assert snapshot(spec_path.parent / "infra") == render_bytes(spec_path)
 
 
 def test_second_render_changes_nothing(spec_path, out):
@@ -80,7 +68,7 @@ def test_spec_change_updates_the_files_that_change(spec_path, out):
     assert changed == {"main.bicepparam", "README.md", MANIFEST}
     param_change = next(c for c in outcome.plan.changes if c.path == "main.bicepparam")
     assert (param_change.added, param_change.removed) == (1, 1)
-    assert snapshot(out) == expected_files(spec_path)
+    assert snapshot(out) == render_bytes(spec_path)
 
 
 def test_hand_edited_file_is_a_conflict_and_nothing_is_written(spec_path, out):
@@ -103,7 +91,7 @@ def test_force_overwrites_hand_edits(spec_path, out):
     (out / "main.bicep").write_text("edited\n", encoding="utf-8")
     outcome = api.render_spec(spec_path, out, force=True)
     assert actions(outcome)["main.bicep"] == writer.OVERWRITE
-    assert snapshot(out) == expected_files(spec_path)
+    assert snapshot(out) == render_bytes(spec_path)
 
 
 def test_existing_file_with_a_generated_name_and_no_manifest_is_a_conflict(spec_path, out):
@@ -132,7 +120,7 @@ def test_tier_change_deletes_files_no_longer_generated(spec_path, out):
     spec_path.write_text(spec(2), encoding="utf-8")
     outcome = api.render_spec(spec_path, out)
     assert actions(outcome)["modules/keyvault.bicep"] == writer.DELETE
-    assert snapshot(out) == expected_files(spec_path)
+    assert snapshot(out) == render_bytes(spec_path)
     assert "modules/keyvault.bicep" not in json.loads((out / MANIFEST).read_text())["files"]
 
 
@@ -147,7 +135,7 @@ def test_edited_file_no_longer_generated_is_a_conflict(spec_path, out):
     assert snapshot(out) == before
     # --force deletes it.
     api.render_spec(spec_path, out, force=True)
-    assert snapshot(out) == expected_files(spec_path)
+    assert snapshot(out) == render_bytes(spec_path)
 
 
 def test_unrelated_files_are_left_alone(spec_path, out):
@@ -162,7 +150,7 @@ def test_unrelated_files_are_left_alone(spec_path, out):
     assert files["notes.txt"] == b"mine\n"
     assert files["modules/custom.bicep"] == b"// mine\n"
     assert {p: d for p, d in files.items() if p not in ("notes.txt", "modules/custom.bicep")} == \
-        expected_files(spec_path)
+        render_bytes(spec_path)
 
 
 def test_manifest_entries_outside_the_folder_are_never_deleted(spec_path, out, tmp_path):
@@ -201,7 +189,7 @@ def test_render_that_would_rename_deployed_resources_is_refused(spec_path, out):
             "oai-claimz-prod-sdc-<uniqueString(resourceGroup().id)>") in info.value.paths
     assert snapshot(out) == before
     api.render_spec(spec_path, out, force=True)
-    assert snapshot(out) == expected_files(spec_path)
+    assert snapshot(out) == render_bytes(spec_path)
 
 
 def test_moving_the_primary_region_is_refused(spec_path, out):
@@ -390,7 +378,7 @@ def test_interrupted_renames_leave_no_temp_files_and_the_next_render_completes(s
     # ... and the next render finishes the job without conflicts.
     outcome = api.render_spec(spec_path, out)
     assert outcome.plan.conflicts == []
-    assert snapshot(out) == expected_files(spec_path)
+    assert snapshot(out) == render_bytes(spec_path)
 
 
 def test_invalid_spec_never_touches_the_folder(spec_path, out):
