@@ -24,6 +24,25 @@ AZURE_MIN_SUBNET = 29
 DELEGATION_MIN = {"none": 29, "Microsoft.App/environments": 27, "Microsoft.Web/serverFarms": 28}
 #: Smallest subnet API Management (stv2) can be injected into.
 API_MANAGEMENT_MIN = 29
+#: Addresses Azure keeps in every subnet, and those each API Management scale unit takes (Learn: "Virtual network
+#: injection resources": a /29 holds one unit, a /28 five, a /27 thirteen).
+AZURE_RESERVED_ADDRESSES = 5
+ADDRESSES_PER_API_MANAGEMENT_UNIT = 2
+#: The subnet size proposed for API Management: room for every capacity the schema allows.
+API_MANAGEMENT_PROPOSED = 27
+
+
+def api_management_units(prefix: int) -> int:
+    """Scale units of API Management (external mode, stv2) a subnet of this prefix holds."""
+    return max(0, (2 ** (32 - prefix) - AZURE_RESERVED_ADDRESSES) // ADDRESSES_PER_API_MANAGEMENT_UNIT)
+
+
+def api_management_min_prefix(capacity: int) -> int:
+    """The smallest subnet (largest prefix) that holds ``capacity`` scale units."""
+    prefix = API_MANAGEMENT_MIN
+    while api_management_units(prefix) < capacity:
+        prefix -= 1
+    return prefix
 
 ZONES = {
     "openai": "privatelink.openai.azure.com",
@@ -177,22 +196,25 @@ def plan(spec: Spec, with_api_management: bool = False) -> Plan:
         planned = RegionNetwork(region.location, region.index, None, vnet, subnets[0], subnets[1],
                                 subnets[2] if with_api_management else None)
         result.regions.append(planned)
-        result.findings.extend(_region_findings(planned, spec.network.workload_subnet_delegation))
+        result.findings.extend(_region_findings(planned, spec.network.workload_subnet_delegation,
+                                                spec.api_management.capacity))
     result.findings.extend(_overlaps([r.vnet for r in result.regions if r.vnet], "VNet"))
     return result
 
 
-def _region_findings(region: RegionNetwork, delegation: str) -> list[Finding]:
+def _region_findings(region: RegionNetwork, delegation: str, capacity: int) -> list[Finding]:
     findings = []
     minimums = {"private endpoint": AZURE_MIN_SUBNET, "workload": DELEGATION_MIN[delegation],
-                "API Management": API_MANAGEMENT_MIN}
+                "API Management": api_management_min_prefix(capacity)}
     subnets = (("private endpoint", region.private_endpoint_subnet), ("workload", region.workload_subnet),
                ("API Management", region.api_management_subnet))
     for label, subnet in subnets:
         if subnet is None:
             continue
         minimum = minimums[label]
-        if subnet.network.prefixlen > minimum:
+        if label == "API Management" and subnet.network.prefixlen > minimum:
+            findings.append(_api_management_too_small(subnet, capacity, minimum))
+        elif subnet.network.prefixlen > minimum:
             why = "Azure's smallest subnet" if minimum == AZURE_MIN_SUBNET else f"the minimum for {delegation}"
             findings.append(Finding(subnet.path, f"the {label} subnet {subnet} is too small: /{minimum} is {why}"))
         if region.vnet is not None and not subnet.network.subnet_of(region.vnet.network):
@@ -200,6 +222,16 @@ def _region_findings(region: RegionNetwork, delegation: str) -> list[Finding]:
                                                  f"{region.vnet} ({region.vnet.origin})"))
     findings.extend(_overlaps([s for _, s in subnets if s is not None], "subnet"))
     return findings
+
+
+def _api_management_too_small(subnet: Range, capacity: int, minimum: int) -> Finding:
+    units = api_management_units(subnet.network.prefixlen)
+    return Finding(subnet.path, f"the API Management subnet {subnet} holds {units} scale unit"
+                                f"{'s' if units != 1 else ''}, but apiManagement.capacity is {capacity} in every "
+                                f"region: it needs a /{minimum} or larger (Azure keeps {AZURE_RESERVED_ADDRESSES} "
+                                f"addresses of a subnet, and each unit takes {ADDRESSES_PER_API_MANAGEMENT_UNIT})",
+                   f"use a /{API_MANAGEMENT_PROPOSED}: it holds {api_management_units(API_MANAGEMENT_PROPOSED)} "
+                   "units, room to scale out without moving the gateway")
 
 
 def _overlaps(ranges: list[Range], what: str) -> list[Finding]:

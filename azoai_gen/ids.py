@@ -67,6 +67,34 @@ def parse_ipv4_range(text: str) -> ipaddress.IPv4Network:
         raise RangeError("host", str(loose)) from None
 
 
+#: Address blocks that never reach a public endpoint from the internet, and what each is. Azure's network rules on
+#: a public endpoint (Azure AI services, Key Vault) accept public addresses only.
+NON_PUBLIC_BLOCKS = tuple((ipaddress.IPv4Network(block), what) for block, what in (
+    ("0.0.0.0/8", "'this network' (RFC 1122)"),
+    ("10.0.0.0/8", "private (RFC 1918)"),
+    ("100.64.0.0/10", "shared address space (RFC 6598)"),
+    ("127.0.0.0/8", "loopback"),
+    ("169.254.0.0/16", "link-local"),
+    ("172.16.0.0/12", "private (RFC 1918)"),
+    ("192.168.0.0/16", "private (RFC 1918)"),
+    ("224.0.0.0/4", "multicast"),
+    ("240.0.0.0/4", "reserved"),
+))
+
+
+def non_public_part(network: ipaddress.IPv4Network) -> tuple[ipaddress.IPv4Network, str] | None:
+    """The first non-public block ``network`` overlaps, with what it is, or ``None`` for a public range."""
+    for block, what in NON_PUBLIC_BLOCKS:
+        if network.overlaps(block):
+            return block, what
+    return None
+
+
+def single_address(text: str) -> str:
+    """An IPv4 rule as Azure's network rules take it: a single address without the /32 prefix."""
+    return text[:-3] if text.endswith("/32") else text
+
+
 PRIVATE_BLOCKS = tuple(ipaddress.IPv4Network(block)
                        for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
 

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .ids import single_address
 from .load import PathT
 
 
@@ -221,6 +222,11 @@ def _api_management(data: Mapping[str, Any]) -> ApiManagement:
                          OAuth(oauth["tenantId"].lower(), tuple(oauth["audiences"])) if oauth else None)
 
 
+def _ip_rules(values: list[str]) -> tuple[str, ...]:
+    """IP rules as Azure takes them: a single address is written without its /32."""
+    return tuple(single_address(value) for value in values)
+
+
 def digest(data: Mapping[str, Any]) -> str:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -239,9 +245,9 @@ def build(data: Mapping[str, Any]) -> Spec:
         tags=tuple(data["tags"].items()),
         access=Access(access["managedIdentity"], tuple(
             Principal(p["objectId"].lower(), p["type"], p["description"]) for p in access["principals"])),
-        openai=OpenAI(openai["kind"], tuple(openai["allowedIpRanges"]), openai["restrictOutboundNetworkAccess"],
+        openai=OpenAI(openai["kind"], _ip_rules(openai["allowedIpRanges"]), openai["restrictOutboundNetworkAccess"],
                       tuple(openai["allowedFqdns"])),
-        key_vault=KeyVault(vault["sku"], vault["softDeleteRetentionInDays"], tuple(vault["allowedIpRanges"]),
+        key_vault=KeyVault(vault["sku"], vault["softDeleteRetentionInDays"], _ip_rules(vault["allowedIpRanges"]),
                            vault["secretExpiryDays"]),
         network=Network(network["addressSpace"], network["workloadSubnetDelegation"],
                         tuple(sorted(network["privateDnsZoneIds"].items()))),

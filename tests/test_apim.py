@@ -137,7 +137,8 @@ def test_policy_is_well_formed_and_complete():
     assert auth.get("resource") == "https://cognitiveservices.azure.com"
     whens = inbound.find("choose").findall("when")
     assert [w.get("condition") for w in whens] == [
-        f'@(context.Deployment.Region == "{DISPLAY[loc]}")' for loc in LOCATIONS[:3]]
+        f'@(string.Equals(context.Deployment.Region, "{DISPLAY[loc]}", StringComparison.OrdinalIgnoreCase))'
+        for loc in LOCATIONS[:3]]
     assert [w.find("set-backend-service").get("backend-id") for w in whens] == [f"pool-{loc}" for loc in LOCATIONS[:3]]
     retry = root.find("backend").find("retry")
     assert retry.get("condition") == ("@(context.Response != null && (context.Response.StatusCode == 429 || "
@@ -245,9 +246,10 @@ def test_tier5_cannot_use_an_existing_subnet():
 def test_api_management_subnet_too_small():
     text = spec(5, regions="  - location: swedencentral\n    network:\n      addressSpace: 10.1.0.0/22\n"
                            "      apiManagementSubnet: 10.1.2.0/30\n  - location: francecentral\n")
-    assert spec_problems(text) == [
-        "spec.yaml:9:28: regions[0].network.apiManagementSubnet: the API Management subnet 10.1.2.0/30 is too small: "
-        "/29 is Azure's smallest subnet"]
+    [problem] = spec_problems(text)
+    assert problem.startswith("spec.yaml:9:28: regions[0].network.apiManagementSubnet: the API Management subnet "
+                              "10.1.2.0/30 holds 0 scale units, but apiManagement.capacity is 1 in every region: it "
+                              "needs a /29 or larger")
 
 
 def test_peered_vnets_may_not_overlap():

@@ -107,8 +107,8 @@ def test_openai_mode_keeps_accounts_public_with_keys_disabled():
 def test_route_is_https_only_and_waf_is_attached():
     declarations = bicep_declarations(render_files(tier4())["modules/frontdoor.bicep"])
     route = declarations["route"].body
-    assert (route["properties"]["httpsRedirect"], route["properties"]["forwardingProtocol"]) == ("Enabled", "HttpsOnly")
-    assert route["properties"]["supportedProtocols"] == ["Http", "Https"]
+    assert (route["properties"]["httpsRedirect"], route["properties"]["forwardingProtocol"]) == ("Disabled", "HttpsOnly")
+    assert route["properties"]["supportedProtocols"] == ["Https"]
     assert route["dependsOn"] == [Reference("originSwedencentral"), Reference("originFrancecentral")]
     waf = declarations["securityPolicy"].body["properties"]["parameters"]
     assert waf["type"] == "WebApplicationFirewall" and waf["wafPolicy"]["id"] == Reference("wafPolicy.id")

@@ -296,7 +296,7 @@ def test_fixed_suffix_replaces_the_computed_one():
 
 
 def test_parameters_carry_the_spec():
-    text = spec(1, extra="tags:\n  costCenter: \"1234\"\nopenai:\n  allowedIpRanges: [1.2.3.4, 10.0.0.0/8]\n"
+    text = spec(1, extra="tags:\n  costCenter: \"1234\"\nopenai:\n  allowedIpRanges: [1.2.3.4, 20.0.0.0/8]\n"
                          "keyVault:\n  allowedIpRanges: [5.6.7.8]\n")
     params = parse_bicepparam(render_files(text)["main.bicepparam"])
     assert params == {
@@ -304,7 +304,7 @@ def test_parameters_carry_the_spec():
         "modelDeployments": [{"name": "chat", "model": "gpt-4o", "version": "2024-11-20", "format": "OpenAI",
                               "sku": "GlobalStandard", "capacity": 50, "raiPolicy": "Microsoft.DefaultV2",
                               "versionUpgradeOption": "OnceCurrentVersionExpired"}],
-        "openaiAllowedIpRanges": ["1.2.3.4", "10.0.0.0/8"],
+        "openaiAllowedIpRanges": ["1.2.3.4", "20.0.0.0/8"],
         "keyVaultAllowedIpRanges": ["5.6.7.8"],
     }
 

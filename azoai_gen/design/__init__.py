@@ -88,6 +88,13 @@ def _networks(spec: Spec, posture: Posture, namer: Namer, shorts: dict[str, str]
     return plan, {p.location: region_network(namer, p.location, shorts[p.location], p) for p in plan.regions}
 
 
+def _gateway_after(the_network: Network | None) -> tuple[str, ...]:
+    """The modules that update the VNets API Management is injected into: it starts once they are done."""
+    if the_network is None:
+        return ()
+    return ("peering",) + (("dns",) if the_network.created_zones else ())
+
+
 def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
     """Every decision for ``spec``. The spec has passed the spec rules (known, distinct regions)."""
     posture = for_spec(spec)
@@ -100,8 +107,8 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
     the_identity = identity(spec, posture, namer)
     the_monitoring = monitoring(spec, namer)
     the_grants = grants(spec, posture, the_identity is not None)
-    apim = api_management(spec, namer, [(r.location, r.display_name, r.short) for r in region_list]) \
-        if posture.api_management else None
+    apim = api_management(spec, namer, [(r.location, r.display_name, r.short) for r in region_list],
+                          _gateway_after(the_network)) if posture.api_management else None
     the_account = account(spec, posture, the_grants)
     the_vault = key_vault(spec, posture, namer, the_grants)
     tags = {"environment": spec.environment, "managed-by": MANAGED_BY, "workload": spec.workload}

@@ -128,6 +128,8 @@ class ApiManagement:
     named_value_front_door_id: str
     #: How the policy refers to the named value.
     named_value_reference: str
+    #: Modules the gateway's module waits for: the peerings and DNS links that update the VNets it is injected into.
+    after: tuple[str, ...]
 
 
 def backend_pools(locations: list[str]) -> list[tuple[str, list[str]]]:
@@ -177,7 +179,8 @@ def _operations(namer: Namer) -> tuple[Operation, ...]:
                  for index, (method, url, title) in enumerate(OPENAI_OPERATIONS, start=1))
 
 
-def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]) -> ApiManagement:
+def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]],
+                   after: tuple[str, ...]) -> ApiManagement:
     """``regions``: (location, display name, short code) of every region, primary first."""
     settings = spec.api_management
     name = namer.api_management()
@@ -216,4 +219,5 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
         product_name=namer.apim_child("azure-openai").stem,
         named_value_front_door_id=namer.apim_child(NAMED_VALUE_FRONT_DOOR_ID).stem,
         named_value_reference="{{" + NAMED_VALUE_FRONT_DOOR_ID + "}}",
+        after=after,
     )

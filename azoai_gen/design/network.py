@@ -68,6 +68,8 @@ class Peering:
     name: str
     source_symbol: str
     target_location: str
+    #: The previous peering of the same VNet: peerings of one VNet are created one after the other.
+    after: str
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class Network:
     api_management_subnet: bool
     peerings: tuple[Peering, ...]
     peering_module_name: str
+    #: Modules the peering module waits for (the DNS links, which update the same VNets).
+    peering_after: tuple[str, ...]
     zones: tuple[Zone, ...]
     created_zones: tuple[Zone, ...]
     central_zones: tuple[Zone, ...]
@@ -140,10 +144,12 @@ def _peerings(namer: Namer, regions: list[tuple[str, RegionNetwork]]) -> tuple[P
     private endpoints. Peering is not transitive, and each direction is its own resource."""
     pairs = []
     for source, source_net in regions:
+        previous = ""
         for target, _ in regions:
             if source != target:
-                pairs.append(Peering(bicep_symbol(bicep_symbol("peer", source) + "To", target),
-                                     namer.peering(source, target).stem, source_net.symbol, target))
+                symbol = bicep_symbol(bicep_symbol("peer", source) + "To", target)
+                pairs.append(Peering(symbol, namer.peering(source, target).stem, source_net.symbol, target, previous))
+                previous = symbol
     return tuple(pairs)
 
 
@@ -163,6 +169,7 @@ def network(spec: Spec, posture: Posture, namer: Namer, regions: list[tuple[str,
         api_management_subnet=posture.api_management,
         peerings=_peerings(namer, regions) if posture.api_management else (),
         peering_module_name=namer.module("peering").stem if posture.api_management else "",
+        peering_after=("dns",) if posture.api_management and any(not z.existing_id for z in zones) else (),
         zones=zones,
         created_zones=tuple(z for z in zones if not z.existing_id),
         central_zones=tuple(z for z in zones if z.existing_id),

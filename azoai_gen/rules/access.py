@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..errors import Finding
-from ..ids import WORKSPACE_ID, WORKSPACE_ID_HINT, RangeError, parse_ipv4_range
+from ..ids import WORKSPACE_ID, WORKSPACE_ID_HINT, RangeError, non_public_part, parse_ipv4_range, single_address
 from ..posture import Callers
 from . import Subject, rule
 
@@ -23,21 +23,44 @@ def principals_unique(subject: Subject) -> Iterator[Finding]:
         first.setdefault(principal.object_id, index)
 
 
+def _ip_rule_findings(path: tuple, value: str) -> Iterator[Finding]:
+    try:
+        network = parse_ipv4_range(value)
+    except RangeError as error:
+        if error.kind == "host":
+            yield Finding(path, f"'{value}' has host bits set", f"did you mean '{error.suggestion}'?")
+        else:
+            yield Finding(path, f"'{value}' is not an IPv4 address or CIDR range",
+                          "each octet is 0-255 and the prefix length 0-32, as in 203.0.113.0/24")
+        return
+    if network.prefixlen == 31:
+        first, second = network
+        yield Finding(path, f"'{value}': Azure network rules do not take /31 ranges",
+                      f"list the two addresses instead: {first} and {second}")
+        return
+    blocked = non_public_part(network)
+    if blocked is not None:
+        block, what = blocked
+        yield Finding(path, f"'{value}' includes {what} addresses ({block}); Azure network rules on a public "
+                            "endpoint accept public internet addresses only",
+                      "a caller with a private address reaches the service through a private endpoint (tier 3 and "
+                      "above), not through an IP rule; list the public address its traffic leaves from instead")
+
+
 @rule("access-ip-ranges", before_design=True)
 def ip_ranges(subject: Subject) -> Iterator[Finding]:
-    """IP rules are IPv4 addresses or CIDR ranges as Azure's network rules accept them."""
+    """IP rules are public IPv4 addresses or CIDR ranges (not /31) as Azure's network rules accept them."""
     spec = subject.spec
     ranges = [(("openai", "allowedIpRanges", i), v) for i, v in enumerate(spec.openai.allowed_ip_ranges)]
     ranges += [(("keyVault", "allowedIpRanges", i), v) for i, v in enumerate(spec.key_vault.allowed_ip_ranges)]
+    first: dict[tuple[str, str], tuple] = {}
     for path, value in ranges:
-        try:
-            parse_ipv4_range(value)
-        except RangeError as error:
-            if error.kind == "host":
-                yield Finding(path, f"'{value}' has host bits set", f"did you mean '{error.suggestion}'?")
-            else:
-                yield Finding(path, f"'{value}' is not an IPv4 address or CIDR range",
-                              "each octet is 0-255 and the prefix length 0-32, as in 203.0.113.0/24")
+        yield from _ip_rule_findings(path, value)
+        key = (path[0], single_address(value))
+        if key in first:
+            yield Finding(path, f"'{value}' is the same rule as {path[0]}.allowedIpRanges[{first[key][2]}] "
+                                "(a single address and its /32 are one rule)", "remove one of them")
+        first.setdefault(key, path)
 
 
 @rule("monitoring-workspace-id", before_design=True)

@@ -76,6 +76,10 @@ module peering 'modules/peering.bicep' = {
       francecentral: networkFrancecentral.outputs.vnetId
     }
   }
+  // The DNS links update the same VNets: peer them once the links are in place.
+  dependsOn: [
+    dns
+  ]
 }
 
 module apiManagement 'modules/apim.bicep' = {
@@ -94,6 +98,11 @@ module apiManagement 'modules/apim.bicep' = {
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     tags: tags
   }
+  // Injection updates the VNets too: start it once the peerings and DNS links have finished with them.
+  dependsOn: [
+    peering
+    dns
+  ]
 }
 
 // Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.

@@ -189,11 +189,11 @@ resource route 'Microsoft.Cdn/profiles/afdEndpoints/routes@2025-12-01' = {
     originGroup: {
       id: originGroup.id
     }
+    // HTTPS only: a redirect from HTTP would come after the first request's credentials crossed the network in clear.
     supportedProtocols: [
-      'Http'
       'Https'
     ]
-    httpsRedirect: 'Enabled'
+    httpsRedirect: 'Disabled'
     forwardingProtocol: 'HttpsOnly'
     linkToDefaultDomain: 'Enabled'
     patternsToMatch: [

@@ -55,6 +55,10 @@ resource peerSwedencentralToGermanywestcentral 'Microsoft.Network/virtualNetwork
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerSwedencentralToFrancecentral
+  ]
 }
 
 resource peerSwedencentralToNorwayeast 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -69,6 +73,10 @@ resource peerSwedencentralToNorwayeast 'Microsoft.Network/virtualNetworks/virtua
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerSwedencentralToGermanywestcentral
+  ]
 }
 
 resource peerSwedencentralToSwitzerlandnorth 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -83,6 +91,10 @@ resource peerSwedencentralToSwitzerlandnorth 'Microsoft.Network/virtualNetworks/
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerSwedencentralToNorwayeast
+  ]
 }
 
 resource peerSwedencentralToUksouth 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -97,6 +109,10 @@ resource peerSwedencentralToUksouth 'Microsoft.Network/virtualNetworks/virtualNe
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerSwedencentralToSwitzerlandnorth
+  ]
 }
 
 resource peerFrancecentralToSwedencentral 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -125,6 +141,10 @@ resource peerFrancecentralToGermanywestcentral 'Microsoft.Network/virtualNetwork
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerFrancecentralToSwedencentral
+  ]
 }
 
 resource peerFrancecentralToNorwayeast 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -139,6 +159,10 @@ resource peerFrancecentralToNorwayeast 'Microsoft.Network/virtualNetworks/virtua
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerFrancecentralToGermanywestcentral
+  ]
 }
 
 resource peerFrancecentralToSwitzerlandnorth 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -153,6 +177,10 @@ resource peerFrancecentralToSwitzerlandnorth 'Microsoft.Network/virtualNetworks/
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerFrancecentralToNorwayeast
+  ]
 }
 
 resource peerFrancecentralToUksouth 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -167,6 +195,10 @@ resource peerFrancecentralToUksouth 'Microsoft.Network/virtualNetworks/virtualNe
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerFrancecentralToSwitzerlandnorth
+  ]
 }
 
 resource peerGermanywestcentralToSwedencentral 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -195,6 +227,10 @@ resource peerGermanywestcentralToFrancecentral 'Microsoft.Network/virtualNetwork
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerGermanywestcentralToSwedencentral
+  ]
 }
 
 resource peerGermanywestcentralToNorwayeast 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -209,6 +245,10 @@ resource peerGermanywestcentralToNorwayeast 'Microsoft.Network/virtualNetworks/v
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerGermanywestcentralToFrancecentral
+  ]
 }
 
 resource peerGermanywestcentralToSwitzerlandnorth 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -223,6 +263,10 @@ resource peerGermanywestcentralToSwitzerlandnorth 'Microsoft.Network/virtualNetw
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerGermanywestcentralToNorwayeast
+  ]
 }
 
 resource peerGermanywestcentralToUksouth 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -237,6 +281,10 @@ resource peerGermanywestcentralToUksouth 'Microsoft.Network/virtualNetworks/virt
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerGermanywestcentralToSwitzerlandnorth
+  ]
 }
 
 resource peerNorwayeastToSwedencentral 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -265,6 +313,10 @@ resource peerNorwayeastToFrancecentral 'Microsoft.Network/virtualNetworks/virtua
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerNorwayeastToSwedencentral
+  ]
 }
 
 resource peerNorwayeastToGermanywestcentral 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -279,6 +331,10 @@ resource peerNorwayeastToGermanywestcentral 'Microsoft.Network/virtualNetworks/v
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerNorwayeastToFrancecentral
+  ]
 }
 
 resource peerNorwayeastToSwitzerlandnorth 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -293,6 +349,10 @@ resource peerNorwayeastToSwitzerlandnorth 'Microsoft.Network/virtualNetworks/vir
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerNorwayeastToGermanywestcentral
+  ]
 }
 
 resource peerNorwayeastToUksouth 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -307,6 +367,10 @@ resource peerNorwayeastToUksouth 'Microsoft.Network/virtualNetworks/virtualNetwo
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerNorwayeastToSwitzerlandnorth
+  ]
 }
 
 resource peerSwitzerlandnorthToSwedencentral 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -335,6 +399,10 @@ resource peerSwitzerlandnorthToFrancecentral 'Microsoft.Network/virtualNetworks/
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerSwitzerlandnorthToSwedencentral
+  ]
 }
 
 resource peerSwitzerlandnorthToGermanywestcentral 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -349,6 +417,10 @@ resource peerSwitzerlandnorthToGermanywestcentral 'Microsoft.Network/virtualNetw
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerSwitzerlandnorthToFrancecentral
+  ]
 }
 
 resource peerSwitzerlandnorthToNorwayeast 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -363,6 +435,10 @@ resource peerSwitzerlandnorthToNorwayeast 'Microsoft.Network/virtualNetworks/vir
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerSwitzerlandnorthToGermanywestcentral
+  ]
 }
 
 resource peerSwitzerlandnorthToUksouth 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -377,6 +453,10 @@ resource peerSwitzerlandnorthToUksouth 'Microsoft.Network/virtualNetworks/virtua
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerSwitzerlandnorthToNorwayeast
+  ]
 }
 
 resource peerUksouthToSwedencentral 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -405,6 +485,10 @@ resource peerUksouthToFrancecentral 'Microsoft.Network/virtualNetworks/virtualNe
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerUksouthToSwedencentral
+  ]
 }
 
 resource peerUksouthToGermanywestcentral 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -419,6 +503,10 @@ resource peerUksouthToGermanywestcentral 'Microsoft.Network/virtualNetworks/virt
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerUksouthToFrancecentral
+  ]
 }
 
 resource peerUksouthToNorwayeast 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -433,6 +521,10 @@ resource peerUksouthToNorwayeast 'Microsoft.Network/virtualNetworks/virtualNetwo
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerUksouthToGermanywestcentral
+  ]
 }
 
 resource peerUksouthToSwitzerlandnorth 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2025-09-01' = {
@@ -447,4 +539,8 @@ resource peerUksouthToSwitzerlandnorth 'Microsoft.Network/virtualNetworks/virtua
     allowGatewayTransit: false
     useRemoteGateways: false
   }
+  // One peering of a VNet at a time: Azure refuses a change to a VNet while another is in progress.
+  dependsOn: [
+    peerUksouthToNorwayeast
+  ]
 }

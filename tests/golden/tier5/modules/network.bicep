@@ -132,6 +132,20 @@ resource apiManagementNsg 'Microsoft.Network/networkSecurityGroups@2025-09-01' =
           destinationPortRange: '6390'
         }
       }
+      {
+        name: 'AllowTrafficManagerInbound'
+        properties: {
+          description: 'Azure Traffic Manager routes to the regional gateways of a multi-region instance (external mode).'
+          priority: 130
+          direction: 'Inbound'
+          access: 'Allow'
+          protocol: 'Tcp'
+          sourceAddressPrefix: 'AzureTrafficManager'
+          sourcePortRange: '*'
+          destinationAddressPrefix: 'VirtualNetwork'
+          destinationPortRange: '443'
+        }
+      }
       denyInternetInbound
     ]
   }

@@ -1,0 +1,144 @@
+"""Deploy-time rules: Azure behaviour that static checks cannot see, each pinned by a test here.
+
+docs/architecture.md's "Deploy-time rules" table names each rule, its source and the test below that pins it.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from _support import (Reference, bicep_declarations, bicep_resources, parse_bicepparam, render_files, spec,
+                      spec_problems, tier4, tier5)
+
+
+def _policy(text: str) -> ET.Element:
+    return ET.fromstring(render_files(text)["policies/openai-api.xml"])
+
+
+def _nsg_rules(network: str, nsg_symbol: str) -> dict[str, dict]:
+    nsg = bicep_declarations(network)[nsg_symbol]
+    rules = nsg.body["properties"]["securityRules"]
+    return {rule["name"]: rule["properties"] for rule in rules if isinstance(rule, dict)}
+
+
+def test_streamed_completions_are_not_buffered_by_the_gateway():
+    forward = _policy(tier5()).find("backend").find("retry").find("forward-request")
+    assert forward.get("buffer-response") == "false"
+    assert forward.get("buffer-request-body") == "true"  # a retry resends the body
+
+
+def test_the_gateway_matches_its_region_case_insensitively():
+    whens = _policy(tier5()).find("inbound").find("choose").findall("when")
+    assert whens and all(w.get("condition").startswith("@(string.Equals(context.Deployment.Region, ")
+                         and w.get("condition").endswith(", StringComparison.OrdinalIgnoreCase))") for w in whens)
+
+
+def test_api_management_nsg_admits_traffic_manager_on_443():
+    rules = _nsg_rules(render_files(tier5())["modules/network.bicep"], "apiManagementNsg")
+    rule = rules["AllowTrafficManagerInbound"]
+    assert (rule["direction"], rule["access"], rule["protocol"]) == ("Inbound", "Allow", "Tcp")
+    assert (rule["sourceAddressPrefix"], rule["destinationPortRange"]) == ("AzureTrafficManager", "443")
+    assert rule["priority"] < 4096  # before the DenyInternetInbound rule every NSG ends with
+
+
+def test_front_door_serves_https_only():
+    for text in (tier4(), tier5()):
+        [route] = bicep_resources(render_files(text)["modules/frontdoor.bicep"], "Microsoft.Cdn/profiles/afdEndpoints/routes")
+        properties = route.body["properties"]
+        assert properties["supportedProtocols"] == ["Https"]
+        assert properties["httpsRedirect"] == "Disabled"
+        assert properties["forwardingProtocol"] == "HttpsOnly"
+
+
+def test_the_readme_explains_the_origin_timeout_and_recommends_streaming():
+    readme = render_files(tier4())["README.md"]
+    assert "240 seconds" in readme and "stream: true" in readme and "504" in readme
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# IP rules Azure refuses (Learn: "Configure Azure AI services virtual networks"; Key Vault network rules)
+
+
+def test_a_single_address_is_written_without_its_prefix():
+    text = spec(1, extra="openai:\n  allowedIpRanges: [203.0.113.9/32, 198.51.100.0/24]\n"
+                         "keyVault:\n  allowedIpRanges: [203.0.113.10/32]\n")
+    params = parse_bicepparam(render_files(text)["main.bicepparam"])
+    assert params["openaiAllowedIpRanges"] == ["203.0.113.9", "198.51.100.0/24"]
+    assert params["keyVaultAllowedIpRanges"] == ["203.0.113.10"]
+
+
+@pytest.mark.parametrize("value, line, column, message", [
+    ("203.0.113.8/31", 14, 21, "'203.0.113.8/31': Azure network rules do not take /31 ranges"),
+    ("10.1.0.0/16", 14, 21, "'10.1.0.0/16' includes private (RFC 1918) addresses (10.0.0.0/8)"),
+    ("192.168.1.1", 14, 21, "'192.168.1.1' includes private (RFC 1918) addresses (192.168.0.0/16)"),
+    ("127.0.0.1", 14, 21, "'127.0.0.1' includes loopback addresses (127.0.0.0/8)"),
+    ("169.254.10.0/24", 14, 21, "'169.254.10.0/24' includes link-local addresses (169.254.0.0/16)"),
+    ("0.0.0.0/0", 14, 21, "'0.0.0.0/0' includes 'this network' (RFC 1122) addresses (0.0.0.0/8)"),
+])
+def test_ip_rules_azure_refuses_are_located_errors(value, line, column, message):
+    [problem] = spec_problems(spec(2, extra=f"openai:\n  allowedIpRanges: [{value}]\n"))
+    assert problem.startswith(f"spec.yaml:{line}:{column}: openai.allowedIpRanges[0]: {message}")
+    assert "\n    hint: " in problem
+
+
+def test_key_vault_ip_rules_follow_the_same_rules():
+    [problem] = spec_problems(spec(1, extra="keyVault:\n  allowedIpRanges: [172.16.0.0/12]\n"))
+    assert problem.startswith("spec.yaml:14:21: keyVault.allowedIpRanges[0]: '172.16.0.0/12' includes private")
+
+
+def test_an_address_and_its_slash_32_are_one_rule():
+    [problem] = spec_problems(spec(2, extra="openai:\n  allowedIpRanges: [203.0.113.9, 203.0.113.9/32]\n"))
+    assert problem.startswith("spec.yaml:14:34: openai.allowedIpRanges[1]: '203.0.113.9' is the same rule as "
+                              "openai.allowedIpRanges[0]")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# API Management's subnet must hold its capacity (Learn: API Management virtual network injection resources)
+
+
+@pytest.mark.parametrize("prefix, units", [(29, 1), (28, 5), (27, 13), (26, 29)])
+def test_api_management_units_per_subnet_size(prefix, units):
+    from azoai_gen.addressing import api_management_min_prefix, api_management_units
+
+    assert api_management_units(prefix) == units
+    assert api_management_min_prefix(units) == prefix
+    assert api_management_min_prefix(units + 1) == prefix - 1
+
+
+def test_a_subnet_too_small_for_the_capacity_is_a_located_error():
+    text = tier5(extra="apiManagement:\n  capacity: 6\n", network={0: "apiManagementSubnet: 10.100.2.0/29"})
+    [problem] = spec_problems(text)
+    assert problem.startswith("spec.yaml:8:28: regions[0].network.apiManagementSubnet: the API Management subnet "
+                              "10.100.2.0/29 holds 1 scale unit, but apiManagement.capacity is 6 in every region: "
+                              "it needs a /27 or larger")
+    assert "hint: use a /27" in problem
+
+
+def test_a_subnet_that_holds_the_capacity_passes():
+    text = tier5(extra="apiManagement:\n  capacity: 5\n", network={0: "apiManagementSubnet: 10.100.2.0/28"})
+    assert render_files(text)["modules/apim.bicep"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Parallel updates of one VNet (AVM issues on AnotherOperationInProgress; virtual network peering)
+
+
+def test_peerings_of_one_vnet_run_one_after_the_other():
+    peerings = bicep_resources(render_files(tier5(3))["modules/peering.bicep"],
+                               "Microsoft.Network/virtualNetworks/virtualNetworkPeerings")
+    by_vnet: dict = {}
+    for peering in peerings:
+        by_vnet.setdefault(peering.body["parent"], []).append(peering)
+    assert len(by_vnet) == 3
+    for chain in by_vnet.values():
+        assert "dependsOn" not in chain[0].body
+        for before, after in zip(chain, chain[1:]):
+            assert after.body["dependsOn"] == [Reference(before.symbol)]
+
+
+def test_api_management_waits_for_the_peerings_and_the_dns_links():
+    declarations = bicep_declarations(render_files(tier5())["main.bicep"])
+    assert declarations["apiManagement"].body["dependsOn"] == [Reference("peering"), Reference("dns")]
+    assert declarations["peering"].body["dependsOn"] == [Reference("dns")]
