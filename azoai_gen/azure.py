@@ -29,11 +29,13 @@ APIM_MIN_API_VERSION = "2021-08-01"
 ROLES: dict[str, str] = {
     "cognitiveServicesOpenAIUser": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
     "keyVaultSecretsUser": "4633458b-17de-408a-b874-0445c86b69e6",
+    "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
 }
 
 ROLE_NAMES: dict[str, str] = {
     "cognitiveServicesOpenAIUser": "Cognitive Services OpenAI User",
     "keyVaultSecretsUser": "Key Vault Secrets User",
+    "monitoringMetricsPublisher": "Monitoring Metrics Publisher",
 }
 
 #: Length of the suffix taken from uniqueString(resourceGroup().id) for globally unique names.
@@ -97,3 +99,14 @@ NAME_RULES: dict[str, NameRule] = {
                                    r"^[a-zA-Z]([a-zA-Z0-9-]*[a-zA-Z0-9])?$",
                                    "letters, digits and hyphens, starting with a letter"),
 }
+
+
+#: Hosts the Bicep linter rule no-hardcoded-env-urls reports in a string (its default "disallowedhosts", Bicep docs:
+#: "Linter rule - no hardcoded environment URL"), and the ones it exempts. A value from the spec may name one (an
+#: allowed FQDN such as mystorage.blob.core.windows.net); the rule is then suppressed on that line.
+BICEP_ENV_URL_HOSTS = ("api.loganalytics.io", "asazure.windows.net", "azuredatalakeanalytics.net",
+                       "azuredatalakestore.net", "batch.core.windows.net", "core.windows.net", "database.windows.net",
+                       "datalake.azure.net", "gallery.azure.com", "graph.windows.net", "login.microsoftonline.com",
+                       "management.azure.com", "management.core.windows.net", "region.asazure.windows.net",
+                       "trafficmanager.net", "vault.azure.net")
+BICEP_ENV_URL_EXEMPT = ("schema.management.azure.com",)

@@ -10,6 +10,7 @@ import re
 import shlex
 from typing import Any
 
+from .azure import BICEP_ENV_URL_EXEMPT, BICEP_ENV_URL_HOSTS
 from .design.records import GlobalName, Ref
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -160,3 +161,34 @@ def csharp_str(value: Any) -> str:
     return '"' + escaped + '"'
 
 
+
+
+_STRING = re.compile(r"'((?:[^'\\\n]|\\.)*)'")
+ENV_URL_REASON = "// A value from the spec, not an environment URL: the linter rule does not apply to it."
+ENV_URL_SUPPRESSION = "#disable-next-line no-hardcoded-env-urls"
+
+
+def names_env_url_host(literal: str) -> bool:
+    """Whether a string names a host the linter's no-hardcoded-env-urls rule reports."""
+    low = literal.lower()
+    for exempt in BICEP_ENV_URL_EXEMPT:
+        low = low.replace(exempt, " ")
+    for host in BICEP_ENV_URL_HOSTS:
+        for match in re.finditer(re.escape(host), low):
+            before = low[match.start() - 1] if match.start() else ""
+            after = low[match.end()] if match.end() < len(low) else ""
+            if not before.isalnum() and not after.isalnum():
+                return True
+    return False
+
+
+def suppress_env_url_lint(source: str) -> str:
+    """Bicep source with the no-hardcoded-env-urls rule suppressed, with its reason, on every line whose string
+    literals name such a host. The generator writes no such host itself, so every one comes from the spec."""
+    out = []
+    for line in source.split("\n"):
+        if not line.lstrip().startswith("//") and any(names_env_url_host(m.group(1)) for m in _STRING.finditer(line)):
+            indent = line[:len(line) - len(line.lstrip())]
+            out += [indent + ENV_URL_REASON, indent + ENV_URL_SUPPRESSION]
+        out.append(line)
+    return "\n".join(out)

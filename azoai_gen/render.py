@@ -16,7 +16,7 @@ import jinja2
 from . import manifest, resources
 from .design import Design
 from .escape import (bicep, bicep_api, bicep_comment, bicep_ident, bicep_key, bicep_name, bicep_str, bicep_value,
-                     csharp_str, markdown, markdown_code, shell, xml, xml_comment)
+                     csharp_str, markdown, markdown_code, shell, suppress_env_url_lint, xml, xml_comment)
 
 MANIFEST = manifest.MANIFEST
 
@@ -57,6 +57,8 @@ def render(design: Design) -> dict[str, str]:
     files: dict[str, str] = {}
     for path in design.files:
         text = env.get_template(path + ".j2").render(context)
+        if ".bicep" in path:
+            text = suppress_env_url_lint(text)
         files[path] = re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
     files[MANIFEST] = manifest.text(files, design.spec.digest, design.posture.tier, design.deployed_names or {})
     return dict(sorted(files.items()))

@@ -266,7 +266,9 @@ class _Reader:
             char = self.text[self.pos]
             if char in " \t" or (newlines and char in "\r\n"):
                 self.pos += 1
-            elif self.text.startswith("//", self.pos):
+            elif self.text.startswith("//", self.pos) or (newlines and self.text.startswith("#disable-next-line",
+                                                                                              self.pos)):
+                # Comments, and the linter's suppression directives, which stand on lines of their own.
                 end = self.text.find("\n", self.pos)
                 self.pos = len(self.text) if end < 0 else end
             else:

@@ -142,3 +142,69 @@ def test_api_management_waits_for_the_peerings_and_the_dns_links():
     declarations = bicep_declarations(render_files(tier5())["main.bicep"])
     assert declarations["apiManagement"].body["dependsOn"] == [Reference("peering"), Reference("dns")]
     assert declarations["peering"].body["dependsOn"] == [Reference("dns")]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The gateway's telemetry (Learn: API Management and Application Insights; emit token metric policy)
+
+
+def _apim_declarations():
+    return bicep_declarations(render_files(tier5())["modules/apim.bicep"])
+
+
+def test_token_metrics_keep_their_dimensions():
+    apim = render_files(tier5())["modules/apim.bicep"]
+    properties = _apim_declarations()["appInsights"].body["properties"]
+    assert properties["CustomMetricsOptedInType"] == "WithDimensions"
+    # The property is not in the published types: the suppression sits on the line before it, with the reason above.
+    lines = apim.splitlines()
+    index = lines.index("    CustomMetricsOptedInType: 'WithDimensions'")
+    assert lines[index - 1].strip() == "#disable-next-line BCP037" and lines[index - 2].strip().startswith("//")
+
+
+def test_the_logger_uses_a_connection_string_and_the_gateway_identity():
+    declarations = _apim_declarations()
+    logger = declarations["logger"].body
+    assert logger["properties"]["credentials"] == {
+        "connectionString": Reference("appInsights.properties.ConnectionString"), "identityClientId": "SystemAssigned"}
+    assert "instrumentationKey" not in str(logger)
+    assert logger["dependsOn"] == [Reference("gatewayMetricsPublisher")]
+    assert declarations["appInsights"].body["properties"]["DisableLocalAuth"] is True
+    grant = declarations["gatewayMetricsPublisher"].body
+    assert grant["scope"] == Reference("appInsights")
+    assert grant["properties"]["principalId"] == Reference("apim.identity.principalId")
+    assert "3913510d-42f4-4e42-8a64-420c390055eb" in str(grant["properties"]["roleDefinitionId"])  # Metrics Publisher
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Wording and leftovers
+
+
+def test_tier_5_says_callers_send_a_subscription_key():
+    readme = render_files(tier5())["README.md"]
+    posture = readme.split("## Security posture", 1)[1].split("##", 1)[0]
+    assert "subscription key" in posture and "callers authenticate with Microsoft Entra ID" not in posture
+
+
+def test_tier_5_declares_no_principals_parameter_it_would_not_use():
+    text = tier5(extra="access:\n  principals:\n    - objectId: 00000000-0000-0000-0000-000000000001\n")
+    files = render_files(text)
+    assert "principals" not in bicep_declarations(files["main.bicep"]) and "param principals" not in files["main.bicep"]
+    assert "principals" not in parse_bicepparam(files["main.bicepparam"])
+
+
+def test_a_spec_value_naming_an_azure_host_suppresses_the_env_url_lint_on_its_line():
+    text = spec(3, extra="openai:\n  restrictOutboundNetworkAccess: true\n"
+                         "  allowedFqdns: [mystorage.blob.core.windows.net, api.example.com]\n")
+    lines = render_files(text)["main.bicepparam"].splitlines()
+    index = lines.index("  'mystorage.blob.core.windows.net'")
+    assert lines[index - 1] == "  #disable-next-line no-hardcoded-env-urls"
+    assert lines[index - 2].startswith("  // A value from the spec")
+    assert lines[lines.index("  'api.example.com'") - 1] == "  'mystorage.blob.core.windows.net'"
+    assert parse_bicepparam("\n".join(lines))["openaiAllowedFqdns"] == ["mystorage.blob.core.windows.net",
+                                                                        "api.example.com"]
+
+
+def test_the_readme_explains_what_if_noise_on_peerings():
+    assert "what-if` lists the VNet peerings as modified" in render_files(tier5())["README.md"]
+    assert "peerings as modified" not in render_files(spec(3))["README.md"]

@@ -150,6 +150,24 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     Application_Type: 'web'
     WorkspaceResourceId: logAnalyticsWorkspaceId
     IngestionMode: 'LogAnalytics'
+    // Entra ID only: the gateway's logger authenticates with its managed identity, so no key can ingest data.
+    DisableLocalAuth: true
+    // azure-openai-emit-token-metric keeps its dimensions (subscription, region) only in a component opted in to
+    // custom metrics with dimensions. Azure accepts the property, but the published resource types do not list it.
+    #disable-next-line BCP037
+    CustomMetricsOptedInType: 'WithDimensions'
+  }
+}
+
+// The gateway publishes its logs and token metrics with its own identity (local authentication is off).
+resource gatewayMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, apim.id, '3913510d-42f4-4e42-8a64-420c390055eb')
+  scope: appInsights
+  properties: {
+    principalId: apim.identity.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '3913510d-42f4-4e42-8a64-420c390055eb')
+    description: 'API Management gateway of this workload: sends its logs and token metrics to Application Insights.'
   }
 }
 
@@ -259,10 +277,15 @@ resource logger 'Microsoft.ApiManagement/service/loggers@2024-05-01' = {
     loggerType: 'applicationInsights'
     description: 'Application Insights of this workload.'
     resourceId: appInsights.id
+    // A connection string and the service's managed identity: instrumentation-key ingestion is retired.
     credentials: {
-      instrumentationKey: appInsights.properties.InstrumentationKey
+      connectionString: appInsights.properties.ConnectionString
+      identityClientId: 'SystemAssigned'
     }
   }
+  dependsOn: [
+    gatewayMetricsPublisher
+  ]
 }
 
 // Requests are logged without bodies: prompts and completions stay out of the logs.
