@@ -61,8 +61,9 @@ TIERS: dict[int, Tier] = {
     5: Tier(
         number=5,
         title="Front Door, multi-region API Management, private endpoints",
-        summary="Front Door routes to API Management in each region; callers present an API Management subscription key, "
-                "and the gateway reaches Azure OpenAI with its managed identity over peered VNets and private endpoints.",
+        summary="Front Door routes to API Management in each region; callers present an API Management subscription "
+                "key, and the gateway reaches Azure OpenAI with its managed identity over peered VNets and private "
+                "endpoints.",
         adds="API Management with token limits, load-balanced backends and managed identity; VNet peering; Front Door.",
         pros="Central authentication, rate limiting and observability; private data path; regional failover.",
         cons="The most complex and costly option; API Management in a VNet takes long to deploy.",

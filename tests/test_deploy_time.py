@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from _support import (Reference, bicep_declarations, bicep_resources, parse_bicepparam, render_files, spec,
+from _support import (Reference, bicep_declarations, bicep_resources, bicep_var, parse_bicepparam, render_files, spec,
                       spec_problems, tier4, tier5)
 
 
@@ -45,7 +45,8 @@ def test_api_management_nsg_admits_traffic_manager_on_443():
 
 def test_front_door_serves_https_only():
     for text in (tier4(), tier5()):
-        [route] = bicep_resources(render_files(text)["modules/frontdoor.bicep"], "Microsoft.Cdn/profiles/afdEndpoints/routes")
+        frontdoor = render_files(text)["modules/frontdoor.bicep"]
+        [route] = bicep_resources(frontdoor, "Microsoft.Cdn/profiles/afdEndpoints/routes")
         properties = route.body["properties"]
         assert properties["supportedProtocols"] == ["Https"]
         assert properties["httpsRedirect"] == "Disabled"
@@ -208,3 +209,34 @@ def test_a_spec_value_naming_an_azure_host_suppresses_the_env_url_lint_on_its_li
 def test_the_readme_explains_what_if_noise_on_peerings():
     assert "what-if` lists the VNet peerings as modified" in render_files(tier5())["README.md"]
     assert "peerings as modified" not in render_files(spec(3))["README.md"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The WAF and prompts (Learn: Front Door WAF exclusion lists; DRS rule groups; WAF rule set support policy)
+
+
+def test_the_waf_uses_the_newest_default_rule_set_and_skips_prompt_fields_where_rules_misfire():
+    frontdoor = render_files(tier4())["modules/frontdoor.bicep"]
+    declarations = bicep_declarations(frontdoor)
+    default, bots = declarations["wafPolicy"].body["properties"]["managedRules"]["managedRuleSets"]
+    assert (default["ruleSetType"], default["ruleSetVersion"], default["ruleSetAction"]) == (
+        "Microsoft_DefaultRuleSet", "2.2", "Block")
+    groups = {group["ruleGroupName"]: group["exclusions"] for group in default["ruleGroupOverrides"]}
+    assert {"SQLI", "XSS", "RCE", "LFI", "PHP"} <= set(groups)
+    assert set(map(str, groups.values())) == {str(Reference("promptExclusions"))}
+    exclusions, _ = bicep_var(frontdoor, "promptExclusions")
+    assert {(e["selectorMatchOperator"], e["selector"]) for e in exclusions} >= {
+        ("StartsWith", "messages"), ("StartsWith", "prompt"), ("StartsWith", "input")}
+    assert {e["matchVariable"] for e in exclusions} == {"RequestBodyJsonArgNames"}
+    assert "ruleGroupOverrides" not in bots
+
+
+def test_standard_front_door_has_no_managed_rules_to_exclude_from():
+    frontdoor = render_files(tier4(extra="frontDoor:\n  sku: Standard_AzureFrontDoor\n"))["modules/frontdoor.bicep"]
+    assert "promptExclusions" not in frontdoor
+
+
+def test_the_readme_explains_how_to_tune_the_waf():
+    readme = render_files(tier4())["README.md"]
+    assert "**The WAF and prompts.**" in readme and "frontDoor.waf.mode: Detection" in readme
+    assert "FrontDoorWebApplicationFirewallLog" in readme and "`messages`" in readme

@@ -123,7 +123,7 @@ def test_waf_defaults_prevention_with_default_rule_set_then_bot_manager():
     assert waf.body["properties"]["policySettings"]["mode"] == "Prevention"
     assert waf.body["sku"]["name"] == "Premium_AzureFrontDoor"
     sets = [(s["ruleSetType"], s["ruleSetVersion"]) for s in waf.body["properties"]["managedRules"]["managedRuleSets"]]
-    assert sets == [("Microsoft_DefaultRuleSet", "2.1"), ("Microsoft_BotManagerRuleSet", "1.1")]
+    assert sets == [("Microsoft_DefaultRuleSet", "2.2"), ("Microsoft_BotManagerRuleSet", "1.1")]
 
 
 def test_standard_sku_has_no_managed_rules_and_says_so():

@@ -46,8 +46,9 @@ FIXED = {"to-log-analytics", "default", "policy", "app-insights", "applicationin
          "cognitiveServices", "aiServices", "privatelink.openai.azure.com", "privatelink.cognitiveservices.azure.com",
          "privatelink.services.ai.azure.com"}
 
-#: A name property or parameter (display names, publisher names and delegation services are not names).
-_NAME_LITERAL = re.compile(r"^\s+(?:name|(?!service|publisher|display)\w+Name): '([^']*)'$", re.M)
+#: A name property or parameter (display names, publisher names, delegation services and the WAF rule groups we
+#: refer to are not names we give).
+_NAME_LITERAL = re.compile(r"^\s+(?:name|(?!service|publisher|display|ruleGroup)\w+Name): '([^']*)'$", re.M)
 
 
 def literal(name: Name) -> str:

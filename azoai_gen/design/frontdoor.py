@@ -46,11 +46,32 @@ class Probe:
     interval: int
 
 
+#: The newest managed rule sets Front Door Premium offers (Learn: WAF rule set support policy; DRS 2.2, Feb 2026).
+DEFAULT_RULE_SET = ("Microsoft_DefaultRuleSet", "2.2")
+BOT_RULE_SET = ("Microsoft_BotManagerRuleSet", "1.1")
+#: The JSON body fields of the inference API that carry prompts and completions (chat messages, the responses API's
+#: input and instructions, completions' prompt). A nested field is named by its dotted path (messages.content), so
+#: StartsWith covers every field below the top-level one.
+PROMPT_FIELDS = (("StartsWith", "messages"), ("StartsWith", "input"), ("StartsWith", "prompt"),
+                 ("Equals", "instructions"))
+#: The default rule set's groups whose rules read code, SQL, markdown or shell text in a prompt as an attack.
+MISFIRING_GROUPS = ("SQLI", "XSS", "RCE", "LFI", "RFI", "PHP", "PROTOCOL-ATTACK", "MS-ThreatIntel-SQLI",
+                    "MS-ThreatIntel-AppSec", "MS-ThreatIntel-WebShells", "MS-ThreatIntel-CVEs")
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    operator: str
+    selector: str
+
+
 @dataclass(frozen=True)
 class RuleSet:
     type: str
     version: str
     action: str
+    #: Rule groups that skip the prompt fields (every one uses the module's promptExclusions variable).
+    excluded_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,8 @@ class Waf:
     mode: str
     request_body_check: str
     managed_rule_sets: tuple[RuleSet, ...]
+    #: The prompt fields the default rule set's misfiring groups skip; empty without managed rules.
+    prompt_exclusions: tuple[Exclusion, ...]
 
 
 @dataclass(frozen=True)
@@ -123,10 +146,12 @@ def _origins(spec: Spec, posture: Posture, namer: Namer, profile: str) -> tuple[
 
 def _waf(spec: Spec) -> Waf:
     settings = spec.front_door.waf
+    if spec.front_door.sku != "Premium_AzureFrontDoor":  # Standard has no managed rule sets
+        return Waf(settings.mode, "Enabled" if settings.request_body_check else "Disabled", (), ())
     # The rule-set action applies to the default rule set 2.x (anomaly scoring); the bot manager rules carry their own.
-    managed = (RuleSet("Microsoft_DefaultRuleSet", "2.1", "Block"), RuleSet("Microsoft_BotManagerRuleSet", "1.1", "")) \
-        if spec.front_door.sku == "Premium_AzureFrontDoor" else ()
-    return Waf(settings.mode, "Enabled" if settings.request_body_check else "Disabled", managed)
+    managed = (RuleSet(*DEFAULT_RULE_SET, "Block", MISFIRING_GROUPS), RuleSet(*BOT_RULE_SET, ""))
+    exclusions = tuple(Exclusion(operator, field) for operator, field in PROMPT_FIELDS)
+    return Waf(settings.mode, "Enabled" if settings.request_body_check else "Disabled", managed, exclusions)
 
 
 def front_door(spec: Spec, posture: Posture, namer: Namer) -> FrontDoor:

@@ -90,7 +90,8 @@ def _gateway_modules(design: Design) -> int:
     if design.front_door:
         count += 1 + 7 + regions  # WAF, profile, endpoint, origin group, route, security policy, diagnostics
     if design.api_management:
-        count += 1 + regions + 6  # public IPs, App Insights and its role assignment, the service, logger, diagnostics x2
+        # public IPs, App Insights and its role assignment, the service, the logger, diagnostics twice
+        count += 1 + regions + 6
         count += 1 + 6 + 2 * regions + len(OPENAI_OPERATIONS)  # named value, API, policy, product (+API), subscription
     return count
 

@@ -20,6 +20,32 @@ param logAnalyticsWorkspaceId string
 @description('Tags put on every resource.')
 param tags object
 
+// Prompts and completions carry code, SQL, markdown and shell text that the default rule set's injection rules read
+// as attacks (403 for a legitimate prompt). The rule groups that misfire skip these JSON body fields; every other
+// field, header, cookie and the query string is still inspected.
+var promptExclusions = [
+  {
+    matchVariable: 'RequestBodyJsonArgNames'
+    selectorMatchOperator: 'StartsWith'
+    selector: 'messages'
+  }
+  {
+    matchVariable: 'RequestBodyJsonArgNames'
+    selectorMatchOperator: 'StartsWith'
+    selector: 'input'
+  }
+  {
+    matchVariable: 'RequestBodyJsonArgNames'
+    selectorMatchOperator: 'StartsWith'
+    selector: 'prompt'
+  }
+  {
+    matchVariable: 'RequestBodyJsonArgNames'
+    selectorMatchOperator: 'Equals'
+    selector: 'instructions'
+  }
+]
+
 resource wafPolicy 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@2025-11-01' = {
   name: wafPolicyName
   location: 'global'
@@ -37,8 +63,54 @@ resource wafPolicy 'Microsoft.Network/FrontDoorWebApplicationFirewallPolicies@20
       managedRuleSets: [
         {
           ruleSetType: 'Microsoft_DefaultRuleSet'
-          ruleSetVersion: '2.1'
+          ruleSetVersion: '2.2'
           ruleSetAction: 'Block'
+          ruleGroupOverrides: [
+            {
+              ruleGroupName: 'SQLI'
+              exclusions: promptExclusions
+            }
+            {
+              ruleGroupName: 'XSS'
+              exclusions: promptExclusions
+            }
+            {
+              ruleGroupName: 'RCE'
+              exclusions: promptExclusions
+            }
+            {
+              ruleGroupName: 'LFI'
+              exclusions: promptExclusions
+            }
+            {
+              ruleGroupName: 'RFI'
+              exclusions: promptExclusions
+            }
+            {
+              ruleGroupName: 'PHP'
+              exclusions: promptExclusions
+            }
+            {
+              ruleGroupName: 'PROTOCOL-ATTACK'
+              exclusions: promptExclusions
+            }
+            {
+              ruleGroupName: 'MS-ThreatIntel-SQLI'
+              exclusions: promptExclusions
+            }
+            {
+              ruleGroupName: 'MS-ThreatIntel-AppSec'
+              exclusions: promptExclusions
+            }
+            {
+              ruleGroupName: 'MS-ThreatIntel-WebShells'
+              exclusions: promptExclusions
+            }
+            {
+              ruleGroupName: 'MS-ThreatIntel-CVEs'
+              exclusions: promptExclusions
+            }
+          ]
         }
         {
           ruleSetType: 'Microsoft_BotManagerRuleSet'
