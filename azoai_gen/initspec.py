@@ -40,7 +40,8 @@ OPTIONAL_SETTINGS = """# Optional settings, shown with their defaults:
 #   capacity: 1                    # scale units in every region
 #   publisherName: Contoso
 #   publisherEmail: platform@contoso.com
-#   tokensPerMinute: 10000         # per subscription
+#   tokensPerMinute: 10000         # per subscription, counted by each regional gateway on its own
+#   tokenLimitAcrossRegions: each  # or split: the regions share tokensPerMinute
 #   oauth: {tenantId: <guid>, audiences: [api://my-openai]}
 # monitoring:
 #   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>

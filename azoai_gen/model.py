@@ -91,6 +91,7 @@ class ApiManagement:
     publisher_name: str | None
     publisher_email: str | None
     tokens_per_minute: int
+    token_limit_across_regions: str
     oauth: OAuth | None
 
 
@@ -218,7 +219,7 @@ def _front_door(data: Mapping[str, Any]) -> FrontDoor:
 def _api_management(data: Mapping[str, Any]) -> ApiManagement:
     oauth = data.get("oauth")
     return ApiManagement(data["sku"], data["capacity"], data.get("publisherName"), data.get("publisherEmail"),
-                         data["tokensPerMinute"],
+                         data["tokensPerMinute"], data["tokenLimitAcrossRegions"],
                          OAuth(oauth["tenantId"].lower(), tuple(oauth["audiences"])) if oauth else None)
 
 

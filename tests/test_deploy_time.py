@@ -240,3 +240,26 @@ def test_the_readme_explains_how_to_tune_the_waf():
     readme = render_files(tier4())["README.md"]
     assert "**The WAF and prompts.**" in readme and "frontDoor.waf.mode: Detection" in readme
     assert "FrontDoorWebApplicationFirewallLog" in readme and "`messages`" in readme
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Token limits are counted by each regional gateway (Learn: azure-openai-token-limit, "tracks token usage
+# independently at each gateway ... doesn't aggregate token counts across the entire instance")
+
+
+def _token_limit(text: str) -> str:
+    return _policy(text).find("inbound").find("azure-openai-token-limit").get("tokens-per-minute")
+
+
+def test_each_gateway_allows_the_limit_by_default_and_the_readme_says_what_that_means():
+    text = tier5(3, extra="apiManagement:\n  tokensPerMinute: 30000\n")
+    assert _token_limit(text) == "30000"
+    readme = render_files(text)["README.md"]
+    assert "**Token limits are per regional gateway.**" in readme
+    assert "can use up to 3 times that" in readme
+
+
+def test_split_shares_the_limit_between_the_regions():
+    text = tier5(3, extra="apiManagement:\n  tokensPerMinute: 30000\n  tokenLimitAcrossRegions: split\n")
+    assert _token_limit(text) == "10000"
+    assert "never uses more than 30000 in total" in render_files(text)["README.md"]

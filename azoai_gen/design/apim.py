@@ -109,6 +109,11 @@ class ApiManagement:
     publisher_name: str
     publisher_email: str
     tokens_per_minute: int
+    #: What each regional gateway allows: each gateway counts on its own (azure-openai-token-limit).
+    tokens_per_minute_per_gateway: int
+    #: Exactly one is true: every gateway allows tokens_per_minute, or the regions share it.
+    token_limit_each: bool
+    token_limit_split: bool
     oauth: OAuth | None
     gateways: tuple[Gateway, ...]
     primary: Gateway
@@ -197,6 +202,10 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
         publisher_name=settings.publisher_name or base,
         publisher_email=settings.publisher_email or f"apim-{base}@example.com",
         tokens_per_minute=settings.tokens_per_minute,
+        tokens_per_minute_per_gateway=(settings.tokens_per_minute // len(regions)
+                                       if settings.token_limit_across_regions == "split" else settings.tokens_per_minute),
+        token_limit_each=settings.token_limit_across_regions == "each",
+        token_limit_split=settings.token_limit_across_regions == "split",
         oauth=OAuth(settings.oauth.tenant_id, settings.oauth.audiences) if settings.oauth else None,
         gateways=gateways,
         primary=gateways[0],
