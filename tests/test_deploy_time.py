@@ -263,3 +263,29 @@ def test_split_shares_the_limit_between_the_regions():
     text = tier5(3, extra="apiManagement:\n  tokensPerMinute: 30000\n  tokenLimitAcrossRegions: split\n")
     assert _token_limit(text) == "10000"
     assert "never uses more than 30000 in total" in render_files(text)["README.md"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Tier 1's Key Vault admits the callers its README describes (Learn: Key Vault trusted services, "App Service is
+# trusted only for deploying Azure Web App certificates"; App Service Key Vault references and network-restricted vaults)
+
+
+def _vault(text: str) -> dict:
+    return bicep_declarations(render_files(text)["modules/keyvault.bicep"])["vault"].body["properties"]
+
+
+def test_tier_1_vault_admits_app_service_key_vault_references_by_default():
+    files = render_files(spec(1))
+    assert _vault(spec(1))["networkAcls"]["defaultAction"] == "Allow"
+    readme = files["README.md"]
+    assert "Key Vault reference" in readme and "Azure RBAC decides who reads the key" in readme
+    assert "CKV_AZURE_109:" in files["modules/keyvault.bicep"]
+
+
+def test_listing_addresses_narrows_the_vault_and_says_what_callers_then_need():
+    text = spec(1, extra="keyVault:\n  allowedIpRanges: [203.0.113.0/24]\n")
+    acls = _vault(text)["networkAcls"]
+    assert acls["defaultAction"] == "Deny" and acls["bypass"] == "AzureServices"
+    files = render_files(text)
+    assert "CKV_AZURE_109" not in files["modules/keyvault.bicep"]
+    assert "their Key Vault references fail unless those addresses" in files["README.md"]

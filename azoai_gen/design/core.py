@@ -149,6 +149,18 @@ def monitoring(spec: Spec, namer: Namer) -> Monitoring:
     )
 
 
+def _vault_skips(narrowed: bool) -> tuple[Skip, ...]:
+    """Tier 1 has no private network. Its callers (App Service and Functions Key Vault references among them) are not
+    trusted services and have no fixed address, so the firewall admits every address unless the spec lists some;
+    Azure RBAC decides who reads a secret."""
+    skips = [Skip("CKV_AZURE_189", "Tier 1 has no private network: callers read the key over the public endpoint")]
+    if not narrowed:
+        skips.append(Skip("CKV_AZURE_109", "Tier 1's callers, such as App Service Key Vault references, are not trusted "
+                                           "services and have no fixed address: Azure RBAC (Key Vault Secrets User) "
+                                           "decides who reads the key; keyVault.allowedIpRanges narrows the firewall"))
+    return tuple(skips)
+
+
 def key_vault(spec: Spec, posture: Posture, namer: Namer, grant_list: tuple[Grant, ...]) -> KeyVault | None:
     if not posture.key_in_vault:
         return None
@@ -161,9 +173,9 @@ def key_vault(spec: Spec, posture: Posture, namer: Namer, grant_list: tuple[Gran
         allowed_ip_ranges=settings.allowed_ip_ranges,
         secret_expiry_days=settings.secret_expiry_days,
         secret_expiry_duration=f"P{settings.secret_expiry_days}D",
+        network_default_action="Deny" if settings.allowed_ip_ranges else "Allow",
         role_assignments=role_assignments(grant_list, "keyVault"),
-        checkov_skips=(Skip("CKV_AZURE_189", "Tier 1 has no private network: callers read the key over the "
-                                             "public endpoint, behind a deny-by-default firewall"),),
+        checkov_skips=_vault_skips(bool(settings.allowed_ip_ranges)),
     )
 
 
@@ -199,6 +211,19 @@ def _front_door_notes(spec: Spec) -> list[str]:
     return found
 
 
+def _vault_note(spec: Spec) -> str:
+    if spec.key_vault.allowed_ip_ranges:
+        return ("The Key Vault's firewall admits only keyVault.allowedIpRanges (and trusted Azure services): every "
+                "caller must reach it from one of those addresses. App Service and Functions are not trusted services "
+                "and their outbound addresses can change, so their Key Vault references fail unless those addresses "
+                "are listed; remove keyVault.allowedIpRanges to let Azure RBAC alone decide.")
+    return ("The Key Vault answers on its public endpoint from any address, and Azure RBAC decides who reads the key "
+            "(Key Vault Secrets User). Its callers, such as App Service and Functions Key Vault references, are not "
+            "trusted services and have no fixed address, so a deny-by-default firewall would lock them out. List "
+            "your callers' public addresses in keyVault.allowedIpRanges to narrow it, or raise the tier to 2 to keep "
+            "no key at all.")
+
+
 def notes(spec: Spec, posture: Posture) -> tuple[str, ...]:
     """Plain-language explanations of every weaker choice in this output."""
     found = []
@@ -208,9 +233,7 @@ def notes(spec: Spec, posture: Posture) -> tuple[str, ...]:
                      "to 2 to disable keys and use Entra ID instead.")
     found += _network_notes(spec, posture)
     if posture.key_in_vault:
-        found.append("The Key Vault has a public endpoint with a deny-by-default firewall: only trusted Azure "
-                     "services and keyVault.allowedIpRanges get through. Azure Resource Manager writes the secret, "
-                     "so the deployment works without an exception.")
+        found.append(_vault_note(spec))
     if posture.front_door:
         found += _front_door_notes(spec)
     return tuple(found)

@@ -117,6 +117,8 @@ class KeyVault:
     allowed_ip_ranges: tuple[str, ...]
     secret_expiry_days: int
     secret_expiry_duration: str
+    #: Allow (RBAC alone decides) unless the spec narrows the firewall to keyVault.allowedIpRanges.
+    network_default_action: str
     role_assignments: RoleAssignments | None
     checkov_skips: tuple[Skip, ...]
 
