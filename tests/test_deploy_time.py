@@ -289,3 +289,29 @@ def test_listing_addresses_narrows_the_vault_and_says_what_callers_then_need():
     files = render_files(text)
     assert "CKV_AZURE_109" not in files["modules/keyvault.bicep"]
     assert "their Key Vault references fail unless those addresses" in files["README.md"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Front Door Private Link regions (Learn: "Secure your origin with Private Link in Azure Front Door Premium")
+
+
+def _linked(location: str, link_location: str = "", other: str = "swedencentral") -> str:
+    extra = f"        location: {link_location}\n" if link_location else ""
+    regions = "".join(f"  - location: {loc}\n    app:\n      hostName: {loc}.example.com\n      privateLink:\n"
+                      f"        resourceId: /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/"
+                      f"providers/Microsoft.Web/sites/{loc}\n        groupId: sites\n" + (extra if i == 0 else "")
+                      for i, loc in enumerate((location, other)))
+    return spec(4, regions=regions, extra="frontDoor:\n  origin: app\n")
+
+
+def test_a_private_link_origin_in_a_region_without_front_door_private_link_is_a_located_error():
+    [problem] = spec_problems(_linked("italynorth"))
+    assert problem.startswith("spec.yaml:6:15: regions[0].location: Front Door Private Link is not offered in "
+                              "italynorth")
+    assert "hint: set app.privateLink.location to a region that offers it in Europe: francecentral" in problem
+
+
+def test_the_private_link_location_can_name_a_region_that_offers_it():
+    assert render_files(_linked("italynorth", "westeurope"))["modules/frontdoor.bicep"]
+    [problem] = spec_problems(_linked("westeurope", "italynorth"))
+    assert ": regions[0].app.privateLink.location: Front Door Private Link is not offered in italynorth" in problem

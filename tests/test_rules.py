@@ -87,6 +87,11 @@ CASES: dict[str, Case] = {
         spec(4, regions=app_regions("a.example.com", "b.example.com", link=(True, True)), extra=APP4),
         spec(4, regions=app_regions("a.example.com", "b.example.com", link=(True, False)), extra=APP4),
         "an origin group cannot mix public and Private Link origins"),
+    "front-door-private-link-region": Case(
+        spec(4, regions=app_regions("a.example.com", "b.example.com", link=(True, True)), extra=APP4),
+        spec(4, regions=app_regions("a.example.com", "b.example.com", link=(True, True)).replace(
+            "swedencentral", "italynorth"), extra=APP4),
+        "Front Door Private Link is not offered in italynorth"),
     "front-door-hosts-distinct": Case(spec(4, regions=app_regions("a.example.com", "b.example.com"), extra=APP4),
                                       spec(4, regions=app_regions("a.example.com", "A.example.com"), extra=APP4),
                                       "the same host name as regions[0]"),

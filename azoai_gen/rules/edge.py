@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from .. import resources
 from ..errors import Finding
 from ..ids import RESOURCE_ID, RESOURCE_ID_HINT
 from ..model import Region
@@ -77,6 +78,29 @@ def private_link(subject: Subject) -> Iterator[Finding]:
                                                       f"regions[{linked[0].index}] uses Private Link, this region "
                                                       "does not", "give every region app.privateLink, or none",
                               at_key=True)
+
+
+@rule("front-door-private-link-region", before_design=True)
+def private_link_region(subject: Subject) -> Iterator[Finding]:
+    """A Private Link origin's endpoint is created in a region where Front Door offers Private Link."""
+    if subject.posture.origin is not Origin.APP:
+        return
+    data = resources.data("frontdoor-private-link.json")
+    offered = data["regions"]
+    for region in subject.spec.regions:
+        link = region.app.private_link if region.app else None
+        if link is None:
+            continue
+        location = link.location or region.location
+        if location in offered:
+            continue
+        path = region.path + (("app", "privateLink", "location") if link.location else ("location",))
+        geography = known_regions().get(location, {}).get("geography", "")
+        near = [r for r in offered if known_regions().get(r, {}).get("geography") == geography] or offered
+        yield Finding(path, f"Front Door Private Link is not offered in {location} (the list of {data['date']}); "
+                            "Front Door could not create the origin's private endpoint there",
+                      "set app.privateLink.location to a region that offers it"
+                      + (f" in {geography}" if near is not offered else "") + ": " + ", ".join(near))
 
 
 @rule("front-door-hosts-distinct", before_design=True)
