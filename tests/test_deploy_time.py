@@ -315,3 +315,29 @@ def test_the_private_link_location_can_name_a_region_that_offers_it():
     assert render_files(_linked("italynorth", "westeurope"))["modules/frontdoor.bicep"]
     [problem] = spec_problems(_linked("westeurope", "italynorth"))
     assert ": regions[0].app.privateLink.location: Front Door Private Link is not offered in italynorth" in problem
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# After an upgrade to tier 5, nothing in the network goes around the gateway
+
+
+def test_in_tier_5_only_the_gateways_reach_the_private_endpoints():
+    files = render_files(tier5(3))
+    rules = _nsg_rules(files["modules/network.bicep"], "privateEndpointNsg")
+    allow = rules["AllowGatewaysHttpsInbound"]
+    assert (allow["access"], allow["destinationPortRange"], allow["sourceAddressPrefixes"]) == (
+        "Allow", "443", Reference("gatewaySubnetPrefixes"))
+    deny = rules["DenyVnetInbound"]
+    assert (deny["access"], deny["sourceAddressPrefix"]) == ("Deny", "VirtualNetwork")
+    assert allow["priority"] < deny["priority"] < 65000  # before Azure's default AllowVnetInBound
+    assert "AllowVnetHttpsInbound" not in rules
+    networks = [d for d in bicep_declarations(files["main.bicep"]).values() if d.type == "modules/network.bicep"]
+    assert len(networks) == 3
+    for module in networks:
+        assert module.body["params"]["gatewaySubnetPrefixes"] == ["10.100.2.0/24", "10.100.6.0/24", "10.100.10.0/24"]
+
+
+def test_in_tier_3_callers_in_the_network_reach_the_private_endpoints():
+    rules = _nsg_rules(render_files(spec(3))["modules/network.bicep"], "privateEndpointNsg")
+    assert rules["AllowVnetHttpsInbound"]["sourceAddressPrefix"] == "VirtualNetwork"
+    assert "DenyVnetInbound" not in rules

@@ -41,7 +41,7 @@ SPECS = {
 FIXED = {"to-log-analytics", "default", "policy", "app-insights", "applicationinsights", "delegation",
          "throttled-or-failing", "deployment-id", "DenyInternetInbound", "AllowVnetHttpsInbound",
          "AllowFrontDoorHttpsInbound", "AllowApiManagementControlPlaneInbound", "AllowAzureLoadBalancerInbound",
-         "AllowTrafficManagerInbound",
+         "AllowTrafficManagerInbound", "AllowGatewaysHttpsInbound", "DenyVnetInbound",
          "S0", "Standard", "Premium", "PerGB2018", "Premium_AzureFrontDoor", "Standard_AzureFrontDoor", "openai",
          "cognitiveServices", "aiServices", "privatelink.openai.azure.com", "privatelink.cognitiveservices.azure.com",
          "privatelink.services.ai.azure.com"}

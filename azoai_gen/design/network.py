@@ -95,6 +95,10 @@ class Network:
     existing_vnets: tuple[ExistingVnet, ...]
     #: Whether callers themselves reach the private accounts (in tier 5 only the gateway does).
     callers_in_network: bool
+    #: Tier 5: the private endpoints admit only the gateways' subnets (every region's, for spill-over), so no other
+    #: subnet of the peered networks, the workload subnet of a former tier 3 included, can go around the gateway.
+    gateway_only_endpoints: bool
+    gateway_subnet_prefixes: tuple[str, ...]
 
 
 def region_network(namer: Namer, location: str, short: str, planned: PlannedNetwork) -> RegionNetwork:
@@ -177,4 +181,6 @@ def network(spec: Spec, posture: Posture, namer: Namer, regions: list[tuple[str,
         existing_vnets=tuple(ExistingVnet(location, net.existing_subnet_id) for location, net in regions
                              if not net.create),
         callers_in_network=not posture.api_management,
+        gateway_only_endpoints=posture.api_management,
+        gateway_subnet_prefixes=tuple(net.api_management_subnet for _, net in regions if net.api_management_subnet),
     )

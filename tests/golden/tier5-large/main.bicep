@@ -37,6 +37,14 @@ module networkSwedencentral 'modules/network.bicep' = {
     workloadNsgName: 'nsg-claims-prod-sdc-workload'
     apiManagementSubnetPrefix: '10.120.2.0/24'
     apiManagementNsgName: 'nsg-claims-prod-sdc-apim'
+    gatewaySubnetPrefixes: [
+      '10.120.2.0/24'
+      '10.120.6.0/24'
+      '10.120.10.0/24'
+      '10.120.14.0/24'
+      '10.120.18.0/24'
+      '10.120.22.0/24'
+    ]
     tags: tags
   }
 }
@@ -53,6 +61,14 @@ module networkFrancecentral 'modules/network.bicep' = {
     workloadNsgName: 'nsg-claims-prod-frc-workload'
     apiManagementSubnetPrefix: '10.120.6.0/24'
     apiManagementNsgName: 'nsg-claims-prod-frc-apim'
+    gatewaySubnetPrefixes: [
+      '10.120.2.0/24'
+      '10.120.6.0/24'
+      '10.120.10.0/24'
+      '10.120.14.0/24'
+      '10.120.18.0/24'
+      '10.120.22.0/24'
+    ]
     tags: tags
   }
 }
@@ -69,6 +85,14 @@ module networkGermanywestcentral 'modules/network.bicep' = {
     workloadNsgName: 'nsg-claims-prod-gwc-workload'
     apiManagementSubnetPrefix: '10.120.10.0/24'
     apiManagementNsgName: 'nsg-claims-prod-gwc-apim'
+    gatewaySubnetPrefixes: [
+      '10.120.2.0/24'
+      '10.120.6.0/24'
+      '10.120.10.0/24'
+      '10.120.14.0/24'
+      '10.120.18.0/24'
+      '10.120.22.0/24'
+    ]
     tags: tags
   }
 }
@@ -85,6 +109,14 @@ module networkNorwayeast 'modules/network.bicep' = {
     workloadNsgName: 'nsg-claims-prod-nwe-workload'
     apiManagementSubnetPrefix: '10.120.14.0/24'
     apiManagementNsgName: 'nsg-claims-prod-nwe-apim'
+    gatewaySubnetPrefixes: [
+      '10.120.2.0/24'
+      '10.120.6.0/24'
+      '10.120.10.0/24'
+      '10.120.14.0/24'
+      '10.120.18.0/24'
+      '10.120.22.0/24'
+    ]
     tags: tags
   }
 }
@@ -101,6 +133,14 @@ module networkSwitzerlandnorth 'modules/network.bicep' = {
     workloadNsgName: 'nsg-claims-prod-szn-workload'
     apiManagementSubnetPrefix: '10.120.18.0/24'
     apiManagementNsgName: 'nsg-claims-prod-szn-apim'
+    gatewaySubnetPrefixes: [
+      '10.120.2.0/24'
+      '10.120.6.0/24'
+      '10.120.10.0/24'
+      '10.120.14.0/24'
+      '10.120.18.0/24'
+      '10.120.22.0/24'
+    ]
     tags: tags
   }
 }
@@ -117,6 +157,14 @@ module networkUksouth 'modules/network.bicep' = {
     workloadNsgName: 'nsg-claims-prod-uks-workload'
     apiManagementSubnetPrefix: '10.120.22.0/24'
     apiManagementNsgName: 'nsg-claims-prod-uks-apim'
+    gatewaySubnetPrefixes: [
+      '10.120.2.0/24'
+      '10.120.6.0/24'
+      '10.120.10.0/24'
+      '10.120.14.0/24'
+      '10.120.18.0/24'
+      '10.120.22.0/24'
+    ]
     tags: tags
   }
 }

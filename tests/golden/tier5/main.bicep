@@ -37,6 +37,10 @@ module networkSwedencentral 'modules/network.bicep' = {
     workloadNsgName: 'nsg-claims-prod-sdc-workload'
     apiManagementSubnetPrefix: '10.100.2.0/24'
     apiManagementNsgName: 'nsg-claims-prod-sdc-apim'
+    gatewaySubnetPrefixes: [
+      '10.100.2.0/24'
+      '10.100.6.0/24'
+    ]
     tags: tags
   }
 }
@@ -53,6 +57,10 @@ module networkFrancecentral 'modules/network.bicep' = {
     workloadNsgName: 'nsg-claims-prod-frc-workload'
     apiManagementSubnetPrefix: '10.100.6.0/24'
     apiManagementNsgName: 'nsg-claims-prod-frc-apim'
+    gatewaySubnetPrefixes: [
+      '10.100.2.0/24'
+      '10.100.6.0/24'
+    ]
     tags: tags
   }
 }

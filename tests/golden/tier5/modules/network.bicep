@@ -29,6 +29,9 @@ param apiManagementSubnetPrefix string
 @description('Name of the NSG of the API Management subnet.')
 param apiManagementNsgName string
 
+@description('The API Management subnets of every region: the only sources allowed to reach the private endpoints.')
+param gatewaySubnetPrefixes array
+
 @description('Tags put on every resource.')
 param tags object
 
@@ -54,17 +57,31 @@ resource privateEndpointNsg 'Microsoft.Network/networkSecurityGroups@2025-09-01'
   properties: {
     securityRules: [
       {
-        name: 'AllowVnetHttpsInbound'
+        name: 'AllowGatewaysHttpsInbound'
         properties: {
-          description: 'Callers in the virtual network reach the private endpoints over HTTPS.'
+          description: 'Only the API Management gateways of every region reach the private endpoints: callers go through the gateway.'
           priority: 100
           direction: 'Inbound'
           access: 'Allow'
           protocol: 'Tcp'
-          sourceAddressPrefix: 'VirtualNetwork'
+          sourceAddressPrefixes: gatewaySubnetPrefixes
           sourcePortRange: '*'
           destinationAddressPrefix: 'VirtualNetwork'
           destinationPortRange: '443'
+        }
+      }
+      {
+        name: 'DenyVnetInbound'
+        properties: {
+          description: 'Nothing else in the peered networks reaches the private endpoints, the workload subnet included.'
+          priority: 4000
+          direction: 'Inbound'
+          access: 'Deny'
+          protocol: '*'
+          sourceAddressPrefix: 'VirtualNetwork'
+          sourcePortRange: '*'
+          destinationAddressPrefix: '*'
+          destinationPortRange: '*'
         }
       }
       denyInternetInbound
