@@ -187,12 +187,6 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-sdc-${nameSuffix}'
     location: 'swedencentral'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-sdc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-sdc'
-    privateEndpointSubnetId: networkSwedencentral.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     roleAssignments: accountRoleAssignments
     tags: tags
@@ -205,12 +199,6 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-frc-${nameSuffix}'
     location: 'francecentral'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-frc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-frc'
-    privateEndpointSubnetId: networkFrancecentral.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     roleAssignments: accountRoleAssignments
     tags: tags
@@ -223,12 +211,6 @@ module openaiGermanywestcentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-gwc-${nameSuffix}'
     location: 'germanywestcentral'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-gwc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-gwc'
-    privateEndpointSubnetId: networkGermanywestcentral.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     roleAssignments: accountRoleAssignments
     tags: tags
@@ -241,12 +223,6 @@ module openaiNorwayeast 'modules/openai.bicep' = {
     name: 'oai-claims-prod-nwe-${nameSuffix}'
     location: 'norwayeast'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-nwe'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-nwe'
-    privateEndpointSubnetId: networkNorwayeast.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     roleAssignments: accountRoleAssignments
     tags: tags
@@ -259,12 +235,6 @@ module openaiSwitzerlandnorth 'modules/openai.bicep' = {
     name: 'oai-claims-prod-szn-${nameSuffix}'
     location: 'switzerlandnorth'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-szn'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-szn'
-    privateEndpointSubnetId: networkSwitzerlandnorth.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     roleAssignments: accountRoleAssignments
     tags: tags
@@ -277,14 +247,101 @@ module openaiUksouth 'modules/openai.bicep' = {
     name: 'oai-claims-prod-uks-${nameSuffix}'
     location: 'uksouth'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-uks'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-uks'
-    privateEndpointSubnetId: networkUksouth.outputs.privateEndpointSubnetId
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    roleAssignments: accountRoleAssignments
+    tags: tags
+  }
+}
+
+// Each private endpoint is deployed in the subscription, resource group and region of its VNet. It takes the account's
+// ID from the account module's output, so it waits for that module, model deployments included: an endpoint created
+// while the account is still busy fails with AccountProvisioningStateInvalid.
+module privateEndpointSwedencentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-swedencentral'
+  params: {
+    name: 'pep-oai-claims-prod-sdc'
+    nicName: 'nic-pep-oai-claims-prod-sdc'
+    location: 'swedencentral'
+    subnetId: networkSwedencentral.outputs.privateEndpointSubnetId
+    accountId: openaiSwedencentral.outputs.resourceId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId
     }
-    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
+    tags: tags
+  }
+}
+
+module privateEndpointFrancecentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-francecentral'
+  params: {
+    name: 'pep-oai-claims-prod-frc'
+    nicName: 'nic-pep-oai-claims-prod-frc'
+    location: 'francecentral'
+    subnetId: networkFrancecentral.outputs.privateEndpointSubnetId
+    accountId: openaiFrancecentral.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
+    tags: tags
+  }
+}
+
+module privateEndpointGermanywestcentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-germanywestcentral'
+  params: {
+    name: 'pep-oai-claims-prod-gwc'
+    nicName: 'nic-pep-oai-claims-prod-gwc'
+    location: 'germanywestcentral'
+    subnetId: networkGermanywestcentral.outputs.privateEndpointSubnetId
+    accountId: openaiGermanywestcentral.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
+    tags: tags
+  }
+}
+
+module privateEndpointNorwayeast 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-norwayeast'
+  params: {
+    name: 'pep-oai-claims-prod-nwe'
+    nicName: 'nic-pep-oai-claims-prod-nwe'
+    location: 'norwayeast'
+    subnetId: networkNorwayeast.outputs.privateEndpointSubnetId
+    accountId: openaiNorwayeast.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
+    tags: tags
+  }
+}
+
+module privateEndpointSwitzerlandnorth 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-switzerlandnorth'
+  params: {
+    name: 'pep-oai-claims-prod-szn'
+    nicName: 'nic-pep-oai-claims-prod-szn'
+    location: 'switzerlandnorth'
+    subnetId: networkSwitzerlandnorth.outputs.privateEndpointSubnetId
+    accountId: openaiSwitzerlandnorth.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
+    tags: tags
+  }
+}
+
+module privateEndpointUksouth 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-uksouth'
+  params: {
+    name: 'pep-oai-claims-prod-uks'
+    nicName: 'nic-pep-oai-claims-prod-uks'
+    location: 'uksouth'
+    subnetId: networkUksouth.outputs.privateEndpointSubnetId
+    accountId: openaiUksouth.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
     tags: tags
   }
 }
