@@ -18,7 +18,8 @@ from ..model import Spec
 from ..naming import Name, Namer
 from ..posture import Callers, Posture, for_spec
 from .apim import ApiManagement, api_management
-from .core import Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions, titles
+from .core import (Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions,
+                   role_assignments, titles)
 from .frontdoor import FrontDoor, front_door
 from .inventory import deployed_names, files, resource_count
 from .network import Network, network, region_network
@@ -59,7 +60,8 @@ class Design:
     monitoring: Monitoring
     key_vault: KeyVault | None
     grants: tuple[Grant, ...]
-    #: What main.bicep hands each module that assigns roles (the vault's first, then the accounts').
+    #: What main.bicep hands each module that assigns roles (the vault's first, then the accounts', then the
+    #: gateway's on the accounts).
     role_assignments: tuple[RoleAssignments, ...]
     notes: tuple[str, ...]
     #: Every Azure name the output uses, as the namer handed them out.
@@ -100,8 +102,9 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
     the_identity = identity(spec, posture, namer)
     the_monitoring = monitoring(spec, namer)
     the_grants = grants(spec, posture, the_identity is not None)
-    apim = api_management(spec, namer, [(r.location, r.display_name, r.short) for r in region_list]) \
-        if posture.api_management else None
+    gateway_roles = role_assignments(the_grants, "gateway")
+    apim = api_management(spec, namer, [(r.location, r.display_name, r.short) for r in region_list],
+                          gateway_roles) if posture.api_management and gateway_roles else None
     the_account = account(spec, posture, the_grants)
     the_vault = key_vault(spec, posture, namer, the_grants)
     tags = {"environment": spec.environment, "managed-by": MANAGED_BY, "workload": spec.workload}
@@ -132,7 +135,7 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         key_vault=the_vault,
         grants=the_grants,
         role_assignments=tuple(r for r in (the_vault.role_assignments if the_vault else None,
-                                           the_account.role_assignments) if r is not None),
+                                           the_account.role_assignments, gateway_roles) if r is not None),
         notes=notes(spec, posture),
         names=(),
     )

@@ -18,8 +18,8 @@ def files(design: Design) -> tuple[str, ...]:
     if design.front_door:
         found.append("modules/frontdoor.bicep")
     if design.api_management:
-        found += ["modules/apim.bicep", "modules/apim-api.bicep", "modules/peering.bicep",
-                  design.api_management.policy_file]
+        found += ["modules/apim.bicep", "modules/apim-api.bicep", "modules/gateway-roles.bicep",
+                  "modules/peering.bicep", design.api_management.policy_file]
     if design.network and design.network.create_vnets:
         found.append("modules/network.bicep")
     if design.network and design.network.created_zones:
@@ -72,8 +72,11 @@ def _account_module(design: Design) -> int:
 
 
 def _regional_modules(design: Design) -> int:
-    """Per region, the modules beside the account's: private-endpoint.bicep (call, endpoint, zone group)."""
-    return 1 + 2 if design.account.private_endpoint else 0
+    """Per region, the modules beside the account's: private-endpoint.bicep (call, endpoint, zone group) and
+    gateway-roles.bicep (call, the gateway's role assignment; the account it reads is ``existing``)."""
+    count = 1 + 2 if design.account.private_endpoint else 0
+    count += 1 + _grant_count(design, "gateway") if design.api_management else 0
+    return count
 
 
 def _network_modules(design: Design) -> int:

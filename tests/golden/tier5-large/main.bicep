@@ -173,7 +173,7 @@ module apiManagement 'modules/apim.bicep' = {
 }
 
 // Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.
-var accountRoleAssignments = [
+var gatewayRoleAssignments = [
   {
     principalId: apiManagement.outputs.principalId
     principalType: 'ServicePrincipal'
@@ -188,7 +188,6 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     location: 'swedencentral'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -200,7 +199,6 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     location: 'francecentral'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -212,7 +210,6 @@ module openaiGermanywestcentral 'modules/openai.bicep' = {
     location: 'germanywestcentral'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -224,7 +221,6 @@ module openaiNorwayeast 'modules/openai.bicep' = {
     location: 'norwayeast'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -236,7 +232,6 @@ module openaiSwitzerlandnorth 'modules/openai.bicep' = {
     location: 'switzerlandnorth'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -248,7 +243,6 @@ module openaiUksouth 'modules/openai.bicep' = {
     location: 'uksouth'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -343,6 +337,56 @@ module privateEndpointUksouth 'modules/private-endpoint.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     tags: tags
+  }
+}
+
+// The gateway's role on each account is assigned here rather than in the account module, so that the accounts deploy
+// side by side with the networks and API Management instead of waiting for it; only these assignments wait for both.
+module gatewayRolesSwedencentral 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-swedencentral'
+  params: {
+    accountName: openaiSwedencentral.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesFrancecentral 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-francecentral'
+  params: {
+    accountName: openaiFrancecentral.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesGermanywestcentral 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-germanywestcentral'
+  params: {
+    accountName: openaiGermanywestcentral.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesNorwayeast 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-norwayeast'
+  params: {
+    accountName: openaiNorwayeast.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesSwitzerlandnorth 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-switzerlandnorth'
+  params: {
+    accountName: openaiSwitzerlandnorth.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesUksouth 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-uksouth'
+  params: {
+    accountName: openaiUksouth.outputs.name
+    roleAssignments: gatewayRoleAssignments
   }
 }
 

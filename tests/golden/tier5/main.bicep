@@ -97,7 +97,7 @@ module apiManagement 'modules/apim.bicep' = {
 }
 
 // Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.
-var accountRoleAssignments = [
+var gatewayRoleAssignments = [
   {
     principalId: apiManagement.outputs.principalId
     principalType: 'ServicePrincipal'
@@ -112,7 +112,6 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     location: 'swedencentral'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -124,7 +123,6 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     location: 'francecentral'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -159,6 +157,24 @@ module privateEndpointFrancecentral 'modules/private-endpoint.bicep' = {
       openai: dns.outputs.openaiZoneId
     }
     tags: tags
+  }
+}
+
+// The gateway's role on each account is assigned here rather than in the account module, so that the accounts deploy
+// side by side with the networks and API Management instead of waiting for it; only these assignments wait for both.
+module gatewayRolesSwedencentral 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-swedencentral'
+  params: {
+    accountName: openaiSwedencentral.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesFrancecentral 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-francecentral'
+  params: {
+    accountName: openaiFrancecentral.outputs.name
+    roleAssignments: gatewayRoleAssignments
   }
 }
 

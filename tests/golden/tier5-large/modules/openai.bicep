@@ -16,13 +16,8 @@ param modelDeployments array
 @description('Resource ID of the Log Analytics workspace that receives diagnostics.')
 param logAnalyticsWorkspaceId string
 
-@description('Principals granted Cognitive Services OpenAI User on the account: principalId, principalType and description.')
-param roleAssignments array = []
-
 @description('Tags put on every resource.')
 param tags object
-
-var roleDefinitionId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
 
 resource account 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   name: name
@@ -86,17 +81,6 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
     ]
   }
 }
-
-resource roleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for assignment in roleAssignments: {
-  name: guid(account.id, assignment.principalId, roleDefinitionId)
-  scope: account
-  properties: {
-    principalId: assignment.principalId
-    principalType: assignment.principalType
-    roleDefinitionId: roleDefinitionId
-    description: assignment.description
-  }
-}]
 
 @description('Name of the account.')
 output name string = account.name
