@@ -84,6 +84,8 @@ class TierView:
     callers_read_key: bool
     callers_use_gateway: bool
     callers_use_entra_id: bool
+    #: How long a first deployment takes, for the README.
+    deploy_time: str
 
 
 @dataclass(frozen=True)
