@@ -1,4 +1,5 @@
-"""The five security tiers as users compare them: title, summary, what each adds, pros, cons and cost drivers.
+"""The five security tiers as users compare them: title, summary, what each adds, pros, cons, cost drivers and how
+long a first deployment takes.
 
 This is prose for ``azoai-gen tiers``, the README and the Bicep metadata. What a tier does (its posture) is decided
 in :mod:`azoai_gen.posture`.
@@ -18,6 +19,8 @@ class Tier:
     pros: str
     cons: str
     cost_drivers: str
+    #: How long a first deployment takes and what sets that time (docs/architecture.md, "Deploy time", gives sources).
+    deploy_time: str
 
 
 TIERS: dict[int, Tier] = {
@@ -29,6 +32,8 @@ TIERS: dict[int, Tier] = {
         pros="Simplest to adopt; works with every SDK and tool that takes a key.",
         cons="A leaked key grants access until it is rotated; the endpoint is on the public internet.",
         cost_drivers="Model usage (tokens or PTUs); Key Vault operations; Log Analytics ingestion.",
+        deploy_time="About 5 to 15 minutes (an estimate: Azure publishes no figure). The accounts, the Key Vault and "
+                    "Log Analytics deploy side by side; each account creates its model deployments one at a time.",
     ),
     2: Tier(
         number=2,
@@ -38,6 +43,8 @@ TIERS: dict[int, Tier] = {
         pros="No secret to leak or rotate; access is granted and revoked with Azure RBAC.",
         cons="The endpoint is still reachable from the public internet.",
         cost_drivers="Model usage; Log Analytics ingestion. Managed identities are free.",
+        deploy_time="About 5 to 15 minutes (an estimate: Azure publishes no figure). The accounts, the identity and "
+                    "Log Analytics deploy side by side; each account creates its model deployments one at a time.",
     ),
     3: Tier(
         number=3,
@@ -47,6 +54,8 @@ TIERS: dict[int, Tier] = {
         pros="Traffic never crosses the public internet; defence in depth with identity and network.",
         cons="Callers must run in (or be connected to) the VNet; the portal playground no longer works from outside.",
         cost_drivers="Private endpoints (hourly plus data processed); private DNS zones; model usage.",
+        deploy_time="About 10 to 20 minutes (an estimate: Azure publishes no figure). VNets, DNS zones and accounts "
+                    "deploy side by side; each private endpoint waits until its account's model deployments are done.",
     ),
     4: Tier(
         number=4,
@@ -57,6 +66,9 @@ TIERS: dict[int, Tier] = {
         pros="Survives a regional outage; one endpoint for every client.",
         cons="Front Door cannot use an Azure OpenAI private endpoint as origin; multi-region quota and cost.",
         cost_drivers="Front Door Premium base fee and requests; WAF; model capacity in every region.",
+        deploy_time="About 10 to 25 minutes (an estimate), then a few minutes more while Front Door spreads its "
+                    "configuration to every edge location (Learn). Front Door deploys beside the regions; in app "
+                    "mode each private endpoint waits until its account's model deployments are done.",
     ),
     5: Tier(
         number=5,
@@ -68,5 +80,9 @@ TIERS: dict[int, Tier] = {
         pros="Central authentication, rate limiting and observability; private data path; regional failover.",
         cons="The most complex and costly option; API Management in a VNet takes long to deploy.",
         cost_drivers="API Management units in every region; Front Door Premium; private endpoints; model capacity.",
+        deploy_time="45 to 90 minutes or more, set by API Management: Learn gives 30 to 40 minutes to create an "
+                    "instance and 15 minutes or longer for changes to its network or regions, longer with more units "
+                    "and regions. The accounts deploy side by side with the VNets and API Management; only the "
+                    "gateway's API, its role on each account and the Front Door origins wait for API Management.",
     ),
 }

@@ -11,6 +11,9 @@ import re
 
 GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _GROUP = r"/subscriptions/" + GUID + r"/resourcegroups/[-\w._()]{1,90}"
+#: The same segments, captured: the subscription ID and the resource group name.
+_SCOPE = re.compile(rf"^/subscriptions/(?P<subscription>{GUID})/resourcegroups/(?P<group>[-\w._()]{{1,90}})/",
+                    re.IGNORECASE)
 
 #: Any resource ID below a resource group: /subscriptions/<id>/resourceGroups/<g>/providers/<ns>/<type>/<name>...
 RESOURCE_ID = re.compile(rf"^{_GROUP}/providers/[a-z0-9.]+/[a-z0-9]+/[^/]+(/[a-z0-9]+/[^/]+)*$", re.IGNORECASE)
@@ -34,6 +37,13 @@ def vnet_of_subnet(subnet_id: str) -> str | None:
     """The VNet resource ID of a subnet resource ID, or ``None`` when it is not one."""
     match = SUBNET_ID.match(subnet_id)
     return match.group("vnet") if match else None
+
+
+def resource_group_of(resource_id: str) -> tuple[str, str] | None:
+    """The subscription ID and resource group name of a resource ID below a resource group, as written, or ``None``
+    when it is not one."""
+    match = _SCOPE.match(resource_id) if RESOURCE_ID.match(resource_id) else None
+    return (match.group("subscription"), match.group("group")) if match else None
 
 
 def zone_of(zone_id: str) -> str | None:

@@ -196,13 +196,99 @@ def test_api_management_is_classic_premium_multi_region_in_external_vnets():
 def test_gateway_identity_is_the_only_caller_of_every_account():
     out = render_files(tier5())
     openai = out["modules/openai.bicep"]
-    entries, concatenated = bicep_var(out["main.bicep"], "accountRoleAssignments")
+    entries, concatenated = bicep_var(out["main.bicep"], "gatewayRoleAssignments")
     assert [e["principalId"] for e in entries] == [Reference("apiManagement.outputs.principalId")]
     assert concatenated == []
     assert "modules/identity.bicep" not in out
     assert "publicNetworkAccess: 'Disabled'" in openai and "disableLocalAuth: true" in openai
     assert "checkov:skip" not in openai
-    assert out["main.bicep"].count("roleAssignments: accountRoleAssignments") == 2
+    # Nobody else gets a role on the accounts: the account module assigns none.
+    assert bicep_resources(openai, "Microsoft.Authorization/roleAssignments") == []
+    calls = [d for d in bicep_declarations(out["main.bicep"]).values() if d.type == "modules/gateway-roles.bicep"]
+    assert [call.body["params"]["roleAssignments"] for call in calls] == [Reference("gatewayRoleAssignments")] * 2
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The critical path: accounts, networks and API Management deploy side by side
+
+
+def references(value) -> set[str]:
+    """Every symbolic reference in a value read from Bicep, with Expression text scanned for dotted paths too."""
+    if isinstance(value, Reference):
+        return {value.path}
+    if isinstance(value, Expression):
+        return set(re.findall(r"\b[A-Za-z_]\w*(?:\.\w+)+", value.text))
+    if isinstance(value, dict):
+        return set().union(*(references(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(references(v) for v in value)) if value else set()
+    return set()
+
+
+def waits_for(main: str, params: dict) -> set[str]:
+    """The symbols a module call's parameters refer to, through main.bicep's variables."""
+    found = set()
+    pending = list(references(params))
+    seen = set()
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        head = path.split(".")[0]
+        if re.search(rf"^var {head} = ", main, re.M):
+            entries, concatenated = bicep_var(main, head)
+            pending += list(references(entries)) + concatenated
+        else:
+            found.add(head)
+    return found
+
+
+@pytest.mark.parametrize("count", [2, 3])
+def test_accounts_do_not_wait_for_api_management(count):
+    out = render_files(tier5(count))
+    main = out["main.bicep"]
+    calls = bicep_declarations(main).values()
+    accounts = [d for d in calls if d.type == "modules/openai.bicep"]
+    assert len(accounts) == count
+    modules = {d.symbol for d in calls if d.keyword == "module"}
+    for account in accounts:
+        # Only the workspace comes first: neither API Management nor the VNets hold up an account.
+        assert waits_for(main, account.body["params"]) & modules == {"monitoring"}, account.symbol
+        assert "dependsOn" not in account.body
+    # The gateway's role on each account is assigned by a module that waits for both, with the same principal.
+    roles = {d.body["params"]["accountName"].path.split(".")[0]: d for d in calls
+             if d.type == "modules/gateway-roles.bicep"}
+    assert sorted(roles) == sorted(account.symbol for account in accounts)
+    for symbol, call in roles.items():
+        assert call.body["params"]["accountName"] == Reference(f"{symbol}.outputs.name")
+        assert waits_for(main, call.body["params"]) == {symbol, "apiManagement"}
+        entries, _ = bicep_var(main, call.body["params"]["roleAssignments"].path)
+        assert [e["principalId"] for e in entries] == [Reference("apiManagement.outputs.principalId")]
+    # The design counts what the template holds, and names the new deployments through the namer.
+    design = design_of(tier5(count))
+    assert {call.body["name"] for call in roles.values()} == {m.module_name for m in design.api_management.role_modules}
+    assert {m.module_name for m in design.api_management.role_modules} <= {n.stem for n in design.names}
+
+
+def test_the_gateways_role_assignments_keep_their_names():
+    """Azure finds an assignment by its name: guid(account ID, principal ID, role definition ID), with the same
+    values as when the account module assigned it, so moving the loop keeps the existing assignments."""
+    out = render_files(tier5())
+    module = out["modules/gateway-roles.bicep"]
+    declarations = bicep_declarations(module)
+    account = declarations["account"]
+    assert account.existing and account.type == "Microsoft.CognitiveServices/accounts"
+    assert account.body == {"name": Reference("accountName")}
+    loop = declarations["roleAssignment"].body
+    assert (loop.variable, loop.items) == ("assignment", "roleAssignments")
+    assert loop.body["name"] == Expression("guid(account.id, assignment.principalId, roleDefinitionId)")
+    assert loop.body["scope"] == Reference("account")
+    assert loop.body["properties"]["principalId"] == Reference("assignment.principalId")
+    # The role definition is built exactly as the account module builds it for the callers of tiers 2 to 4.
+    role = re.compile(r"^var roleDefinitionId = (.+)$", re.M)
+    assert role.search(module).group(1) == role.search(render_files(spec(2))["modules/openai.bicep"]).group(1)
+    assert "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd" in role.search(module).group(1)
 
 
 def test_front_door_routes_to_the_regional_gateways():

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from _support import (MINIMAL, SUB, Reference, bicep_declarations, bicep_resources, bicep_var, design_of,
+from _support import (EXAMPLES, MINIMAL, SUB, Expression, Reference, bicep_declarations, bicep_resources, bicep_var,
+                      design_of, render_path, unescape_bicep_literal,
                       parse_bicepparam, regions, render_files, spec, spec_problems, warnings_of)
 from azoai_gen.addressing import ZONES, default_subnet
 
@@ -23,6 +24,14 @@ def zone_id(name: str) -> str:
 
 ZONE = "Microsoft.Network/privateDnsZones"
 LINK = "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
+
+
+def module_call(main: str, location: str):
+    """The call of modules/private-endpoint.bicep for ``location`` in main.bicep."""
+    calls = [d for d in bicep_declarations(main).values() if d.type == "modules/private-endpoint.bicep"
+             and d.body["params"]["location"] == location]
+    assert len(calls) == 1, calls
+    return calls[0]
 
 
 def resource_types(text: str) -> set[str]:
@@ -260,11 +269,12 @@ def test_minimal_tier3_renders_a_complete_private_network():
     assert account.body["properties"]["publicNetworkAccess"] == "Disabled"
     assert account.body["properties"]["networkAcls"]["defaultAction"] == "Deny"
     assert account.body["properties"]["disableLocalAuth"] is True
-    [endpoint] = bicep_resources(openai, "Microsoft.Network/privateEndpoints")
-    [connection] = endpoint.body["properties"]["privateLinkServiceConnections"]
-    assert connection["properties"]["privateLinkServiceId"] == Reference("account.id")
-    assert connection["properties"]["groupIds"] == ["account"]
     assert "checkov:skip" not in openai  # CKV_AZURE_134 and CKV_AZURE_236 pass on their own
+    [endpoint] = bicep_resources(out["modules/private-endpoint.bicep"], "Microsoft.Network/privateEndpoints")
+    [connection] = endpoint.body["properties"]["privateLinkServiceConnections"]
+    assert connection["properties"]["privateLinkServiceId"] == Reference("accountId")
+    assert connection["properties"]["groupIds"] == ["account"]
+    assert endpoint.body["properties"]["subnet"]["id"] == Reference("subnetId")
     main = out["main.bicep"]
     params = bicep_declarations(main)["networkSwedencentral"].body["params"]
     assert (params["addressSpace"], params["privateEndpointSubnetPrefix"], params["workloadSubnetPrefix"]) == (
@@ -294,7 +304,7 @@ def test_dns_zones_for_each_account_kind(kind, zones):
     out = render_files(spec(3, extra=f"openai:\n  kind: {kind}\n"))
     created = [zone.body["name"] for zone in bicep_resources(out["modules/dns.bicep"], ZONE)]
     assert sorted(created) == zones
-    configs = re.findall(r"privateDnsZoneId: privateDnsZoneIds\.(\w+)", out["modules/openai.bicep"])
+    configs = re.findall(r"privateDnsZoneId: privateDnsZoneIds\.(\w+)", out["modules/private-endpoint.bicep"])
     assert sorted(ZONES[key] for key in configs) == zones
 
 
@@ -303,7 +313,7 @@ def test_existing_subnet_creates_no_vnet():
     out = render_files(text)
     assert "modules/network.bicep" not in out
     assert "module networkSwedencentral" not in out["main.bicep"]
-    assert f"privateEndpointSubnetId: '{EXISTING_SUBNET}'" in out["main.bicep"]
+    assert module_call(out["main.bicep"], "swedencentral").body["params"]["subnetId"] == EXISTING_SUBNET
     # The new zone is linked to the existing VNet.
     assert f"swedencentral: '{EXISTING_VNET}'" in out["main.bicep"]
     assert "subnets/join/action" in out["README.md"]
@@ -337,7 +347,110 @@ def test_fully_bring_your_own_network_creates_neither_vnet_nor_zone():
     everything = "".join(out.values())
     assert "'Microsoft.Network/virtualNetworks@" not in everything
     assert "'Microsoft.Network/privateDnsZones@" not in everything
-    assert "'Microsoft.Network/privateEndpoints@" in out["modules/openai.bicep"]
+    assert "'Microsoft.Network/privateEndpoints@" in out["modules/private-endpoint.bicep"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Private endpoints in the subscription and region of their VNet
+
+#: A subnet in a subscription other than the tests' SUB.
+OTHER_SUB = "33333333-3333-3333-3333-333333333333"
+REMOTE_SUBNET = (f"/subscriptions/{OTHER_SUB}/resourceGroups/rg-spoke-remote/providers/Microsoft.Network/"
+                 "virtualNetworks/vnet-spoke-remote/subnets/snet-pe")
+_SCOPE = re.compile(r"^resourceGroup\(('(?:[^'\\]|\\.)*'), ('(?:[^'\\]|\\.)*')\)$")
+
+
+def scope_of(call) -> tuple[str, str] | None:
+    """The (subscription ID, resource group) a module call is scoped to, or ``None`` for the deployment's group."""
+    if "scope" not in call.body:
+        return None
+    assert isinstance(call.body["scope"], Expression), call.body["scope"]
+    match = _SCOPE.match(call.body["scope"].text)
+    assert match, call.body["scope"]
+    return unescape_bicep_literal(match.group(1)), unescape_bicep_literal(match.group(2))
+
+
+def test_the_subscription_and_group_are_read_from_the_subnet_id():
+    from azoai_gen.ids import resource_group_of
+
+    assert resource_group_of(REMOTE_SUBNET) == (OTHER_SUB, "rg-spoke-remote")
+    # Segment names are case-insensitive in Azure; the values are kept as written.
+    assert resource_group_of(REMOTE_SUBNET.replace("/resourceGroups/", "/RESOURCEGROUPS/")
+                             .replace("rg-spoke-remote", "RG-Spoke")) == (OTHER_SUB, "RG-Spoke")
+    assert resource_group_of(f"/subscriptions/{OTHER_SUB}/resourceGroups/rg") is None
+    assert resource_group_of("rg-spoke-remote") is None
+
+
+def test_an_existing_subnets_private_endpoint_is_deployed_in_the_subnets_subscription_and_group():
+    path = EXAMPLES / "tier3-byo-network.yaml"
+    out = render_path(path)
+    design = design_of(path.read_text(encoding="utf-8"))
+    call = module_call(out["main.bicep"], "swedencentral")
+    assert scope_of(call) == ("11111111-1111-1111-1111-111111111111", "rg-spoke-claims")
+    params = call.body["params"]
+    assert params["subnetId"] == design.spec.regions[0].network.existing_subnet_id
+    assert params["location"] == "swedencentral"  # the region of the spec's entry, which is the VNet's
+    assert params["accountId"] == Reference("openaiSwedencentral.outputs.resourceId")
+    assert params["name"] == "pep-oai-claims-prod-sdc"
+    # The nested deployment's name comes from the namer, so the name rules check it.
+    assert call.body["name"] == "claims-prod-pep-swedencentral"
+    assert ("deployment", call.body["name"]) in {(n.rule, n.stem) for n in design.names}
+    # The account module no longer creates the endpoint; the endpoint module creates it and its zone group.
+    assert bicep_resources(out["modules/openai.bicep"], "Microsoft.Network/privateEndpoints") == []
+    [endpoint] = bicep_resources(out["modules/private-endpoint.bicep"], "Microsoft.Network/privateEndpoints")
+    [group] = bicep_resources(out["modules/private-endpoint.bicep"],
+                              "Microsoft.Network/privateEndpoints/privateDnsZoneGroups")
+    assert (endpoint.body["location"], group.body["parent"]) == (Reference("location"), Reference("privateEndpoint"))
+
+
+def test_created_and_existing_subnets_mixed():
+    out = render_files(spec(3, regions=regions("swedencentral", "francecentral",
+                                               network={1: f"existingSubnetId: {REMOTE_SUBNET}"})))
+    main = out["main.bicep"]
+    created, existing = module_call(main, "swedencentral"), module_call(main, "francecentral")
+    # A VNet created here is in the deployment's resource group, and so is its endpoint.
+    assert scope_of(created) is None
+    assert created.body["params"]["subnetId"] == Reference("networkSwedencentral.outputs.privateEndpointSubnetId")
+    assert scope_of(existing) == (OTHER_SUB, "rg-spoke-remote")
+    assert existing.body["params"]["subnetId"] == REMOTE_SUBNET
+    readme = " ".join(out["README.md"].split())
+    assert f"subscription `{OTHER_SUB}` and resource group `rg-spoke-remote`" in readme
+    assert "`claims-prod-pep-francecentral`" in readme and "`claims-prod-pep-swedencentral`" not in readme
+
+
+@pytest.mark.parametrize("text", [spec(3, regions=regions("swedencentral", "francecentral")),
+                                  spec(3, regions=regions("swedencentral", network={0: f"existingSubnetId: "
+                                                                                       f"{REMOTE_SUBNET}"})),
+                                  spec(5, regions=regions("swedencentral", "francecentral"))],
+                         ids=["created", "existing", "tier5"])
+def test_every_private_endpoint_waits_for_its_accounts_model_deployments(text):
+    """A private endpoint created while the account is still Accepted (a model deployment running) fails with
+    AccountProvisioningStateInvalid. The endpoint takes the account's ID from the account module's output, which
+    exists only once that module, its deployments loop included, has finished."""
+    out = render_files(text)
+    main = out["main.bicep"]
+    declarations = bicep_declarations(main)
+    accounts = {d.symbol for d in declarations.values() if d.type == "modules/openai.bicep"}
+    endpoints = [d for d in declarations.values() if d.type == "modules/private-endpoint.bicep"]
+    assert len(endpoints) == len(accounts)
+    assert {d.body["params"]["accountId"] for d in endpoints} == {Reference(f"{a}.outputs.resourceId")
+                                                                   for a in accounts}
+    openai = bicep_declarations(out["modules/openai.bicep"])
+    assert openai["deployments"].body.body["parent"] == Reference("account")
+    assert re.search(r"^output resourceId string = account\.id$", out["modules/openai.bicep"], re.M)
+    assert "privateEndpoint" not in openai
+
+
+def test_readme_names_what_the_platform_team_grants_in_the_subnets_subscription():
+    readme = render_path(EXAMPLES / "tier3-byo-network.yaml")["README.md"]
+    section = readme.split("### What the platform team provides", 1)[1].split("\n## ", 1)[0]
+    words = " ".join(section.split())
+    for text in ("subscription `11111111-1111-1111-1111-111111111111` and resource group `rg-spoke-claims`",
+                 "`Microsoft.Network/virtualNetworks/subnets/join/action` on the subnet",
+                 "`Microsoft.Network/privateEndpoints/write` and `Microsoft.Resources/deployments/*` on the resource "
+                 "group `rg-spoke-claims`",
+                 "Network Contributor on that resource group", "`Microsoft.Network/privateDnsZones/join/action`"):
+        assert text in words, text
 
 
 def test_workload_subnet_delegation_is_rendered():

@@ -330,6 +330,26 @@ def test_readme_names_the_spec_and_the_resources():
     assert "az group create --name rg-claims-prod --location swedencentral" in readme
 
 
+@pytest.mark.parametrize("tier", [1, 2, 3, 4, 5])
+def test_readme_says_how_long_the_deployment_takes(tier):
+    from azoai_gen.catalogue import TIERS
+
+    regions = "  - location: swedencentral\n" if tier < 4 else TWO_REGIONS
+    readme = render_files(spec(tier, regions=regions))["README.md"]
+    deploy = readme.split("\n## Deploy\n", 1)[1].split("\n## ", 1)[0]
+    shown = re.sub(r"\\(.)", r"\1", " ".join(deploy.split()))  # as Markdown displays it
+    assert f"**How long it takes.** {TIERS[tier].deploy_time}" in shown
+    assert "minutes" in TIERS[tier].deploy_time
+
+
+def test_tier5_deploy_time_is_set_by_api_management_and_cites_learn():
+    from azoai_gen.catalogue import TIERS
+
+    text = TIERS[5].deploy_time
+    assert "30 to 40 minutes to create an instance" in text and "15 minutes or longer" in text
+    assert "side by side" in text
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Manifest.
 

@@ -18,7 +18,8 @@ from ..model import Spec
 from ..naming import Name, Namer
 from ..posture import Callers, Posture, for_spec
 from .apim import ApiManagement, api_management
-from .core import Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions, titles
+from .core import (Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions,
+                   role_assignments, titles)
 from .frontdoor import FrontDoor, front_door
 from .inventory import deployed_names, files, resource_count
 from .network import Network, network, region_network
@@ -59,7 +60,8 @@ class Design:
     monitoring: Monitoring
     key_vault: KeyVault | None
     grants: tuple[Grant, ...]
-    #: What main.bicep hands each module that assigns roles (the vault's first, then the accounts').
+    #: What main.bicep hands each module that assigns roles (the vault's first, then the accounts', then the
+    #: gateway's on the accounts).
     role_assignments: tuple[RoleAssignments, ...]
     notes: tuple[str, ...]
     #: Every Azure name the output uses, as the namer handed them out.
@@ -77,7 +79,8 @@ def _tier_view(posture: Posture) -> TierView:
     info = catalogue.TIERS[posture.tier]
     return TierView(posture.tier, info.title, info.summary, not posture.local_auth, posture.public_network,
                     posture.key_in_vault, posture.callers is Callers.KEY_VAULT_SECRET,
-                    posture.callers is Callers.API_MANAGEMENT, posture.callers is Callers.OPENAI_USER_ROLE)
+                    posture.callers is Callers.API_MANAGEMENT, posture.callers is Callers.OPENAI_USER_ROLE,
+                    info.deploy_time)
 
 
 def _networks(spec: Spec, posture: Posture, namer: Namer, shorts: dict[str, str]):
@@ -107,8 +110,10 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
     the_identity = identity(spec, posture, namer)
     the_monitoring = monitoring(spec, namer)
     the_grants = grants(spec, posture, the_identity is not None)
+    gateway_roles = role_assignments(the_grants, "gateway")
     apim = api_management(spec, namer, [(r.location, r.display_name, r.short) for r in region_list],
-                          _gateway_after(the_network)) if posture.api_management else None
+                          gateway_roles, _gateway_after(the_network)) if posture.api_management and gateway_roles \
+        else None
     the_account = account(spec, posture, the_grants)
     the_vault = key_vault(spec, posture, namer, the_grants)
     tags = {"environment": spec.environment, "managed-by": MANAGED_BY, "workload": spec.workload}
@@ -139,7 +144,7 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         key_vault=the_vault,
         grants=the_grants,
         role_assignments=tuple(r for r in (the_vault.role_assignments if the_vault else None,
-                                           the_account.role_assignments) if r is not None),
+                                           the_account.role_assignments, gateway_roles) if r is not None),
         notes=notes(spec, posture),
         names=(),
     )

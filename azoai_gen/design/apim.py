@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ..azure import APIM_MIN_API_VERSION
 from ..model import Spec
 from ..naming import Namer, bicep_symbol
-from .records import GlobalName, Skip
+from .records import GlobalName, RoleAssignments, Skip
 
 #: The Azure OpenAI data-plane operations the gateway exposes (method, URL template below /openai, display name).
 OPENAI_OPERATIONS = [
@@ -93,6 +93,19 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class GatewayRoles:
+    """One call of modules/gateway-roles.bicep: the gateway's role on one region's account.
+
+    It takes the account's name from the account module's output and the gateway's principal from API Management's,
+    so it runs once both exist, and neither waits for the other."""
+
+    location: str
+    symbol: str
+    module_name: str
+    account_symbol: str
+
+
+@dataclass(frozen=True)
 class OAuth:
     tenant_id: str
     audiences: tuple[str, ...]
@@ -135,6 +148,9 @@ class ApiManagement:
     named_value_reference: str
     #: Modules the gateway's module waits for: the peerings and DNS links that update the VNets it is injected into.
     after: tuple[str, ...]
+    #: The gateway's role on every account, assigned per region after both the account and the gateway exist.
+    role_assignments: RoleAssignments
+    role_modules: tuple[GatewayRoles, ...]
 
 
 def backend_pools(locations: list[str]) -> list[tuple[str, list[str]]]:
@@ -184,9 +200,16 @@ def _operations(namer: Namer) -> tuple[Operation, ...]:
                  for index, (method, url, title) in enumerate(OPENAI_OPERATIONS, start=1))
 
 
+def _role_modules(namer: Namer, regions: list[tuple[str, str, str]]) -> tuple[GatewayRoles, ...]:
+    return tuple(GatewayRoles(location, bicep_symbol("gatewayRoles", location),
+                              namer.module(f"gateway-roles-{location}").stem, bicep_symbol("openai", location))
+                 for location, _, _ in regions)
+
+
 def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]],
-                   after: tuple[str, ...]) -> ApiManagement:
-    """``regions``: (location, display name, short code) of every region, primary first."""
+                   role_assignments: RoleAssignments, after: tuple[str, ...]) -> ApiManagement:
+    """``regions``: (location, display name, short code) of every region, primary first; ``role_assignments``: the
+    gateway's role on the accounts; ``after``: the modules the gateway waits for."""
     settings = spec.api_management
     name = namer.api_management()
     gateways = _gateways(namer, regions, spec.naming_suffix)
@@ -229,4 +252,6 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
         named_value_front_door_id=namer.apim_child(NAMED_VALUE_FRONT_DOOR_ID).stem,
         named_value_reference="{{" + NAMED_VALUE_FRONT_DOOR_ID + "}}",
         after=after,
+        role_assignments=role_assignments,
+        role_modules=_role_modules(namer, regions),
     )

@@ -78,7 +78,9 @@ SCOPES = {"account": ("cognitiveServicesOpenAIUser", IDENTITY_DESCRIPTION),
 def grants(spec: Spec, posture: Posture, with_identity: bool) -> tuple[Grant, ...]:
     """Every role assignment: the callers' role on the vault (tier 1) or on the accounts, or the gateway's."""
     if posture.callers is Callers.API_MANAGEMENT:
-        return (Grant("account", "apiManagement", "cognitiveServicesOpenAIUser", GATEWAY_DESCRIPTION,
+        # Granted on every account by modules/gateway-roles.bicep, which runs once both exist, so that the accounts
+        # do not wait for API Management.
+        return (Grant("gateway", "apiManagement", "cognitiveServicesOpenAIUser", GATEWAY_DESCRIPTION,
                       Ref("apiManagement.outputs.principalId")),)
     scope = "keyVault" if posture.callers is Callers.KEY_VAULT_SECRET else "account"
     role, description = SCOPES[scope]
@@ -90,6 +92,11 @@ def grants(spec: Spec, posture: Posture, with_identity: bool) -> tuple[Grant, ..
     return tuple(result)
 
 
+#: What each scope of :func:`role_assignments` grants a role on.
+SCOPE_TEXT = {"account": "every Azure OpenAI account", "gateway": "every Azure OpenAI account",
+              "keyVault": "the Key Vault"}
+
+
 def role_assignments(grant_list: tuple[Grant, ...], scope: str) -> RoleAssignments | None:
     """The role assignments main.bicep hands to the module of ``scope``, or ``None`` when it grants nothing."""
     mine = [g for g in grant_list if g.scope == scope]
@@ -98,7 +105,7 @@ def role_assignments(grant_list: tuple[Grant, ...], scope: str) -> RoleAssignmen
     role = mine[0].role
     entries = tuple(g for g in mine if g.principal != "principals")
     with_principals = len(entries) < len(mine)
-    what = "every Azure OpenAI account" if scope == "account" else "the Key Vault"
+    what = SCOPE_TEXT[scope]
     return RoleAssignments(f"{scope}RoleAssignments", ROLES[role], f"Role assignments on {what}: {ROLE_NAMES[role]}.",
                            entries, with_principals, with_principals and not entries)
 
@@ -124,7 +131,7 @@ def account(spec: Spec, posture: Posture, grant_list: tuple[Grant, ...]) -> Acco
         allowed_fqdns=openai.allowed_fqdns if openai.restrict_outbound else (),
         network_default_action="Allow" if posture.public_network and not openai.allowed_ip_ranges else "Deny",
         role_assignments=role_assignments(grant_list, "account"),
-        grants_callers=any(g.scope == "account" and g.principal != "apiManagement" for g in grant_list),
+        grants_callers=any(g.scope == "account" for g in grant_list),
         allowed_ip_ranges=openai.allowed_ip_ranges if posture.public_network else (),
         checkov_skips=_account_skips(posture),
     )

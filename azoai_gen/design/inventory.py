@@ -13,11 +13,13 @@ if TYPE_CHECKING:
 
 def files(design: Design) -> tuple[str, ...]:
     found = ["main.bicep", "main.bicepparam", "modules/openai.bicep", "README.md"]
+    if design.account.private_endpoint:
+        found.append("modules/private-endpoint.bicep")
     if design.front_door:
         found.append("modules/frontdoor.bicep")
     if design.api_management:
-        found += ["modules/apim.bicep", "modules/apim-api.bicep", "modules/peering.bicep",
-                  design.api_management.policy_file]
+        found += ["modules/apim.bicep", "modules/apim-api.bicep", "modules/gateway-roles.bicep",
+                  "modules/peering.bicep", design.api_management.policy_file]
     if design.network and design.network.create_vnets:
         found.append("modules/network.bicep")
     if design.network and design.network.created_zones:
@@ -63,12 +65,18 @@ def _grant_count(design: Design, scope: str) -> int:
 
 
 def _account_module(design: Design) -> int:
-    """One regional openai.bicep: account, model deployments, diagnostics, private endpoint and zone group,
-    the key secret, role assignments."""
+    """One regional openai.bicep: account, model deployments, diagnostics, the key secret, role assignments."""
     count = 1 + len(design.deployments) + 1
-    count += 2 if design.account.private_endpoint else 0
     count += 1 if design.key_vault else 0
     return count + _grant_count(design, "account")
+
+
+def _regional_modules(design: Design) -> int:
+    """Per region, the modules beside the account's: private-endpoint.bicep (call, endpoint, zone group) and
+    gateway-roles.bicep (call, the gateway's role assignment; the account it reads is ``existing``)."""
+    count = 1 + 2 if design.account.private_endpoint else 0
+    count += 1 + _grant_count(design, "gateway") if design.api_management else 0
+    return count
 
 
 def _network_modules(design: Design) -> int:
@@ -99,7 +107,7 @@ def _gateway_modules(design: Design) -> int:
 def resource_count(design: Design) -> int:
     """Resources in the compiled template: every module call is a nested deployment (one resource) plus the
     resources of the module, and a loop counts once per item, as Azure Resource Manager counts them."""
-    count = len(design.regions) * (1 + _account_module(design))
+    count = len(design.regions) * (1 + _account_module(design) + _regional_modules(design))
     count += 2 if design.monitoring.create else 0
     count += 2 if design.identity else 0
     if design.key_vault:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..addressing import ZONES, ZONES_BY_KIND, RegionNetwork as PlannedNetwork
+from ..ids import resource_group_of
 from ..model import Spec
 from ..naming import Namer, bicep_symbol
 from ..posture import Posture
@@ -18,6 +19,14 @@ class SubnetNames:
     private_endpoints: str
     workload: str
     api_management: str
+
+
+@dataclass(frozen=True)
+class ResourceGroupScope:
+    """Another resource group a module deploys into: ``resourceGroup(subscription_id, resource_group)``."""
+
+    subscription_id: str
+    resource_group: str
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,12 @@ class RegionNetwork:
     existing_vnet_id: str
     private_endpoint_name: str
     private_endpoint_nic_name: str
+    #: The module that deploys the private endpoint and its DNS zone group (modules/private-endpoint.bicep).
+    private_endpoint_symbol: str
+    private_endpoint_module_name: str
+    #: Where that module deploys: the existing subnet's subscription and resource group, because a private endpoint
+    #: lives in the subscription and region of its VNet; ``None`` for a VNet created here (the deployment's group).
+    private_endpoint_scope: ResourceGroupScope | None
     #: The private endpoint's subnet and the VNet to link, as a module output or the spec's existing IDs.
     subnet: str | Ref
     vnet: str | Ref
@@ -74,8 +89,14 @@ class Peering:
 
 @dataclass(frozen=True)
 class ExistingVnet:
+    """An existing subnet, as the README tells the platform team what it must allow there."""
+
     location: str
     existing_subnet_id: str
+    #: Where the private endpoint and the nested deployment that creates it go: the subnet's subscription and group.
+    scope: ResourceGroupScope
+    private_endpoint_name: str
+    module_name: str
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,7 @@ def region_network(namer: Namer, location: str, short: str, planned: PlannedNetw
     """One region's network: created here, or the existing subnet the spec names."""
     create = planned.existing_subnet_id is None
     symbol = bicep_symbol("network", location)
+    scope = None if create else resource_group_of(planned.existing_subnet_id)
     return RegionNetwork(
         create=create,
         symbol=symbol,
@@ -121,6 +143,9 @@ def region_network(namer: Namer, location: str, short: str, planned: PlannedNetw
         existing_vnet_id=planned.existing_vnet_id or "",
         private_endpoint_name=namer.private_endpoint(short).stem,
         private_endpoint_nic_name=namer.private_endpoint_nic(short).stem,
+        private_endpoint_symbol=bicep_symbol("privateEndpoint", location),
+        private_endpoint_module_name=namer.module(f"pep-{location}").stem,
+        private_endpoint_scope=ResourceGroupScope(*scope) if scope else None,
         subnet=Ref(f"{symbol}.outputs.privateEndpointSubnetId") if create else planned.existing_subnet_id,
         vnet=Ref(f"{symbol}.outputs.vnetId") if create else (planned.existing_vnet_id or ""),
     )
@@ -178,8 +203,9 @@ def network(spec: Spec, posture: Posture, namer: Namer, regions: list[tuple[str,
         created_zones=tuple(z for z in zones if not z.existing_id),
         central_zones=tuple(z for z in zones if z.existing_id),
         dns_module_name=namer.module("dns").stem if any(not z.existing_id for z in zones) else "",
-        existing_vnets=tuple(ExistingVnet(location, net.existing_subnet_id) for location, net in regions
-                             if not net.create),
+        existing_vnets=tuple(ExistingVnet(location, net.existing_subnet_id, net.private_endpoint_scope,
+                                          net.private_endpoint_name, net.private_endpoint_module_name)
+                             for location, net in regions if net.private_endpoint_scope),
         callers_in_network=not posture.api_management,
         gateway_only_endpoints=posture.api_management,
         gateway_subnet_prefixes=tuple(net.api_management_subnet for _, net in regions if net.api_management_subnet),

@@ -38,7 +38,8 @@ class Ref:
 class Grant:
     """One role assignment, or one per spec principal: who gets which built-in role on what.
 
-    ``scope`` is the module that holds the assignment (``account`` or ``keyVault``); ``principal`` is
+    ``scope`` is the module that holds the assignment (``account``, ``keyVault``, or ``gateway`` for
+    modules/gateway-roles.bicep, which grants the gateway its role on each account); ``principal`` is
     ``identity`` (the caller identity created here), ``principals`` (the spec's principals, from the parameter
     file) or ``apiManagement`` (the gateway's identity). ``principal_id`` is the reference to a principal created by
     the deployment; the spec's principals carry their own IDs.
@@ -83,6 +84,8 @@ class TierView:
     callers_read_key: bool
     callers_use_gateway: bool
     callers_use_entra_id: bool
+    #: How long a first deployment takes, for the README.
+    deploy_time: str
 
 
 @dataclass(frozen=True)

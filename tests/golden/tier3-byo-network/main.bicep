@@ -43,16 +43,29 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     location: 'swedencentral'
     modelDeployments: modelDeployments
     allowedFqdns: openaiAllowedFqdns
-    privateEndpointName: 'pep-oai-claims-prod-sdc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-sdc'
-    privateEndpointSubnetId: '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-spoke-claims/providers/Microsoft.Network/virtualNetworks/vnet-spoke-claims/subnets/snet-private-endpoints'
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    roleAssignments: accountRoleAssignments
+    tags: tags
+  }
+}
+
+// Each private endpoint is deployed in the subscription, resource group and region of its VNet. It takes the account's
+// ID from the account module's output, so it waits for that module, model deployments included: an endpoint created
+// while the account is still busy fails with AccountProvisioningStateInvalid.
+module privateEndpointSwedencentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-swedencentral'
+  scope: resourceGroup('11111111-1111-1111-1111-111111111111', 'rg-spoke-claims')
+  params: {
+    name: 'pep-oai-claims-prod-sdc'
+    nicName: 'nic-pep-oai-claims-prod-sdc'
+    location: 'swedencentral'
+    subnetId: '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-spoke-claims/providers/Microsoft.Network/virtualNetworks/vnet-spoke-claims/subnets/snet-private-endpoints'
+    accountId: openaiSwedencentral.outputs.resourceId
     privateDnsZoneIds: {
       cognitiveServices: '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.cognitiveservices.azure.com'
       openai: '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.openai.azure.com'
       aiServices: '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones/privatelink.services.ai.azure.com'
     }
-    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }

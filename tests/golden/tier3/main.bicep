@@ -73,14 +73,26 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-sdc-${nameSuffix}'
     location: 'swedencentral'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-sdc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-sdc'
-    privateEndpointSubnetId: networkSwedencentral.outputs.privateEndpointSubnetId
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    roleAssignments: accountRoleAssignments
+    tags: tags
+  }
+}
+
+// Each private endpoint is deployed in the subscription, resource group and region of its VNet. It takes the account's
+// ID from the account module's output, so it waits for that module, model deployments included: an endpoint created
+// while the account is still busy fails with AccountProvisioningStateInvalid.
+module privateEndpointSwedencentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-swedencentral'
+  params: {
+    name: 'pep-oai-claims-prod-sdc'
+    nicName: 'nic-pep-oai-claims-prod-sdc'
+    location: 'swedencentral'
+    subnetId: networkSwedencentral.outputs.privateEndpointSubnetId
+    accountId: openaiSwedencentral.outputs.resourceId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId
     }
-    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }

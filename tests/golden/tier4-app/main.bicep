@@ -88,12 +88,6 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-sdc-${nameSuffix}'
     location: 'swedencentral'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-sdc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-sdc'
-    privateEndpointSubnetId: networkSwedencentral.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     roleAssignments: accountRoleAssignments
     tags: tags
@@ -106,14 +100,41 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-frc-${nameSuffix}'
     location: 'francecentral'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-frc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-frc'
-    privateEndpointSubnetId: networkFrancecentral.outputs.privateEndpointSubnetId
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    roleAssignments: accountRoleAssignments
+    tags: tags
+  }
+}
+
+// Each private endpoint is deployed in the subscription, resource group and region of its VNet. It takes the account's
+// ID from the account module's output, so it waits for that module, model deployments included: an endpoint created
+// while the account is still busy fails with AccountProvisioningStateInvalid.
+module privateEndpointSwedencentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-swedencentral'
+  params: {
+    name: 'pep-oai-claims-prod-sdc'
+    nicName: 'nic-pep-oai-claims-prod-sdc'
+    location: 'swedencentral'
+    subnetId: networkSwedencentral.outputs.privateEndpointSubnetId
+    accountId: openaiSwedencentral.outputs.resourceId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId
     }
-    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
+    tags: tags
+  }
+}
+
+module privateEndpointFrancecentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-francecentral'
+  params: {
+    name: 'pep-oai-claims-prod-frc'
+    nicName: 'nic-pep-oai-claims-prod-frc'
+    location: 'francecentral'
+    subnetId: networkFrancecentral.outputs.privateEndpointSubnetId
+    accountId: openaiFrancecentral.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
     tags: tags
   }
 }

@@ -230,7 +230,7 @@ module apiManagement 'modules/apim.bicep' = {
 }
 
 // Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.
-var accountRoleAssignments = [
+var gatewayRoleAssignments = [
   {
     principalId: apiManagement.outputs.principalId
     principalType: 'ServicePrincipal'
@@ -244,14 +244,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-sdc-${nameSuffix}'
     location: 'swedencentral'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-sdc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-sdc'
-    privateEndpointSubnetId: networkSwedencentral.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -262,14 +255,7 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-frc-${nameSuffix}'
     location: 'francecentral'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-frc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-frc'
-    privateEndpointSubnetId: networkFrancecentral.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -280,14 +266,7 @@ module openaiGermanywestcentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-gwc-${nameSuffix}'
     location: 'germanywestcentral'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-gwc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-gwc'
-    privateEndpointSubnetId: networkGermanywestcentral.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -298,14 +277,7 @@ module openaiNorwayeast 'modules/openai.bicep' = {
     name: 'oai-claims-prod-nwe-${nameSuffix}'
     location: 'norwayeast'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-nwe'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-nwe'
-    privateEndpointSubnetId: networkNorwayeast.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -316,14 +288,7 @@ module openaiSwitzerlandnorth 'modules/openai.bicep' = {
     name: 'oai-claims-prod-szn-${nameSuffix}'
     location: 'switzerlandnorth'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-szn'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-szn'
-    privateEndpointSubnetId: networkSwitzerlandnorth.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -334,15 +299,151 @@ module openaiUksouth 'modules/openai.bicep' = {
     name: 'oai-claims-prod-uks-${nameSuffix}'
     location: 'uksouth'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-uks'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-uks'
-    privateEndpointSubnetId: networkUksouth.outputs.privateEndpointSubnetId
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    tags: tags
+  }
+}
+
+// Each private endpoint is deployed in the subscription, resource group and region of its VNet. It takes the account's
+// ID from the account module's output, so it waits for that module, model deployments included: an endpoint created
+// while the account is still busy fails with AccountProvisioningStateInvalid.
+module privateEndpointSwedencentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-swedencentral'
+  params: {
+    name: 'pep-oai-claims-prod-sdc'
+    nicName: 'nic-pep-oai-claims-prod-sdc'
+    location: 'swedencentral'
+    subnetId: networkSwedencentral.outputs.privateEndpointSubnetId
+    accountId: openaiSwedencentral.outputs.resourceId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId
     }
-    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
+  }
+}
+
+module privateEndpointFrancecentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-francecentral'
+  params: {
+    name: 'pep-oai-claims-prod-frc'
+    nicName: 'nic-pep-oai-claims-prod-frc'
+    location: 'francecentral'
+    subnetId: networkFrancecentral.outputs.privateEndpointSubnetId
+    accountId: openaiFrancecentral.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
+    tags: tags
+  }
+}
+
+module privateEndpointGermanywestcentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-germanywestcentral'
+  params: {
+    name: 'pep-oai-claims-prod-gwc'
+    nicName: 'nic-pep-oai-claims-prod-gwc'
+    location: 'germanywestcentral'
+    subnetId: networkGermanywestcentral.outputs.privateEndpointSubnetId
+    accountId: openaiGermanywestcentral.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
+    tags: tags
+  }
+}
+
+module privateEndpointNorwayeast 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-norwayeast'
+  params: {
+    name: 'pep-oai-claims-prod-nwe'
+    nicName: 'nic-pep-oai-claims-prod-nwe'
+    location: 'norwayeast'
+    subnetId: networkNorwayeast.outputs.privateEndpointSubnetId
+    accountId: openaiNorwayeast.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
+    tags: tags
+  }
+}
+
+module privateEndpointSwitzerlandnorth 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-switzerlandnorth'
+  params: {
+    name: 'pep-oai-claims-prod-szn'
+    nicName: 'nic-pep-oai-claims-prod-szn'
+    location: 'switzerlandnorth'
+    subnetId: networkSwitzerlandnorth.outputs.privateEndpointSubnetId
+    accountId: openaiSwitzerlandnorth.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
+    tags: tags
+  }
+}
+
+module privateEndpointUksouth 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-uksouth'
+  params: {
+    name: 'pep-oai-claims-prod-uks'
+    nicName: 'nic-pep-oai-claims-prod-uks'
+    location: 'uksouth'
+    subnetId: networkUksouth.outputs.privateEndpointSubnetId
+    accountId: openaiUksouth.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
+    tags: tags
+  }
+}
+
+// The gateway's role on each account is assigned here rather than in the account module, so that the accounts deploy
+// side by side with the networks and API Management instead of waiting for it; only these assignments wait for both.
+module gatewayRolesSwedencentral 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-swedencentral'
+  params: {
+    accountName: openaiSwedencentral.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesFrancecentral 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-francecentral'
+  params: {
+    accountName: openaiFrancecentral.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesGermanywestcentral 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-germanywestcentral'
+  params: {
+    accountName: openaiGermanywestcentral.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesNorwayeast 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-norwayeast'
+  params: {
+    accountName: openaiNorwayeast.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesSwitzerlandnorth 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-switzerlandnorth'
+  params: {
+    accountName: openaiSwitzerlandnorth.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesUksouth 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-uksouth'
+  params: {
+    accountName: openaiUksouth.outputs.name
+    roleAssignments: gatewayRoleAssignments
   }
 }
 

@@ -114,7 +114,7 @@ module apiManagement 'modules/apim.bicep' = {
 }
 
 // Role assignments on every Azure OpenAI account: Cognitive Services OpenAI User.
-var accountRoleAssignments = [
+var gatewayRoleAssignments = [
   {
     principalId: apiManagement.outputs.principalId
     principalType: 'ServicePrincipal'
@@ -128,14 +128,7 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-sdc-${nameSuffix}'
     location: 'swedencentral'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-sdc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-sdc'
-    privateEndpointSubnetId: networkSwedencentral.outputs.privateEndpointSubnetId
-    privateDnsZoneIds: {
-      openai: dns.outputs.openaiZoneId
-    }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
   }
 }
@@ -146,15 +139,59 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-frc-${nameSuffix}'
     location: 'francecentral'
     modelDeployments: modelDeployments
-    privateEndpointName: 'pep-oai-claims-prod-frc'
-    privateEndpointNicName: 'nic-pep-oai-claims-prod-frc'
-    privateEndpointSubnetId: networkFrancecentral.outputs.privateEndpointSubnetId
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    tags: tags
+  }
+}
+
+// Each private endpoint is deployed in the subscription, resource group and region of its VNet. It takes the account's
+// ID from the account module's output, so it waits for that module, model deployments included: an endpoint created
+// while the account is still busy fails with AccountProvisioningStateInvalid.
+module privateEndpointSwedencentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-swedencentral'
+  params: {
+    name: 'pep-oai-claims-prod-sdc'
+    nicName: 'nic-pep-oai-claims-prod-sdc'
+    location: 'swedencentral'
+    subnetId: networkSwedencentral.outputs.privateEndpointSubnetId
+    accountId: openaiSwedencentral.outputs.resourceId
     privateDnsZoneIds: {
       openai: dns.outputs.openaiZoneId
     }
-    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
-    roleAssignments: accountRoleAssignments
     tags: tags
+  }
+}
+
+module privateEndpointFrancecentral 'modules/private-endpoint.bicep' = {
+  name: 'claims-prod-pep-francecentral'
+  params: {
+    name: 'pep-oai-claims-prod-frc'
+    nicName: 'nic-pep-oai-claims-prod-frc'
+    location: 'francecentral'
+    subnetId: networkFrancecentral.outputs.privateEndpointSubnetId
+    accountId: openaiFrancecentral.outputs.resourceId
+    privateDnsZoneIds: {
+      openai: dns.outputs.openaiZoneId
+    }
+    tags: tags
+  }
+}
+
+// The gateway's role on each account is assigned here rather than in the account module, so that the accounts deploy
+// side by side with the networks and API Management instead of waiting for it; only these assignments wait for both.
+module gatewayRolesSwedencentral 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-swedencentral'
+  params: {
+    accountName: openaiSwedencentral.outputs.name
+    roleAssignments: gatewayRoleAssignments
+  }
+}
+
+module gatewayRolesFrancecentral 'modules/gateway-roles.bicep' = {
+  name: 'claims-prod-gateway-roles-francecentral'
+  params: {
+    accountName: openaiFrancecentral.outputs.name
+    roleAssignments: gatewayRoleAssignments
   }
 }
 

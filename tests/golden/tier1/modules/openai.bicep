@@ -28,13 +28,8 @@ param keySecretName string
 @description('When the API key secret expires, in seconds since 1970-01-01.')
 param keySecretExpiresAt int
 
-@description('Principals granted Cognitive Services OpenAI User on the account: principalId, principalType and description.')
-param roleAssignments array = []
-
 @description('Tags put on every resource.')
 param tags object
-
-var roleDefinitionId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
 
 resource account 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   // checkov:skip=CKV_AZURE_236:Tier 1 authenticates callers with API keys by design; the key is kept in Key Vault. Tier 2 and above disable keys
@@ -121,17 +116,6 @@ resource keySecret 'Microsoft.KeyVault/vaults/secrets@2026-02-01' = {
     }
   }
 }
-
-resource roleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for assignment in roleAssignments: {
-  name: guid(account.id, assignment.principalId, roleDefinitionId)
-  scope: account
-  properties: {
-    principalId: assignment.principalId
-    principalType: assignment.principalType
-    roleDefinitionId: roleDefinitionId
-    description: assignment.description
-  }
-}]
 
 @description('Name of the account.')
 output name string = account.name

@@ -13,23 +13,11 @@ param location string
 @description('Model deployments: name, model, version, format, sku, capacity, raiPolicy, versionUpgradeOption.')
 param modelDeployments array
 
-@description('Name of the private endpoint of the account.')
-param privateEndpointName string
-
-@description('Name of the network interface of the private endpoint.')
-param privateEndpointNicName string
-
-@description('Resource ID of the subnet that receives the private endpoint.')
-param privateEndpointSubnetId string
-
-@description('Resource IDs of the private DNS zones the endpoint registers in, by zone key.')
-param privateDnsZoneIds object
-
 @description('Resource ID of the Log Analytics workspace that receives diagnostics.')
 param logAnalyticsWorkspaceId string
 
 @description('Principals granted Cognitive Services OpenAI User on the account: principalId, principalType and description.')
-param roleAssignments array = []
+param roleAssignments array
 
 @description('Tags put on every resource.')
 param tags object
@@ -94,44 +82,6 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
       {
         category: 'AllMetrics'
         enabled: true
-      }
-    ]
-  }
-}
-
-resource privateEndpoint 'Microsoft.Network/privateEndpoints@2025-09-01' = {
-  name: privateEndpointName
-  location: location
-  tags: tags
-  properties: {
-    subnet: {
-      id: privateEndpointSubnetId
-    }
-    customNetworkInterfaceName: privateEndpointNicName
-    privateLinkServiceConnections: [
-      {
-        name: privateEndpointName
-        properties: {
-          privateLinkServiceId: account.id
-          groupIds: [
-            'account'
-          ]
-        }
-      }
-    ]
-  }
-}
-
-resource privateDnsZoneGroup 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2025-09-01' = {
-  parent: privateEndpoint
-  name: 'default'
-  properties: {
-    privateDnsZoneConfigs: [
-      {
-        name: 'openai'
-        properties: {
-          privateDnsZoneId: privateDnsZoneIds.openai
-        }
       }
     ]
   }

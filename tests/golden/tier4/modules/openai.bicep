@@ -20,7 +20,7 @@ param allowedIpRanges array
 param logAnalyticsWorkspaceId string
 
 @description('Principals granted Cognitive Services OpenAI User on the account: principalId, principalType and description.')
-param roleAssignments array = []
+param roleAssignments array
 
 @description('Tags put on every resource.')
 param tags object

@@ -13,28 +13,11 @@ param location string
 @description('Model deployments: name, model, version, format, sku, capacity, raiPolicy, versionUpgradeOption.')
 param modelDeployments array
 
-@description('Name of the private endpoint of the account.')
-param privateEndpointName string
-
-@description('Name of the network interface of the private endpoint.')
-param privateEndpointNicName string
-
-@description('Resource ID of the subnet that receives the private endpoint.')
-param privateEndpointSubnetId string
-
-@description('Resource IDs of the private DNS zones the endpoint registers in, by zone key.')
-param privateDnsZoneIds object
-
 @description('Resource ID of the Log Analytics workspace that receives diagnostics.')
 param logAnalyticsWorkspaceId string
 
-@description('Principals granted Cognitive Services OpenAI User on the account: principalId, principalType and description.')
-param roleAssignments array = []
-
 @description('Tags put on every resource.')
 param tags object
-
-var roleDefinitionId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
 
 resource account 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   name: name
@@ -98,55 +81,6 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
     ]
   }
 }
-
-resource privateEndpoint 'Microsoft.Network/privateEndpoints@2025-09-01' = {
-  name: privateEndpointName
-  location: location
-  tags: tags
-  properties: {
-    subnet: {
-      id: privateEndpointSubnetId
-    }
-    customNetworkInterfaceName: privateEndpointNicName
-    privateLinkServiceConnections: [
-      {
-        name: privateEndpointName
-        properties: {
-          privateLinkServiceId: account.id
-          groupIds: [
-            'account'
-          ]
-        }
-      }
-    ]
-  }
-}
-
-resource privateDnsZoneGroup 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2025-09-01' = {
-  parent: privateEndpoint
-  name: 'default'
-  properties: {
-    privateDnsZoneConfigs: [
-      {
-        name: 'openai'
-        properties: {
-          privateDnsZoneId: privateDnsZoneIds.openai
-        }
-      }
-    ]
-  }
-}
-
-resource roleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for assignment in roleAssignments: {
-  name: guid(account.id, assignment.principalId, roleDefinitionId)
-  scope: account
-  properties: {
-    principalId: assignment.principalId
-    principalType: assignment.principalType
-    roleDefinitionId: roleDefinitionId
-    description: assignment.description
-  }
-}]
 
 @description('Name of the account.')
 output name string = account.name
