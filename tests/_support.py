@@ -49,6 +49,16 @@ def spec(tier: int = 1, *, regions: str = "  - location: swedencentral\n", extra
     return text + extra
 
 
+def model_spec(model: str, version: str, sku: str | None = None, tier: int = 1, **options: Any) -> str:
+    """MINIMAL (as :func:`spec` makes it) with its one deployment on another model, version and SKU."""
+    text = spec(tier, **options)
+    text = re.sub(r"(?m)^    model: .*$", f"    model: {model}", text, count=1)
+    text = re.sub(r"(?m)^    version: .*$", f'    version: "{version}"', text, count=1)
+    if sku:
+        text = re.sub(r"(?m)^    sku: .*$", f"    sku: {sku}", text, count=1)
+    return text
+
+
 #: Six regions in the order the multi-region tests list them; the first is the primary.
 LOCATIONS = ["swedencentral", "francecentral", "germanywestcentral", "norwayeast", "switzerlandnorth", "uksouth"]
 
