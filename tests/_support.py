@@ -30,8 +30,8 @@ regions:
   - location: swedencentral
 deployments:
   - name: chat
-    model: gpt-4o
-    version: "2024-11-20"
+    model: gpt-5.4-mini
+    version: "2026-03-17"
     sku: GlobalStandard
     capacity: 50
 """

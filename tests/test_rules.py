@@ -108,10 +108,10 @@ CASES: dict[str, Case] = {
                                    spec(4, regions=TWO_REGIONS, extra="apiManagement:\n  capacity: 2\n"),
                                    "ignored: tier 4 has no API Management", "warning"),
     "deployments-unique": Case(spec(2), spec(2, replace={"capacity: 50": "capacity: 50\n  - name: CHAT\n    model: "
-                                                                         "gpt-4o\n    version: \"2024-11-20\"\n"
+                                                                         "gpt-5.4-mini\n    version: \"2026-03-17\"\n"
                                                                          "    sku: GlobalStandard\n    capacity: 5"}),
                                "deployment name 'CHAT' is already used by deployments[0]"),
-    "deployments-available": Case(spec(2), spec(2, replace={"gpt-4o": "gpt-unknown"}),
+    "deployments-available": Case(spec(2), spec(2, replace={"gpt-5.4-mini": "gpt-unknown"}),
                                   "model 'gpt-unknown' is not in the availability data", "warning"),
     "names-fit-azure-rules": Case(spec(2, replace={"workload: claims": "workload: abcdefghijklmnopqrst"}),
                                   spec(1, replace={"workload: claims": "workload: abcdefghijklmnopqrst"}),
