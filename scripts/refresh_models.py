@@ -16,7 +16,7 @@ What it keeps (see ``docs/architecture.md``, Data files):
 
 - items of kind ``OpenAI`` only (``--kind`` chooses another). The CLI lists each model once per account kind
   (``OpenAI``, ``AIServices``, ...); other kinds add models that an ``OpenAI`` account cannot deploy, so the data
-  stays the conservative list that both kinds of account offer.
+  lists what an ``OpenAI`` account can deploy.
 - availability: model, version, SKU (``skus[].name``), and the regions whose output lists them. A version whose
   ``skus`` list is empty is not deployable and gets no availability, only lifecycle data.
 - lifecycle per model version: ``lifecycleStatus`` as ``status``; ``deprecation.inference`` as ``retirement`` (the

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 MANIFEST = "azoai-gen.manifest.json"
 
 EXAMPLE_SPECS = sorted(EXAMPLES.glob("*.yaml"))
+
+#: The day the whole suite runs on (``tests/conftest.py`` gives it to the lifecycle rules), so that verdicts on
+#: retirement dates do not change as the calendar moves. Tests that need another day set their own.
+TODAY = date(2026, 11, 29)
 
 #: The smallest valid spec; line numbers in tests refer to this layout.
 MINIMAL = """\

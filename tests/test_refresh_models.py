@@ -134,6 +134,23 @@ def test_a_failing_az_stops_the_refresh(tmp_path, monkeypatch):
     assert not out.exists()
 
 
+def test_the_rules_read_what_the_script_writes(monkeypatch):
+    from _support import model_spec
+    from azoai_gen.errors import SpecError
+    from azoai_gen.pipeline import validate_text
+    from azoai_gen.rules import models
+
+    data = built()
+    monkeypatch.setattr(models, "lifecycle_data", lambda: data["lifecycle"])
+    [warning] = [w for w in validate_text(model_spec("gpt-4o", "2024-11-20"))
+                 .warnings if w.path == "deployments[0].version"]
+    assert "gpt-4o 2024-11-20 is deprecating" in warning.message
+    assert "lifecycle data of 2026-11-29: az cognitiveservices model list, kind OpenAI, 3 regions" in warning.message
+    with pytest.raises(SpecError) as info:
+        validate_text(model_spec("o3-mini", "2025-01-31"))
+    assert "o3-mini 2025-01-31 retired on 2026-10-01" in info.value.problems[0].message
+
+
 def test_the_shipped_data_is_in_the_scripts_format_and_dated():
     path = ROOT / "azoai_gen" / "data" / "models.json"
     data = json.loads(path.read_text(encoding="utf-8"))
