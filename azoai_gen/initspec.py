@@ -71,8 +71,8 @@ regions:   # the first is the primary; do not reorder once deployed
 {region_lines}
 deployments:   # created identically in every region
   - name: chat
-    model: gpt-4o
-    version: "2024-11-20"
+    model: gpt-5.4-mini
+    version: "2026-03-17"
     sku: GlobalStandard
     capacity: 10   # thousands of tokens per minute, per region
 tags: {{}}

@@ -26,7 +26,7 @@ def largest_spec() -> str:
     lines += [f"  - location: {r}" for r in regions]
     lines.append("deployments:")
     for i in range(32):
-        lines += [f"  - name: deployment-{i}", "    model: gpt-4o", '    version: "2024-11-20"',
+        lines += [f"  - name: deployment-{i}", "    model: gpt-5.4-mini", '    version: "2026-03-17"',
                   "    sku: GlobalStandard", "    capacity: 10"]
     return "\n".join(lines) + "\n"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,10 @@ MANIFEST = "azoai-gen.manifest.json"
 
 EXAMPLE_SPECS = sorted(EXAMPLES.glob("*.yaml"))
 
+#: The day the whole suite runs on (``tests/conftest.py`` gives it to the lifecycle rules), so that verdicts on
+#: retirement dates do not change as the calendar moves. Tests that need another day set their own.
+TODAY = date(2026, 11, 29)
+
 #: The smallest valid spec; line numbers in tests refer to this layout.
 MINIMAL = """\
 version: 1
@@ -30,8 +35,8 @@ regions:
   - location: swedencentral
 deployments:
   - name: chat
-    model: gpt-4o
-    version: "2024-11-20"
+    model: gpt-5.4-mini
+    version: "2026-03-17"
     sku: GlobalStandard
     capacity: 50
 """
@@ -47,6 +52,16 @@ def spec(tier: int = 1, *, regions: str = "  - location: swedencentral\n", extra
         assert old in text, old
         text = text.replace(old, new)
     return text + extra
+
+
+def model_spec(model: str, version: str, sku: str | None = None, tier: int = 1, **options: Any) -> str:
+    """MINIMAL (as :func:`spec` makes it) with its one deployment on another model, version and SKU."""
+    text = spec(tier, **options)
+    text = re.sub(r"(?m)^    model: .*$", f"    model: {model}", text, count=1)
+    text = re.sub(r"(?m)^    version: .*$", f'    version: "{version}"', text, count=1)
+    if sku:
+        text = re.sub(r"(?m)^    sku: .*$", f"    sku: {sku}", text, count=1)
+    return text
 
 
 #: Six regions in the order the multi-region tests list them; the first is the primary.

@@ -5,7 +5,7 @@ from typing import Callable
 
 import pytest
 
-from _support import spec
+from _support import TODAY, spec
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -14,6 +14,14 @@ def pytest_configure(config: pytest.Config) -> None:
         "wheel: builds the wheel, installs it into a fresh virtual environment and renders with it "
         "(slow; deselect with -m 'not wheel')",
     )
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lifecycle rules compare retirement dates with today: every test runs on TODAY unless it sets a day."""
+    from azoai_gen.rules import models
+
+    monkeypatch.setattr(models, "today", lambda: TODAY)
 
 
 @pytest.fixture

@@ -370,8 +370,8 @@ def test_raising_tier_4_app_to_5_keeps_account_and_vnet_names():
 
 
 def test_the_design_counts_module_calls_and_loops():
-    text = spec(2, replace={"capacity: 50": "capacity: 50\n  - name: b\n    model: gpt-4o\n"
-                                            "    version: \"2024-11-20\"\n    sku: GlobalStandard\n    capacity: 5"})
+    text = spec(2, replace={"capacity: 50": "capacity: 50\n  - name: b\n    model: gpt-5.4-mini\n"
+                                            "    version: \"2026-03-17\"\n    sku: GlobalStandard\n    capacity: 5"})
     used = compiled_usage(render_files(text), {"modelDeployments": 2, "principals": 0, "roleAssignments": 1})
     # monitoring (call + workspace), identity (call + identity), openai (call + account + 2 deployments + diagnostics
     # + role assignment)

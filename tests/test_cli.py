@@ -165,7 +165,7 @@ def test_validate_example():
 
 def test_validate_shows_warnings_and_still_succeeds(tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text(spec(1, replace={"model: gpt-4o": "model: gpt-99"}), encoding="utf-8")
+    path.write_text(spec(1, replace={"model: gpt-5.4-mini": "model: gpt-99"}), encoding="utf-8")
     result, output = run("validate", path)
     assert result.exit_code == 0
     assert f"{path}:9:12: deployments[0].model: warning: model 'gpt-99' is not in the availability data" in output

@@ -17,7 +17,7 @@ def largest(tier: int, kind: str = "OpenAI") -> str:
     """The largest spec the schema allows for ``tier``: 8 regions, 32 deployments, 50 principals, 100 IP ranges,
     long tags and descriptions."""
     regions = "".join(f"  - location: {loc}\n" for loc in EIGHT)
-    deployments = "".join(f"  - name: deployment-{i:02}\n    model: gpt-4o\n    version: \"2024-11-20\"\n"
+    deployments = "".join(f"  - name: deployment-{i:02}\n    model: gpt-5.4-mini\n    version: \"2026-03-17\"\n"
                           f"    sku: GlobalStandard\n    capacity: 1\n" for i in range(32))
     principals = "".join(f"    - objectId: 00000000-0000-0000-0000-{i:012}\n      type: Group\n"
                          f"      description: {'d' * 200}\n" for i in range(50))

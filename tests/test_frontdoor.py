@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from _support import (LOCATIONS, SUB, Reference, bicep_declarations, bicep_resources, regional_spec, regions,
-                      render_files, site_id, spec, spec_problems, tier4, warnings_of)
+from _support import (LOCATIONS, SUB, Reference, bicep_declarations, bicep_resources, model_spec, regional_spec,
+                      regions, render_files, site_id, spec, spec_problems, tier4, warnings_of)
 from azoai_gen.design.frontdoor import OPENAI_PROBE_PATH, origin_plan
 
 ORIGIN = "Microsoft.Cdn/profiles/originGroups/origins"
@@ -248,10 +248,10 @@ def test_front_door_settings_are_ignored_below_tier_4():
 
 
 def test_model_missing_in_one_region_warns_naming_region_and_model():
-    text = spec(4, regions=regions(*LOCATIONS[:2]),
-                replace={"gpt-4o": "gpt-4o-mini", '"2024-11-20"': '"2024-07-18"', "GlobalStandard": "Standard"})
+    # gpt-5.1 has regional Standard deployments in swedencentral, not in francecentral.
+    text = model_spec("gpt-5.1", "2025-11-13", "Standard", 4, regions=regions(*LOCATIONS[:2]))
     warnings = warnings_of(text)
-    assert any("gpt-4o-mini 2024-07-18 (Standard) is not offered in" in w for w in warnings)
+    assert any("gpt-5.1 2025-11-13 (Standard) is not offered in francecentral (regions[1])" in w for w in warnings)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -301,7 +301,7 @@ def test_parameters_carry_the_spec():
     params = parse_bicepparam(render_files(text)["main.bicepparam"])
     assert params == {
         "tags": {"costCenter": "1234", "environment": "prod", "managed-by": "azoai-gen", "workload": "claims"},
-        "modelDeployments": [{"name": "chat", "model": "gpt-4o", "version": "2024-11-20", "format": "OpenAI",
+        "modelDeployments": [{"name": "chat", "model": "gpt-5.4-mini", "version": "2026-03-17", "format": "OpenAI",
                               "sku": "GlobalStandard", "capacity": 50, "raiPolicy": "Microsoft.DefaultV2",
                               "versionUpgradeOption": "OnceCurrentVersionExpired"}],
         "openaiAllowedIpRanges": ["1.2.3.4", "20.0.0.0/8"],

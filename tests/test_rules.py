@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from _support import TWO_REGIONS, spec
+from _support import TWO_REGIONS, model_spec, spec
 from azoai_gen import limits, model, rules, schema
 from azoai_gen.design import design
 from azoai_gen.load import load_text
@@ -113,11 +113,15 @@ CASES: dict[str, Case] = {
                                    spec(4, regions=TWO_REGIONS, extra="apiManagement:\n  capacity: 2\n"),
                                    "ignored: tier 4 has no API Management", "warning"),
     "deployments-unique": Case(spec(2), spec(2, replace={"capacity: 50": "capacity: 50\n  - name: CHAT\n    model: "
-                                                                         "gpt-4o\n    version: \"2024-11-20\"\n"
+                                                                         "gpt-5.4-mini\n    version: \"2026-03-17\"\n"
                                                                          "    sku: GlobalStandard\n    capacity: 5"}),
                                "deployment name 'CHAT' is already used by deployments[0]"),
-    "deployments-available": Case(spec(2), spec(2, replace={"gpt-4o": "gpt-unknown"}),
+    "deployments-available": Case(spec(2), spec(2, replace={"gpt-5.4-mini": "gpt-unknown"}),
                                   "model 'gpt-unknown' is not in the availability data", "warning"),
+    "deployments-retired": Case(spec(2), model_spec("o3-mini", "2025-01-31", tier=2),
+                                "o3-mini 2025-01-31 retired on 2026-10-01"),
+    "deployments-retiring": Case(spec(2), model_spec("gpt-4o", "2024-11-20", tier=2),
+                                 "gpt-4o 2024-11-20 is deprecating", "warning"),
     "names-fit-azure-rules": Case(spec(2, replace={"workload: claims": "workload: abcdefghijklmnopqrst"}),
                                   spec(1, replace={"workload: claims": "workload: abcdefghijklmnopqrst"}),
                                   "the Key Vault name 'kv-abcdefghijklmnopqrst-prod-xxxxx' would be 34 characters"),

@@ -34,7 +34,7 @@ def test_unknown_key_with_did_you_mean():
 
 
 def test_unknown_nested_key_with_did_you_mean():
-    found = spec_problems(spec(replace={"model: gpt-4o": "modle: gpt-4o"}))
+    found = spec_problems(spec(replace={"model: gpt-5.4-mini": "modle: gpt-5.4-mini"}))
     assert "spec.yaml:9:5: deployments[0].modle: unknown key 'modle'\n    hint: did you mean 'model'?" in found
     assert any(f.startswith("spec.yaml:8:5: deployments[0]: missing required key 'model'") for f in found)
 
@@ -149,7 +149,7 @@ def test_duplicate_region():
 
 
 def test_duplicate_deployment_name_is_case_insensitive():
-    second = ("  - name: Chat\n    model: gpt-4o\n    version: \"2024-11-20\"\n    sku: GlobalStandard\n"
+    second = ("  - name: Chat\n    model: gpt-5.4-mini\n    version: \"2026-03-17\"\n    sku: GlobalStandard\n"
               "    capacity: 5\n")
     problem = one(spec(extra=second))
     assert problem.format() == (
@@ -227,7 +227,7 @@ def test_several_problems_are_reported_together_sorted_by_line():
 
 
 def test_semantic_problems_are_reported_together():
-    second = ("  - name: CHAT\n    model: gpt-4o\n    version: \"2024-11-20\"\n    sku: GlobalStandard\n"
+    second = ("  - name: CHAT\n    model: gpt-5.4-mini\n    version: \"2026-03-17\"\n    sku: GlobalStandard\n"
               "    capacity: 5\n")
     text = spec(regions="  - location: swedencentrl\n", extra=second)
     assert [p.path for p in problems(text)] == ["regions[0].location", "deployments[1].name"]
@@ -271,15 +271,15 @@ def test_tag_names_that_are_not_text_are_rejected(key):
 
 
 def test_warning_model_not_in_data():
-    [warning] = warnings_of(spec(replace={"model: gpt-4o": "model: gpt-99"}))
+    [warning] = warnings_of(spec(replace={"model: gpt-5.4-mini": "model: gpt-99"}))
     assert warning.startswith("spec.yaml:9:12: deployments[0].model: model 'gpt-99' is not in the availability data")
 
 
 def test_warning_version_not_in_data():
-    [warning] = warnings_of(spec(replace={'"2024-11-20"': '"2099-01-01"'}))
-    assert warning.startswith("spec.yaml:10:14: deployments[0].version: version '2099-01-01' of gpt-4o is not in "
+    [warning] = warnings_of(spec(replace={'"2026-03-17"': '"2099-01-01"'}))
+    assert warning.startswith("spec.yaml:10:14: deployments[0].version: version '2099-01-01' of gpt-5.4-mini is not in "
                               "the availability data")
-    assert "known versions: 2024-08-06, 2024-11-20" in warning
+    assert "known versions: 2026-03-17" in warning
 
 
 def test_warning_sku_not_in_data():
@@ -290,7 +290,7 @@ def test_warning_sku_not_in_data():
 
 def test_warning_region_does_not_offer_the_model():
     [warning] = warnings_of(spec(regions="  - location: brazilsoutheast\n"))
-    assert warning.startswith("spec.yaml:11:10: deployments[0].sku: gpt-4o 2024-11-20 (GlobalStandard) is not "
+    assert warning.startswith("spec.yaml:11:10: deployments[0].sku: gpt-5.4-mini 2026-03-17 (GlobalStandard) is not "
                               "offered in brazilsoutheast (regions[0])")
 
 
@@ -317,7 +317,7 @@ def test_warning_allowed_ip_ranges_ignored_for_private_tier():
 
 
 def test_warnings_are_sorted_and_marked_as_warnings():
-    text = spec(replace={"model: gpt-4o": "model: gpt-99"}, extra="access:\n  managedIdentity: false\n")
+    text = spec(replace={"model: gpt-5.4-mini": "model: gpt-99"}, extra="access:\n  managedIdentity: false\n")
     result = validate_text(text).warnings
     assert [w.line for w in result] == [9, 14]
     assert {w.severity for w in result} == {"warning"}

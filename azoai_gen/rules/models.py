@@ -1,13 +1,29 @@
-"""Model deployments: unique names, and availability in the dated data file."""
+"""Model deployments: unique names, availability and lifecycle in the dated data file."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Iterator
 
 from .. import resources
 from ..errors import Finding
 from ..model import Deployment
 from . import Subject, rule
+
+#: A deployment whose model version retires within this many days is warned about.
+RETIREMENT_NOTICE_DAYS = 90
+
+#: The Models API's ``lifecycleStatus`` values the lifecycle rules act on (Learn's stages in brackets).
+RETIRED = "Deprecated"  # [Retired] inference answers 410; deployments fail with ServiceModelDeprecated
+WARNED = {
+    # [Deprecated] only subscriptions that already deploy the version may create deployments of it
+    "Deprecating": "is deprecating: Azure refuses new deployments of it (ServiceModelDeprecating) except in "
+                   "subscriptions that already deploy it",
+    # [Legacy] newer models replace it; deprecation follows
+    "Legacy": "is legacy: newer models replace it, and Azure deprecates legacy versions before retiring them",
+}
+GENERALLY_AVAILABLE = {"GenerallyAvailable", "Stable"}
 
 
 @rule("deployments-unique", before_design=True)
@@ -59,3 +75,120 @@ def deployments_available(subject: Subject) -> Iterator[Finding]:
     locations = [r.location for r in subject.spec.regions]
     for index, deployment in enumerate(subject.spec.deployments):
         yield from _availability(index, deployment, models, locations)
+
+
+def today() -> date:
+    """Today in UTC, against which retirement dates are compared. Tests replace this function.
+
+    Only findings depend on it: the rendered files never do, so a spec renders the same bytes on every day that it
+    renders at all.
+    """
+    return datetime.now(timezone.utc).date()
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Where a deployment's model version stands, according to the dated lifecycle data."""
+
+    model: str
+    version: str
+    status: str
+    retires: date | None
+    sku_retires: bool
+    replacement: dict[str, str] | None
+    data: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.model} {self.version}"
+
+    def retired(self, now: date) -> bool:
+        return self.status == RETIRED or (self.retires is not None and self.retires <= now)
+
+    def days_left(self, now: date) -> int | None:
+        return None if self.retires is None else (self.retires - now).days
+
+    def according_to(self) -> str:
+        return f"lifecycle data of {self.data.get('date', 'unknown date')}: {self.data.get('source', 'no source')}"
+
+
+def lifecycle_data() -> dict[str, Any]:
+    """The ``lifecycle`` part of ``data/models.json``: its date, source and entries per model and version."""
+    return resources.data("models.json").get("lifecycle", {"models": {}})
+
+
+def _when(text: Any) -> date | None:
+    return date.fromisoformat(text) if isinstance(text, str) and text else None
+
+
+def lifecycle_of(deployment: Deployment, data: dict[str, Any]) -> Lifecycle | None:
+    """The lifecycle of a deployment's model version and SKU, or None when the data does not list the version."""
+    entry = data.get("models", {}).get(deployment.model, {}).get(deployment.version)
+    if entry is None:
+        return None
+    retires = _when(entry.get("retirement"))
+    sku_retires = _when(entry.get("skus", {}).get(deployment.sku))
+    earlier = sku_retires is not None and (retires is None or sku_retires < retires)
+    return Lifecycle(deployment.model, deployment.version, entry.get("status", ""), sku_retires if earlier else retires,
+                     earlier, entry.get("replacement"), data)
+
+
+def _replacement_hint(found: Lifecycle, now: date, location: str) -> str:
+    """Name the recorded replacement when it is generally available and not retiring soon; else say how to look."""
+    wanted = found.replacement or {}
+    entry = found.data.get("models", {}).get(wanted.get("model", ""), {}).get(wanted.get("version", ""))
+    if entry and entry.get("status") in GENERALLY_AVAILABLE:
+        retires = _when(entry.get("retirement"))
+        if retires is None or (retires - now).days > RETIREMENT_NOTICE_DAYS:
+            until = f", generally available until {retires.isoformat()}" if retires else ", generally available"
+            return (f"its replacement is {wanted['model']} {wanted['version']}{until}: set model: {wanted['model']} "
+                    f"and version: \"{wanted['version']}\"")
+    return (f"pick a generally available model version that retires later; 'az cognitiveservices model list "
+            f"--location {location}' shows each version's lifecycleStatus and deprecation.inference date")
+
+
+@rule("deployments-retired", before_design=True)
+def deployments_retired(subject: Subject) -> Iterator[Finding]:
+    """No deployment uses a retired model version: status Deprecated, or its retirement date has come."""
+    data, now = lifecycle_data(), today()
+    location = subject.spec.regions[0].location if subject.spec.regions else "<region>"
+    for index, deployment in enumerate(subject.spec.deployments):
+        found = lifecycle_of(deployment, data)
+        if found is None or not found.retired(now):
+            continue
+        if found.retires is not None and found.retires <= now:
+            sku = f" for SKU {deployment.sku}" if found.sku_retires else ""
+            when = f"retired{sku} on {found.retires.isoformat()}"
+        else:
+            when = f"is retired (lifecycle status {found.status})"
+        yield Finding(("deployments", index, "version"),
+                      f"{found.label} {when}: Azure refuses new deployments of it (ServiceModelDeprecated) and "
+                      f"existing ones fail ({found.according_to()})",
+                      _replacement_hint(found, now, location))
+
+
+def _retiring_message(found: Lifecycle, deployment: Deployment, now: date) -> str | None:
+    left = found.days_left(now)
+    sku = f" with SKU {deployment.sku}" if found.sku_retires else ""
+    retires = f"it retires{sku} on {found.retires.isoformat()}" if found.retires else "no retirement date is recorded"
+    if found.status in WARNED:
+        return f"{found.label} {WARNED[found.status]}; {retires} ({found.according_to()})"
+    if left is not None and left <= RETIREMENT_NOTICE_DAYS:
+        return (f"{found.label} retires{sku} on {found.retires.isoformat()}, in {left} days, after which new "
+                f"deployments of it fail ({found.according_to()})")
+    return None
+
+
+@rule("deployments-retiring", before_design=True)
+def deployments_retiring(subject: Subject) -> Iterator[Finding]:
+    """Warning: a deployment's model version is deprecating, legacy, or retires within 90 days."""
+    data, now = lifecycle_data(), today()
+    location = subject.spec.regions[0].location if subject.spec.regions else "<region>"
+    for index, deployment in enumerate(subject.spec.deployments):
+        found = lifecycle_of(deployment, data)
+        if found is None or found.retired(now):
+            continue
+        message = _retiring_message(found, deployment, now)
+        if message:
+            yield Finding(("deployments", index, "version"), message, _replacement_hint(found, now, location),
+                          severity="warning")

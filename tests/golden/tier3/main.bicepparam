@@ -10,8 +10,8 @@ param tags = {
 param modelDeployments = [
   {
     name: 'chat'
-    model: 'gpt-4o'
-    version: '2024-11-20'
+    model: 'gpt-5.4-mini'
+    version: '2026-03-17'
     format: 'OpenAI'
     sku: 'GlobalStandard'
     capacity: 50

@@ -10,8 +10,8 @@ param tags = {
 param modelDeployments = [
   {
     name: 'chat'
-    model: 'gpt-4o'
-    version: '2024-11-20'
+    model: 'gpt-5.4'
+    version: '2026-03-05'
     format: 'OpenAI'
     sku: 'DataZoneStandard'
     capacity: 50

@@ -12,8 +12,8 @@ param tags = {
 param modelDeployments = [
   {
     name: 'chat'
-    model: 'gpt-4o'
-    version: '2024-11-20'
+    model: 'gpt-5.4'
+    version: '2026-03-05'
     format: 'OpenAI'
     sku: 'GlobalStandard'
     capacity: 100
@@ -22,8 +22,8 @@ param modelDeployments = [
   }
   {
     name: 'chat-mini'
-    model: 'gpt-4o-mini'
-    version: '2024-07-18'
+    model: 'gpt-5.4-mini'
+    version: '2026-03-17'
     format: 'OpenAI'
     sku: 'GlobalStandard'
     capacity: 200
