@@ -59,3 +59,20 @@ def test_the_defaults_table_has_the_defaults():
     assert "| `network.addressSpace` | `\"10.100.0.0/16\"` |" in table
     assert "| `deployments[].raiPolicy` | `\"Microsoft.DefaultV2\"` |" in table
     assert "| `apiManagement.sku` | `\"Premium\"` |" in table
+
+
+def test_every_test_the_architecture_document_cites_exists():
+    import re
+
+    text = DOC.read_text(encoding="utf-8")
+    cited: list[tuple[str, str]] = []
+    for match in re.finditer(r"`(tests/test_\w+\.py)::(test_\w+)`|`::(test_\w+)`", text):
+        if match.group(1):
+            current = match.group(1)
+            cited.append((current, match.group(2)))
+        else:
+            cited.append((current, match.group(3)))
+    assert len(cited) > 20
+    missing = [(path, name) for path, name in cited
+               if not re.search(rf"^def {name}\(", (ROOT / path).read_text(encoding="utf-8"), re.M)]
+    assert missing == []
