@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..azure import APIM_MIN_API_VERSION
-from ..model import Spec
+from ..model import OAuth, Spec
 from ..naming import Namer, bicep_symbol
 from .records import GlobalName, RoleAssignments, Skip
 
@@ -103,12 +103,6 @@ class GatewayRoles:
     symbol: str
     module_name: str
     account_symbol: str
-
-
-@dataclass(frozen=True)
-class OAuth:
-    tenant_id: str
-    audiences: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -229,7 +223,7 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
                                        if settings.token_limit_across_regions == "split" else settings.tokens_per_minute),
         token_limit_each=settings.token_limit_across_regions == "each",
         token_limit_split=settings.token_limit_across_regions == "split",
-        oauth=OAuth(settings.oauth.tenant_id, settings.oauth.audiences) if settings.oauth else None,
+        oauth=settings.oauth,
         gateways=gateways,
         primary=gateways[0],
         additional=gateways[1:],

@@ -16,7 +16,7 @@ of a spec that passes and one that fails in ``tests/test_rules.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ..errors import Finding, Problem
 from ..load import Positions
@@ -65,6 +65,17 @@ def rule(name: str, *, before_design: bool = False, gate: bool = False) -> Calla
         RULES.append(Rule(name, check, before_design, gate, summary))
         return check
     return register
+
+
+def ignored(subject: Subject, section: str, why: str, region_keys: tuple[str, ...] = ()) -> Iterator[Finding]:
+    """Warnings for settings the tier does not use: the top-level ``section`` where the spec writes it, and each
+    region's ``region_keys`` where set."""
+    if subject.written(section):
+        yield Finding((section,), f"ignored: {why}", at_key=True, severity="warning")
+    for region in subject.spec.regions:
+        for key in region_keys:
+            if getattr(region, key) is not None:
+                yield Finding(region.path + (key,), f"ignored: {why}", at_key=True, severity="warning")
 
 
 def locate(findings: Iterable[Finding], positions: Positions) -> list[Problem]:

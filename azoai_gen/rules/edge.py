@@ -10,7 +10,7 @@ from ..ids import RESOURCE_ID, RESOURCE_ID_HINT
 from ..model import Region
 from ..posture import Origin
 from ..schema import suggest
-from . import Subject, rule
+from . import Subject, ignored, rule
 from .regions import known_regions
 
 #: Why each API Management SKU cannot carry tier 5, by SKU.
@@ -132,16 +132,8 @@ def openai_ip_rules(subject: Subject) -> Iterator[Finding]:
 @rule("front-door-ignored")
 def front_door_ignored(subject: Subject) -> Iterator[Finding]:
     """Warn that Front Door settings are ignored below tier 4."""
-    if subject.posture.front_door:
-        return
-    tier = subject.posture.tier
-    if subject.written("frontDoor"):
-        yield Finding(("frontDoor",), f"ignored: tier {tier} has no Front Door", at_key=True, severity="warning")
-    for region in subject.spec.regions:
-        for key, value in (("app", region.app), ("weight", region.weight)):
-            if value is not None:
-                yield Finding(region.path + (key,), f"ignored: tier {tier} has no Front Door", at_key=True,
-                              severity="warning")
+    if not subject.posture.front_door:
+        yield from ignored(subject, "frontDoor", f"tier {subject.posture.tier} has no Front Door", ("app", "weight"))
 
 
 @rule("api-management-sku", before_design=True)
@@ -165,6 +157,5 @@ def publisher_email(subject: Subject) -> Iterator[Finding]:
 @rule("api-management-ignored")
 def api_management_ignored(subject: Subject) -> Iterator[Finding]:
     """Warn that API Management settings are ignored below tier 5."""
-    if not subject.posture.api_management and subject.written("apiManagement"):
-        yield Finding(("apiManagement",), f"ignored: tier {subject.posture.tier} has no API Management",
-                      at_key=True, severity="warning")
+    if not subject.posture.api_management:
+        yield from ignored(subject, "apiManagement", f"tier {subject.posture.tier} has no API Management")

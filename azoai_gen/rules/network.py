@@ -7,7 +7,7 @@ from typing import Iterator
 from ..addressing import ZONES, ZONES_BY_KIND
 from ..errors import Finding
 from ..ids import is_private_range, zone_of
-from . import Subject, rule
+from . import Subject, ignored, rule
 
 
 @rule("network-address-plan")
@@ -64,12 +64,5 @@ def private_ranges(subject: Subject) -> Iterator[Finding]:
 @rule("network-ignored")
 def network_ignored(subject: Subject) -> Iterator[Finding]:
     """Warn that network settings are ignored in the public tiers."""
-    if subject.posture.private_endpoints:
-        return
-    tier = subject.posture.tier
-    if subject.written("network"):
-        yield Finding(("network",), f"ignored: tier {tier} has no private network", at_key=True, severity="warning")
-    for region in subject.spec.regions:
-        if region.network is not None:
-            yield Finding(region.path + ("network",), f"ignored: tier {tier} has no private network", at_key=True,
-                          severity="warning")
+    if not subject.posture.private_endpoints:
+        yield from ignored(subject, "network", f"tier {subject.posture.tier} has no private network", ("network",))
