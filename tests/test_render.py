@@ -330,6 +330,15 @@ def test_readme_names_the_spec_and_the_resources():
     assert "az group create --name rg-claims-prod --location swedencentral" in readme
 
 
+def test_the_tier_5_readme_says_how_to_purge_a_deleted_gateway():
+    readme = render_files(spec(5, regions=TWO_REGIONS))["README.md"]
+    assert "`az apim deletedservice purge --service-name <name> --location swedencentral` (the name is in the " \
+           "deployment\noutput `apiManagementName`)" in readme
+    fixed = render_files(spec(5, regions=TWO_REGIONS, extra="naming:\n  suffix: abc12\n"))["README.md"]
+    assert "`az apim deletedservice purge --service-name apim-claims-prod-abc12 --location swedencentral`." in fixed
+    assert "az apim deletedservice" not in render_files(spec(4, regions=TWO_REGIONS))["README.md"]
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Manifest.
 
