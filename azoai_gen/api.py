@@ -6,12 +6,12 @@ Nothing here prints or exits: results are returned, failures raised as
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import resources, write
+from . import deployed, resources, write
 from .catalogue import TIERS, Tier
-from .errors import AzoaiError, Problem, SpecError, UsageError
+from .errors import AzoaiError, Problem, RenameError, SpecError, UsageError
 from .initspec import spec_text
 from .pipeline import Validated, validate_file, validate_text
 from .render import render
@@ -45,19 +45,32 @@ def render_spec(spec_path: Path, out_dir: Path | None = None, *, check: bool = F
 
     * ``check``: write nothing; raise :class:`DriftError` if the folder differs from the render.
     * ``dry_run``: write nothing; return the plan, conflicts included (``plan.conflicts``), for the caller to show.
-    * ``force``: overwrite files edited by hand.
+    * ``force``: overwrite files edited by hand, and render even if the render changes what the previous one
+      recorded as unable to change once deployed (otherwise :class:`RenameError`).
     """
     validated = validate_file(spec_path)
     files = render(validated.design)
     tier = validated.spec.tier
     out = out_dir if out_dir is not None else default_out_dir(spec_path)
+    previous = write.previous_manifest(out)
+    warnings = validated.warnings + _fixed_changes(validated, previous, force)
     if check:
-        return RenderOutcome(out, write.check(out, files), tier, validated.warnings)
-    plan = write.plan(out, files, force=force)
+        return RenderOutcome(out, write.check(out, files, previous), tier, warnings)
+    plan = write.plan(out, files, force=force, previous_text=previous)
     if dry_run:
-        return RenderOutcome(out, plan, tier, validated.warnings)
+        return RenderOutcome(out, plan, tier, warnings)
     write.apply(plan)
-    return RenderOutcome(out, plan, tier, validated.warnings, written=True)
+    return RenderOutcome(out, plan, tier, warnings, written=True)
+
+
+def _fixed_changes(validated: Validated, previous: str | None, force: bool) -> list[Problem]:
+    """Raise :class:`RenameError` if the render changes what cannot change once deployed; with ``force``, return
+    those changes as warnings instead."""
+    assert validated.positions is not None
+    found = deployed.refusals(validated.design, validated.positions, previous)
+    if found.problems and not force:
+        raise RenameError(found.problems, found.renames)
+    return [replace(p, severity="warning", hint="rendered anyway (--force)") for p in found.problems]
 
 
 @dataclass

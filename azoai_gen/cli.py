@@ -57,11 +57,18 @@ def _run(action: Callable[[], T]) -> T:
             _problem(problem)
         _say(f"error: {error.message}", "bold red")
         raise typer.Exit(1) from None
+    except RenameError as error:
+        for problem in error.problems:
+            _problem(problem)
+        for change in error.paths:
+            _say(f"  {'rename':<9} {change}", "red")
+        _say(f"error: {error.message}", "bold red")
+        _say(f"hint: {error.hint}", "dim")
+        raise typer.Exit(1) from None
     except ConflictError as error:
         _say(f"error: {error.message}", "bold red")
-        label = "rename" if isinstance(error, RenameError) else "conflict"
         for path in error.paths:
-            _say(f"  {label:<9} {path}", "red")
+            _say(f"  {'conflict':<9} {path}", "red")
         if error.hint:
             _say(f"hint: {error.hint}", "dim")
         raise typer.Exit(1) from None

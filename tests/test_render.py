@@ -364,6 +364,9 @@ def test_manifest_records_version_spec_hash_and_every_file(example):
     assert names.get("identity") == (None if validated.spec.tier == 5 else "id-claims-prod")
     assert names.get("logAnalytics") == (None if validated.spec.monitoring.workspace_id else "log-claims-prod")
     assert ("keyVault" in names) == (validated.spec.tier == 1)
+    assert ("keyVault/softDeleteRetentionInDays" in names) == (validated.spec.tier == 1)
+    assert names["naming/workload"] == "claims"
+    assert names["resourceGroup"] == "rg-claims-prod"
 
 
 def test_manifest_names_use_a_fixed_suffix():
