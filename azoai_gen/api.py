@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import deployed, resources, write
 from .catalogue import TIERS, Tier
+from .deployed import LeftBehind
 from .errors import AzoaiError, Problem, RenameError, SpecError, UsageError
 from .initspec import spec_text
 from .pipeline import Validated, validate_file, validate_text
@@ -27,6 +28,8 @@ class RenderOutcome:
     tier: int
     warnings: list[Problem] = field(default_factory=list)
     written: bool = False
+    #: Role assignments the previous render made and this one does not: deployments leave them in Azure.
+    left_behind: list[LeftBehind] = field(default_factory=list)
 
 
 def validate_spec(path: Path) -> Validated:
@@ -47,6 +50,8 @@ def render_spec(spec_path: Path, out_dir: Path | None = None, *, check: bool = F
     * ``dry_run``: write nothing; return the plan, conflicts included (``plan.conflicts``), for the caller to show.
     * ``force``: overwrite files edited by hand, and render even if the render changes what the previous one
       recorded as unable to change once deployed (otherwise :class:`RenameError`).
+
+    The outcome lists the role assignments that the previous render of the folder made and this one does not.
     """
     validated = validate_file(spec_path)
     files = render(validated.design)
@@ -54,13 +59,14 @@ def render_spec(spec_path: Path, out_dir: Path | None = None, *, check: bool = F
     out = out_dir if out_dir is not None else default_out_dir(spec_path)
     previous = write.previous_manifest(out)
     warnings = validated.warnings + _fixed_changes(validated, previous, force)
+    left = deployed.left_behind(validated.design, previous)
     if check:
-        return RenderOutcome(out, write.check(out, files, previous), tier, warnings)
+        return RenderOutcome(out, write.check(out, files, previous), tier, warnings, left_behind=left)
     plan = write.plan(out, files, force=force, previous_text=previous)
     if dry_run:
-        return RenderOutcome(out, plan, tier, warnings)
+        return RenderOutcome(out, plan, tier, warnings, left_behind=left)
     write.apply(plan)
-    return RenderOutcome(out, plan, tier, warnings, written=True)
+    return RenderOutcome(out, plan, tier, warnings, written=True, left_behind=left)
 
 
 def _fixed_changes(validated: Validated, previous: str | None, force: bool) -> list[Problem]:

@@ -1,8 +1,8 @@
 """The design: every decision about the output, made once from the typed spec.
 
 ``design(spec)`` computes the posture, every name (through one :class:`~azoai_gen.naming.Namer`), the network plan,
-the role grants, the files to write, what the manifest records (the facts that cannot change once deployed) and the
-number of resources deployed. Rules check the design; templates print it.
+the role grants, the files to write, what the manifest records (the facts that cannot change once deployed, and the
+role assignments) and the number of resources deployed. Rules check the design; templates print it.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from ..posture import Callers, Posture, for_spec
 from .apim import ApiManagement, api_management
 from .core import Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions, titles
 from .frontdoor import FrontDoor, front_door
-from .inventory import deployed_names, files, fixed_facts, resource_count
+from .inventory import deployed_names, files, fixed_facts, recorded_grants, resource_count
 from .network import Network, network, region_network
-from .records import (Account, Fixed, Generator, Grant, Identity, KeyVault, Monitoring, NamingView, RoleAssignments,
-                      TierView)
+from .records import (Account, Fixed, Generator, Grant, Identity, KeyVault, Monitoring, NamingView, RecordedGrant,
+                      RoleAssignments, TierView)
 
 #: Tags azoai-gen puts on every resource; the spec's own tags come after and may override them.
 MANAGED_BY = "azoai-gen"
@@ -68,6 +68,8 @@ class Design:
     #: What cannot change once deployed, with the spec paths that control it; the manifest records it as ``names``.
     fixed: tuple[Fixed, ...] = ()
     deployed_names: dict[str, str] | None = None
+    #: Every role assignment, as the manifest records it.
+    recorded_grants: tuple[RecordedGrant, ...] = ()
     resource_count: int = 0
 
     def template_context(self) -> dict[str, Any]:
@@ -147,7 +149,7 @@ def _complete(result: Design, namer: Namer) -> Design:
 
     with_names = replace(result, names=tuple(namer.used))
     with_facts = replace(with_names, files=files(with_names), fixed=fixed_facts(with_names),
-                         resource_count=resource_count(with_names))
+                         recorded_grants=recorded_grants(with_names), resource_count=resource_count(with_names))
     return replace(with_facts, deployed_names=deployed_names(with_facts))
 
 

@@ -3,6 +3,7 @@ Azure OpenAI API, its policy, a product and a subscription."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from ..azure import APIM_MIN_API_VERSION
@@ -128,6 +129,8 @@ class ApiManagement:
     named_value_front_door_id: str
     #: How the policy refers to the named value.
     named_value_reference: str
+    #: JMESPath for ``az role assignment list --all``: the assignments on resources of the README's resource group.
+    callers_audit_query: str
 
 
 def backend_pools(locations: list[str]) -> list[tuple[str, list[str]]]:
@@ -216,4 +219,12 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
         product_name=namer.apim_child("azure-openai").stem,
         named_value_front_door_id=namer.apim_child(NAMED_VALUE_FRONT_DOOR_ID).stem,
         named_value_reference="{{" + NAMED_VALUE_FRONT_DOOR_ID + "}}",
+        callers_audit_query=_audit_query(namer.resource_group().stem),
     )
+
+
+def _audit_query(resource_group: str) -> str:
+    """Role assignments on the resources of ``resource_group``: who they are for, and where. A JSON literal in
+    backticks rather than a quoted string, so that the shell word needs no escaped quote."""
+    inside = json.dumps(f"/resourceGroups/{resource_group}/")
+    return f"[?contains(scope, `{inside}`)].{{principal: principalName, principalId: principalId, scope: scope}}"

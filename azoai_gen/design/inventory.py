@@ -1,13 +1,14 @@
 """What is read off a finished design: the files to write, what the manifest records (the facts that cannot change
-once deployed), and how many resources the compiled template deploys."""
+once deployed, and the role assignments), and how many resources the compiled template deploys."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..azure import ROLES
 from ..naming import COMPUTED_SUFFIX_MARK, Name
 from .apim import OPENAI_OPERATIONS
-from .records import Fixed, GlobalName
+from .records import Fixed, GlobalName, RecordedGrant
 
 if TYPE_CHECKING:
     from . import Design
@@ -130,6 +131,19 @@ def fixed_facts(design: Design) -> tuple[Fixed, ...]:
 def deployed_names(design: Design) -> dict[str, str]:
     """The manifest's ``names``: every fixed fact by key."""
     return {fact.key: fact.value for fact in design.fixed}
+
+
+def recorded_grants(design: Design) -> tuple[RecordedGrant, ...]:
+    """Every role assignment the deployment makes, one per scope resource and principal, sorted."""
+    spec_principals = [f"principals/{p.object_id}" for p in design.spec.access.principals]
+    found = set()
+    for grant in design.grants:
+        # A grant to the spec's principals stands for one role assignment per principal and, on the accounts, per
+        # region; the set keeps each assignment once.
+        scopes = [f"account/{r.location}" for r in design.regions] if grant.scope == "account" else [grant.scope]
+        principals = spec_principals if grant.principal == "principals" else [grant.principal]
+        found.update(RecordedGrant(scope, principal, ROLES[grant.role]) for scope in scopes for principal in principals)
+    return tuple(sorted(found, key=lambda g: (g.scope, g.principal, g.role)))
 
 
 def _grant_count(design: Design, scope: str) -> int:

@@ -156,3 +156,14 @@ class Fixed:
     hint: str
     derived_from: tuple[str, ...] = ()
 
+
+@dataclass(frozen=True)
+class RecordedGrant:
+    """One role assignment as the manifest records it, so that a later render can tell which ones it no longer
+    makes. ``scope`` and ``principal`` refer to keys of the manifest's names (``account/<region>``, ``keyVault``;
+    ``identity``, ``apiManagement``) or, for the spec's principals, ``principals/<object ID>``; ``role`` is the
+    built-in role definition's ID."""
+
+    scope: str
+    principal: str
+    role: str
