@@ -6,12 +6,13 @@ Nothing here prints or exits: results are returned, failures raised as
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import resources, write
+from . import deployed, resources, write
 from .catalogue import TIERS, Tier
-from .errors import AzoaiError, Problem, SpecError, UsageError
+from .deployed import LeftBehind
+from .errors import AzoaiError, Problem, RenameError, SpecError, UsageError
 from .initspec import spec_text
 from .pipeline import Validated, validate_file, validate_text
 from .render import render
@@ -27,6 +28,8 @@ class RenderOutcome:
     tier: int
     warnings: list[Problem] = field(default_factory=list)
     written: bool = False
+    #: Role assignments the previous render made and this one does not: deployments leave them in Azure.
+    left_behind: list[LeftBehind] = field(default_factory=list)
 
 
 def validate_spec(path: Path) -> Validated:
@@ -45,19 +48,35 @@ def render_spec(spec_path: Path, out_dir: Path | None = None, *, check: bool = F
 
     * ``check``: write nothing; raise :class:`DriftError` if the folder differs from the render.
     * ``dry_run``: write nothing; return the plan, conflicts included (``plan.conflicts``), for the caller to show.
-    * ``force``: overwrite files edited by hand.
+    * ``force``: overwrite files edited by hand, and render even if the render changes what the previous one
+      recorded as unable to change once deployed (otherwise :class:`RenameError`).
+
+    The outcome lists the role assignments that the previous render of the folder made and this one does not.
     """
     validated = validate_file(spec_path)
     files = render(validated.design)
     tier = validated.spec.tier
     out = out_dir if out_dir is not None else default_out_dir(spec_path)
+    previous = write.previous_manifest(out)
+    warnings = validated.warnings + _fixed_changes(validated, previous, force)
+    left = deployed.left_behind(validated.design, previous)
     if check:
-        return RenderOutcome(out, write.check(out, files), tier, validated.warnings)
-    plan = write.plan(out, files, force=force)
+        return RenderOutcome(out, write.check(out, files, previous), tier, warnings, left_behind=left)
+    plan = write.plan(out, files, force=force, previous_text=previous)
     if dry_run:
-        return RenderOutcome(out, plan, tier, validated.warnings)
+        return RenderOutcome(out, plan, tier, warnings, left_behind=left)
     write.apply(plan)
-    return RenderOutcome(out, plan, tier, validated.warnings, written=True)
+    return RenderOutcome(out, plan, tier, warnings, written=True, left_behind=left)
+
+
+def _fixed_changes(validated: Validated, previous: str | None, force: bool) -> list[Problem]:
+    """Raise :class:`RenameError` if the render changes what cannot change once deployed; with ``force``, return
+    those changes as warnings instead."""
+    assert validated.positions is not None
+    found = deployed.refusals(validated.design, validated.positions, previous)
+    if found.problems and not force:
+        raise RenameError(found.problems, found.renames)
+    return [replace(p, severity="warning", hint="rendered anyway (--force)") for p in found.problems]
 
 
 @dataclass

@@ -57,11 +57,18 @@ def _run(action: Callable[[], T]) -> T:
             _problem(problem)
         _say(f"error: {error.message}", "bold red")
         raise typer.Exit(1) from None
+    except RenameError as error:
+        for problem in error.problems:
+            _problem(problem)
+        for change in error.paths:
+            _say(f"  {'rename':<9} {change}", "red")
+        _say(f"error: {error.message}", "bold red")
+        _say(f"hint: {error.hint}", "dim")
+        raise typer.Exit(1) from None
     except ConflictError as error:
         _say(f"error: {error.message}", "bold red")
-        label = "rename" if isinstance(error, RenameError) else "conflict"
         for path in error.paths:
-            _say(f"  {label:<9} {path}", "red")
+            _say(f"  {'conflict':<9} {path}", "red")
         if error.hint:
             _say(f"hint: {error.hint}", "dim")
         raise typer.Exit(1) from None
@@ -165,6 +172,7 @@ def render(
             counts = f"  +{change.added} -{change.removed}" if change.action != IDENTICAL else ""
             detail = counts + (f"  ({change.reason})" if change.reason else "")
             err.print(f"  {change.action:<9} {change.path}{detail}", style=_STYLES[change.action], markup=False)
+    _left_behind(outcome, dry_run)
     if dry_run:
         conflicts = outcome.plan.conflicts
         _say(f"dry run: {len(outcome.plan.pending)} file(s) would change in {outcome.out_dir}; nothing was written",
@@ -181,6 +189,22 @@ def render(
          if changed else f"tier {outcome.tier}: {outcome.out_dir} is already up to date", "green")
     if changed:
         _say(f"next: read {outcome.out_dir / 'README.md'}, then az deployment group what-if")
+
+
+def _left_behind(outcome: api.RenderOutcome, dry_run: bool) -> None:
+    """The role assignments that stay in Azure, each with the command that deletes it."""
+    if not outcome.left_behind:
+        return
+    count = len(outcome.left_behind)
+    verb = "would no longer make" if dry_run else "no longer makes"
+    around = ", a way around the gateway," if outcome.tier == 5 else ""
+    _say(f"warning: this render {verb} {count} role assignment{'s' if count != 1 else ''} that the previous one "
+         "made. Azure deployments are incremental: a role assignment stays, and its principal keeps its access"
+         f"{around} until you delete it. Once the new deployment has succeeded, run (in the README's resource "
+         "group):", "yellow")
+    for assignment in outcome.left_behind:
+        _say(f"  # {assignment.role} of {assignment.principal} on {assignment.scope}", "yellow")
+        err.print(f"  {assignment.command}", markup=False)
 
 
 @app.command(epilog="Example: azoai-gen schema > azoai-gen.schema.json")

@@ -71,7 +71,20 @@ class ConflictError(AzoaiError):
 
 
 class RenameError(ConflictError):
-    """A render would give an already deployed resource a new name (or move shared resources)."""
+    """A render would change what cannot change once deployed: rename a resource, move the shared resources to
+    another region, change a VNet's range or the vault's soft-delete retention. Nothing was written.
+
+    Carries the problems located in the spec, sorted, like :class:`SpecError`, and the resources that a changed
+    part of their names (workload, environment, suffix) renames, as ``key: old -> new`` (``paths``)."""
+
+    def __init__(self, problems: list[Problem], renames: list[str]) -> None:
+        self.problems = sorted(problems)
+        count = len(self.problems)
+        super().__init__(
+            f"{count} change{'s' if count != 1 else ''} to what cannot change once deployed; nothing was written",
+            renames,
+            "if nothing was deployed from this folder yet (or it was deleted), render again with --force",
+        )
 
 
 class DriftError(AzoaiError):

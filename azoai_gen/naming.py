@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from .azure import COMPUTED_SUFFIX_LENGTH, NAME_RULES
 from .load import PathT
 
+#: How the manifest records a suffix that is computed at deployment time.
+COMPUTED_SUFFIX_MARK = "<uniqueString(resourceGroup().id)>"
+
 
 @dataclass(frozen=True)
 class Name:
@@ -41,7 +44,7 @@ class Name:
         """The name as the manifest records it; a computed suffix is written symbolically."""
         if not self.suffixed:
             return self.stem
-        return self.stem + (suffix or "<uniqueString(resourceGroup().id)>")
+        return self.stem + (suffix or COMPUTED_SUFFIX_MARK)
 
     def problem(self, suffix: str | None) -> str | None:
         """Why this name breaks Azure's rules, or ``None``."""

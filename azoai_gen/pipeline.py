@@ -12,16 +12,18 @@ from pathlib import Path, PurePath
 from . import model, rules, schema
 from .design import Design, design
 from .errors import Problem, SpecError
-from .load import LoadedSpec, load_file, load_text
+from .load import LoadedSpec, Positions, load_file, load_text
 
 
 @dataclass(frozen=True)
 class Validated:
-    """A spec that passed every rule: its design, and the warnings to show."""
+    """A spec that passed every rule: its design, the warnings to show, and where each value was written (so that a
+    later finding, such as a change to what cannot change once deployed, is located like a rule's)."""
 
     design: Design
     file: str
     warnings: list[Problem] = field(default_factory=list)
+    positions: Positions | None = None
 
     @property
     def spec(self) -> model.Spec:
@@ -40,7 +42,7 @@ def validate_loaded(loaded: LoadedSpec) -> Validated:
     if outcome.errors:
         raise SpecError(outcome.errors)
     assert outcome.subject.design is not None
-    return Validated(outcome.subject.design, positions.file, outcome.warnings)
+    return Validated(outcome.subject.design, positions.file, outcome.warnings, positions)
 
 
 def validate_file(path: Path) -> Validated:

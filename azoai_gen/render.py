@@ -60,5 +60,6 @@ def render(design: Design) -> dict[str, str]:
         if ".bicep" in path:
             text = suppress_env_url_lint(text)
         files[path] = re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
-    files[MANIFEST] = manifest.text(files, design.spec.digest, design.posture.tier, design.deployed_names or {})
+    grants = [manifest.Grant(g.scope, g.principal, g.role) for g in design.recorded_grants]
+    files[MANIFEST] = manifest.text(files, design.spec.digest, design.posture.tier, design.deployed_names or {}, grants)
     return dict(sorted(files.items()))

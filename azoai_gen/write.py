@@ -12,15 +12,13 @@ render recognises as identical.
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import manifest
-from .errors import ConflictError, DriftError, OutputError, RenameError
+from .errors import ConflictError, DriftError, OutputError
 from .manifest import MANIFEST
 
 CREATE = "create"
@@ -57,15 +55,12 @@ class Plan:
         return [c for c in self.changes if c.action != IDENTICAL]
 
 
-def renamed_resources(old_manifest: str | None, new_manifest: str) -> list[tuple[str, str, str]]:
-    """Resources that the previous render named differently: ``(what, old name, new name)``.
-
-    Azure cannot rename: a new name creates a second resource beside the first (and for an Azure OpenAI account
-    a second custom subdomain), and a new location for shared resources fails to deploy.
-    """
-    old = manifest.names(old_manifest)
-    new = manifest.names(new_manifest)
-    return [(key, old[key], new[key]) for key in sorted(set(old) & set(new)) if old[key] != new[key]]
+def previous_manifest(out_dir: Path) -> str | None:
+    """The text of the manifest that the previous render left in ``out_dir``, or ``None``."""
+    try:
+        return (out_dir / MANIFEST).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
 
 
 def _line_counts(old: bytes, new: bytes) -> tuple[int, int]:
@@ -85,21 +80,15 @@ def _safe_relative(path: str) -> bool:
     return bool(parts) and not Path(path).is_absolute() and ".." not in parts
 
 
-def plan(out_dir: Path, files: dict[str, str], *, force: bool = False) -> Plan:
-    """Classify every file: create, identical, update, conflict (or overwrite with force), delete."""
+def plan(out_dir: Path, files: dict[str, str], *, force: bool = False, previous_text: str | None = None) -> Plan:
+    """Classify every file: create, identical, update, conflict (or overwrite with force), delete.
+
+    ``previous_text`` is the previous manifest when the caller has read it already."""
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir} exists and is not a folder", "choose another --out")
-    old_manifest = manifest.read(out_dir)
-    previous = manifest.file_hashes(old_manifest)
-    renamed = renamed_resources(old_manifest, files.get(MANIFEST, "{}"))
-    if renamed and not force:
-        raise RenameError(
-            f"this render would rename {len(renamed)} deployed resource{'s' if len(renamed) != 1 else ''}; "
-            "Azure would create new ones beside the old",
-            [f"{what}: {old} -> {new}" for what, old, new in renamed],
-            "keep workload, environment, naming.suffix and the first region as they were, "
-            "or use --force if nothing was deployed yet",
-        )
+    if previous_text is None:
+        previous_text = previous_manifest(out_dir)
+    previous = manifest.file_hashes(previous_text)
     changes: list[Change] = []
     for path, text in sorted(files.items()):
         target = out_dir / path
@@ -139,9 +128,9 @@ def plan(out_dir: Path, files: dict[str, str], *, force: bool = False) -> Plan:
     return Plan(out_dir=out_dir, changes=changes, files=files)
 
 
-def check(out_dir: Path, files: dict[str, str]) -> Plan:
+def check(out_dir: Path, files: dict[str, str], previous_text: str | None = None) -> Plan:
     """Raise :class:`DriftError` unless the folder holds exactly what would be rendered."""
-    result = plan(out_dir, files)
+    result = plan(out_dir, files, previous_text=previous_text)
     if result.pending:
         raise DriftError(
             f"{out_dir} is out of date with the spec ({len(result.pending)} file"

@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import json
 import re
+import shlex
 import subprocess
 import sys
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from _support import (EXAMPLE_SPECS, MANIFEST, ROOT, TWO_REGIONS, Expression, Loop, Reference, bicep_declarations,
                       bicep_var, design_of, parse_bicepparam, render_files, render_path, render_text, spec)
 from azoai_gen import __version__
+from azoai_gen.azure import ROLES
 from azoai_gen.pipeline import validate_file
 
 WORKSPACE = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-logs/providers/"
@@ -350,6 +352,24 @@ def test_tier5_deploy_time_is_set_by_api_management_and_cites_learn():
     assert "side by side" in text
 
 
+def test_the_tier_5_readme_says_how_to_purge_a_deleted_gateway():
+    readme = render_files(spec(5, regions=TWO_REGIONS))["README.md"]
+    assert "`az apim deletedservice purge --service-name <name> --location swedencentral` (the name is in the " \
+           "deployment\noutput `apiManagementName`)" in readme
+    fixed = render_files(spec(5, regions=TWO_REGIONS, extra="naming:\n  suffix: abc12\n"))["README.md"]
+    assert "`az apim deletedservice purge --service-name apim-claims-prod-abc12 --location swedencentral`." in fixed
+    assert "az apim deletedservice" not in render_files(spec(4, regions=TWO_REGIONS))["README.md"]
+
+
+def test_the_tier_5_readme_lists_who_holds_the_role_on_the_accounts():
+    readme = render_files(spec(5, regions=TWO_REGIONS))["README.md"]
+    [command] = [line for line in readme.splitlines() if line.startswith("az role assignment list")]
+    assert shlex.split(command) == [
+        "az", "role", "assignment", "list", "--all", "--role", ROLES["cognitiveServicesOpenAIUser"], "--query",
+        '[?contains(scope, `"/resourceGroups/rg-claims-prod/"`)].{principal: principalName, '
+        "principalId: principalId, scope: scope}", "--output", "table"]
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Manifest.
 
@@ -359,7 +379,7 @@ def test_manifest_records_version_spec_hash_and_every_file(example):
     validated = validate_file(example)
     files = render_path(example)
     manifest = json.loads(files[MANIFEST])
-    assert set(manifest) == {"generator", "version", "spec", "names", "files"}
+    assert set(manifest) == {"generator", "version", "spec", "names", "grants", "files"}
     assert manifest["generator"] == "azoai-gen"
     assert manifest["version"] == __version__
     assert manifest["spec"] == {"sha256": validated.spec.digest, "tier": validated.spec.tier}
@@ -375,6 +395,14 @@ def test_manifest_records_version_spec_hash_and_every_file(example):
     assert names.get("identity") == (None if validated.spec.tier == 5 else "id-claims-prod")
     assert names.get("logAnalytics") == (None if validated.spec.monitoring.workspace_id else "log-claims-prod")
     assert ("keyVault" in names) == (validated.spec.tier == 1)
+    assert ("keyVault/softDeleteRetentionInDays" in names) == (validated.spec.tier == 1)
+    assert names["naming/workload"] == "claims"
+    assert names["resourceGroup"] == "rg-claims-prod"
+    # The role assignments, sorted, with the role definition IDs of azure.py.
+    grants = manifest["grants"]
+    assert grants == sorted(grants, key=lambda g: (g["scope"], g["principal"], g["role"]))
+    assert {g["role"] for g in grants} <= set(ROLES.values())
+    assert all(set(g) == {"scope", "principal", "role"} for g in grants)
 
 
 def test_manifest_names_use_a_fixed_suffix():
@@ -392,9 +420,15 @@ def test_spec_hash_ignores_comments_and_layout_but_not_values():
     assert base != changed
 
 
-def test_manifest_holds_no_spec_values():
+def test_manifest_holds_no_secrets_tags_or_descriptions():
     text = spec(1, extra="tags:\n  secret-ish: s3cr3t-value\naccess:\n  principals:\n"
                          "    - objectId: 00000000-0000-0000-0000-000000000001\n      description: hidden words\n")
     manifest_text = render_files(text)[MANIFEST]
-    for word in ("s3cr3t-value", "hidden words", "00000000-0000-0000-0000-000000000001", "listKeys", "key1"):
+    for word in ("s3cr3t-value", "hidden words", "listKeys", "key1"):
         assert word not in manifest_text
+    # A principal's object ID is no secret: the manifest names it only in the grants, to say later which role
+    # assignment a render no longer makes.
+    recorded = json.loads(manifest_text)
+    assert "00000000-0000-0000-0000-000000000001" not in json.dumps({k: v for k, v in recorded.items() if k != "grants"})
+    assert {"scope": "keyVault", "principal": "principals/00000000-0000-0000-0000-000000000001",
+            "role": ROLES["keyVaultSecretsUser"]} in recorded["grants"]

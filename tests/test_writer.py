@@ -185,6 +185,12 @@ def test_render_that_would_rename_deployed_resources_is_refused(spec_path, out):
     with pytest.raises(RenameError) as info:
         api.render_spec(spec_path, out)
     assert isinstance(info.value, ConflictError)
+    # One problem, at the workload, for every resource it renames.
+    assert [p.format() for p in info.value.problems] == [
+        f"{spec_path}:2:11: workload: the workload was rendered as claims; this spec changes it to claimz, which "
+        "renames 5 deployed resources\n    hint: every deployed name contains it, and Azure cannot rename a resource: "
+        "a new name creates a second one beside the first. Set workload back to claims, or use --force if nothing "
+        "was deployed yet"]
     assert ("account/swedencentral: oai-claims-prod-sdc-<uniqueString(resourceGroup().id)> -> "
             "oai-claimz-prod-sdc-<uniqueString(resourceGroup().id)>") in info.value.paths
     assert snapshot(out) == before
@@ -198,7 +204,11 @@ def test_moving_the_primary_region_is_refused(spec_path, out):
                          encoding="utf-8")
     with pytest.raises(RenameError) as info:
         api.render_spec(spec_path, out)
-    assert "location/shared: swedencentral -> francecentral" in info.value.paths
+    [problem] = info.value.problems
+    assert (problem.line, problem.column, problem.path) == (6, 15, "regions[0].location")
+    assert problem.message == ("the primary region (home of the shared resources) was rendered as swedencentral; "
+                               "this spec changes it to francecentral")
+    assert "keep swedencentral first in regions" in problem.hint
 
 
 def test_adding_a_region_and_raising_the_tier_rename_nothing(spec_path, out):

@@ -1,8 +1,8 @@
 """The design: every decision about the output, made once from the typed spec.
 
 ``design(spec)`` computes the posture, every name (through one :class:`~azoai_gen.naming.Namer`), the network plan,
-the role grants, the files to write, the names recorded in the manifest and the number of resources deployed. Rules
-check the design; templates print it.
+the role grants, the files to write, what the manifest records (the facts that cannot change once deployed, and the
+role assignments) and the number of resources deployed. Rules check the design; templates print it.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from .apim import ApiManagement, api_management
 from .core import (Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions,
                    role_assignments, titles)
 from .frontdoor import FrontDoor, front_door
-from .inventory import deployed_names, files, resource_count
+from .inventory import deployed_names, files, fixed_facts, recorded_grants, resource_count
 from .network import Network, network, region_network
-from .records import (Account, Generator, Grant, Identity, KeyVault, Monitoring, NamingView, RoleAssignments,
-                      TierView)
+from .records import (Account, Fixed, Generator, Grant, Identity, KeyVault, Monitoring, NamingView, RecordedGrant,
+                      RoleAssignments, TierView)
 
 #: Tags azoai-gen puts on every resource; the spec's own tags come after and may override them.
 MANAGED_BY = "azoai-gen"
@@ -67,7 +67,11 @@ class Design:
     #: Every Azure name the output uses, as the namer handed them out.
     names: tuple[Name, ...]
     files: tuple[str, ...] = ()
+    #: What cannot change once deployed, with the spec paths that control it; the manifest records it as ``names``.
+    fixed: tuple[Fixed, ...] = ()
     deployed_names: dict[str, str] | None = None
+    #: Every role assignment, as the manifest records it.
+    recorded_grants: tuple[RecordedGrant, ...] = ()
     resource_count: int = 0
 
     def template_context(self) -> dict[str, Any]:
@@ -152,12 +156,13 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
 
 
 def _complete(result: Design, namer: Namer) -> Design:
-    """Add what is read off the finished design: the files, the recorded names, the resource count."""
+    """Add what is read off the finished design: the files, what the manifest records, the resource count."""
     from dataclasses import replace
 
     with_names = replace(result, names=tuple(namer.used))
-    return replace(with_names, files=files(with_names), deployed_names=deployed_names(with_names),
-                   resource_count=resource_count(with_names))
+    with_facts = replace(with_names, files=files(with_names), fixed=fixed_facts(with_names),
+                         recorded_grants=recorded_grants(with_names), resource_count=resource_count(with_names))
+    return replace(with_facts, deployed_names=deployed_names(with_facts))
 
 
 __all__ = ["Design", "design", "MANAGED_BY"]

@@ -3,6 +3,7 @@ Azure OpenAI API, its policy, a product and a subscription."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from ..azure import APIM_MIN_API_VERSION
@@ -145,6 +146,8 @@ class ApiManagement:
     #: The gateway's role on every account, assigned per region after both the account and the gateway exist.
     role_assignments: RoleAssignments
     role_modules: tuple[GatewayRoles, ...]
+    #: JMESPath for ``az role assignment list --all``: the assignments on resources of the README's resource group.
+    callers_audit_query: str
 
 
 def backend_pools(locations: list[str]) -> list[tuple[str, list[str]]]:
@@ -248,4 +251,12 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
         after=after,
         role_assignments=role_assignments,
         role_modules=_role_modules(namer, regions),
+        callers_audit_query=_audit_query(namer.resource_group().stem),
     )
+
+
+def _audit_query(resource_group: str) -> str:
+    """Role assignments on the resources of ``resource_group``: who they are for, and where. A JSON literal in
+    backticks rather than a quoted string, so that the shell word needs no escaped quote."""
+    inside = json.dumps(f"/resourceGroups/{resource_group}/")
+    return f"[?contains(scope, `{inside}`)].{{principal: principalName, principalId: principalId, scope: scope}}"

@@ -1,11 +1,14 @@
-"""What is read off a finished design: the files to write, the names the manifest records, and how many resources
-the compiled template deploys."""
+"""What is read off a finished design: the files to write, what the manifest records (the facts that cannot change
+once deployed, and the role assignments), and how many resources the compiled template deploys."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..azure import ROLES
+from ..naming import COMPUTED_SUFFIX_MARK, Name
 from .apim import OPENAI_OPERATIONS
+from .records import Fixed, GlobalName, RecordedGrant
 
 if TYPE_CHECKING:
     from . import Design
@@ -33,30 +36,118 @@ def files(design: Design) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def deployed_names(design: Design) -> dict[str, str]:
-    """Names of what exists in Azure once deployed, recorded in the manifest so that a later render can refuse to
-    rename (and so duplicate) a resource. A computed suffix is recorded symbolically."""
+#: The spec values every name is made of, as the manifest records them.
+NAME_PARTS = ("naming/workload", "naming/environment")
+SUFFIXED_NAME_PARTS = NAME_PARTS + ("naming/suffix",)
+
+_FORCE = "or use --force if nothing was deployed yet"
+_RENAME_HINT = ("Azure cannot rename a resource: a new name creates a second one beside the first. Keep workload, "
+                f"environment and naming.suffix as they were, {_FORCE}")
+
+
+def _naming_facts(design: Design) -> list[Fixed]:
+    """The spec values that every deployed name is made of."""
+    spec = design.spec
+    reason = "every deployed name contains it, and Azure cannot rename a resource: a new name creates a second one " \
+             "beside the first"
+    return [
+        Fixed("naming/workload", spec.workload, (("workload",),), "the workload",
+              f"{reason}. Set workload back to {{old}}, {_FORCE}"),
+        Fixed("naming/environment", spec.environment, (("environment",),), "the environment",
+              f"{reason}. Set environment back to {{old}}, {_FORCE}"),
+        Fixed("naming/suffix", spec.naming_suffix or COMPUTED_SUFFIX_MARK, (("naming", "suffix"), ("naming",)),
+              f"the suffix of globally unique names ({COMPUTED_SUFFIX_MARK} when naming.suffix is not set)",
+              "the globally unique names end with it, and Azure cannot rename a resource. Restore the previous "
+              f"suffix, {{old}}, {_FORCE} (or if the new suffix is the one the deployed names already end with)"),
+    ]
+
+
+def _name(key: str, value: str, what: str, parts: tuple[str, ...] = NAME_PARTS) -> Fixed:
+    """A deployed name: made of ``parts``, and located at the workload when no recorded part explains its change."""
+    return Fixed(key, value, (("workload",),), what, _RENAME_HINT, parts)
+
+
+def _recorded(name: GlobalName, suffix: str | None) -> str:
+    return Name("", name.stem, name.suffixed).recorded(suffix)
+
+
+def _regional_facts(design: Design) -> list[Fixed]:
+    """Each region's account and VNet."""
     suffix = design.spec.naming_suffix
+    found = []
+    for index, region in enumerate(design.regions):
+        found.append(_name(f"account/{region.location}", _recorded(region.account_name, suffix),
+                           f"the Azure OpenAI account in {region.location}", SUFFIXED_NAME_PARTS))
+        net = region.network
+        if net is not None and net.create:
+            own = design.spec.regions[index].network
+            where = ((("regions", index, "network", "addressSpace"),) if own and own.address_space else ()) + \
+                (("network", "addressSpace"), ("regions", index, "location"))
+            found.append(Fixed(
+                f"vnet/{region.location}", f"{net.vnet_name} {net.address_space}", where,
+                f"the VNet in {region.location} (name and range)",
+                "a VNet keeps its name, and subnets that hold private endpoints cannot move to another range: give "
+                f"regions[{index}].network.addressSpace the deployed range (by default a region's range follows "
+                f"its position in regions and network.addressSpace), {_FORCE}", NAME_PARTS))
+    return found
 
-    def shown(stem: str, suffixed: bool) -> str:
-        return stem + ((suffix or "<uniqueString(resourceGroup().id)>") if suffixed else "")
 
-    names = {f"account/{r.location}": shown(r.account_name.stem, r.account_name.suffixed) for r in design.regions}
-    names["location/shared"] = design.primary.location
-    for region in design.regions:
-        if region.network is not None and region.network.create:
-            names[f"vnet/{region.location}"] = f"{region.network.vnet_name} {region.network.address_space}"
+def _shared_facts(design: Design) -> list[Fixed]:
+    """The resources every region shares, and where they live."""
+    suffix = design.spec.naming_suffix
+    found = [
+        _name("resourceGroup", design.resource_group, "the resource group of the README's commands"),
+        Fixed("location/shared", design.primary.location, (("regions", 0, "location"),),
+              "the primary region (home of the shared resources)",
+              "a resource cannot move to another region by redeploying it: keep {old} first in regions, " + _FORCE),
+    ]
     if design.monitoring.create:
-        names["logAnalytics"] = design.monitoring.name
+        found.append(_name("logAnalytics", design.monitoring.name, "the Log Analytics workspace"))
     if design.identity:
-        names["identity"] = design.identity.name
+        found.append(_name("identity", design.identity.name, "the managed identity"))
     if design.key_vault:
-        names["keyVault"] = shown(design.key_vault.name.stem, design.key_vault.name.suffixed)
+        vault = design.key_vault
+        found.append(_name("keyVault", _recorded(vault.name, suffix), "the Key Vault", SUFFIXED_NAME_PARTS))
+        found.append(Fixed(
+            "keyVault/softDeleteRetentionInDays", str(vault.soft_delete_retention_in_days),
+            (("keyVault", "softDeleteRetentionInDays"), ("keyVault",)), "the Key Vault's soft-delete retention in days",
+            "Key Vault fixes the retention when the vault is created, and no deployment can change it: set "
+            "keyVault.softDeleteRetentionInDays back to {old}, or use --force if the vault was never deployed"))
     if design.api_management:
-        names["apiManagement"] = shown(design.api_management.name.stem, design.api_management.name.suffixed)
+        found.append(_name("apiManagement", _recorded(design.api_management.name, suffix),
+                           "the API Management service", SUFFIXED_NAME_PARTS))
     if design.front_door:
-        names["frontDoor"] = f"{design.front_door.profile_name}/{design.front_door.endpoint_name}"
-    return dict(sorted(names.items()))
+        found.append(_name("frontDoor", f"{design.front_door.profile_name}/{design.front_door.endpoint_name}",
+                           "the Front Door profile and endpoint"))
+    return found
+
+
+def fixed_facts(design: Design) -> tuple[Fixed, ...]:
+    """What cannot change once deployed, recorded in the manifest so that a later render can refuse to change it:
+    the deployed names (a computed suffix recorded symbolically), the VNets' ranges, the shared location, the
+    vault's soft-delete retention, and the spec values the names are made of. Sorted by key."""
+    found = _naming_facts(design) + _regional_facts(design) + _shared_facts(design)
+    return tuple(sorted(found, key=lambda fact: fact.key))
+
+
+def deployed_names(design: Design) -> dict[str, str]:
+    """The manifest's ``names``: every fixed fact by key."""
+    return {fact.key: fact.value for fact in design.fixed}
+
+
+def recorded_grants(design: Design) -> tuple[RecordedGrant, ...]:
+    """Every role assignment the deployment makes, one per scope resource and principal, sorted."""
+    spec_principals = [f"principals/{p.object_id}" for p in design.spec.access.principals]
+    found = set()
+    for grant in design.grants:
+        # A grant to the spec's principals stands for one role assignment per principal and, on the accounts, per
+        # region; the set keeps each assignment once.
+        # The gateway's grants are on the accounts too, made by the gateway-roles modules.
+        on_accounts = grant.scope in ("account", "gateway")
+        scopes = [f"account/{r.location}" for r in design.regions] if on_accounts else [grant.scope]
+        principals = spec_principals if grant.principal == "principals" else [grant.principal]
+        found.update(RecordedGrant(scope, principal, ROLES[grant.role]) for scope in scopes for principal in principals)
+    return tuple(sorted(found, key=lambda g: (g.scope, g.principal, g.role)))
 
 
 def _grant_count(design: Design, scope: str) -> int:

@@ -140,3 +140,35 @@ class Account:
     grants_callers: bool
     allowed_ip_ranges: tuple[str, ...]
     checkov_skips: tuple[Skip, ...]
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """Something that cannot change once deployed, recorded in the manifest so that a later render can refuse to
+    change it: a deployed name, a VNet's range, the shared location, the vault's soft-delete retention, or one of
+    the spec values every name is made of.
+
+    ``key`` and ``value`` are what the manifest records. ``where`` lists the spec paths that control it, most
+    specific first: a refusal is located at the first one the spec writes. ``derived_from`` names the keys of the
+    facts this one is made of (a name is made of the workload, the environment and the suffix), so that one changed
+    workload is one problem, not one per renamed resource. ``what`` says what it is, ``hint`` what to do instead.
+    """
+
+    key: str
+    value: str
+    where: tuple[tuple[Any, ...], ...]
+    what: str
+    hint: str
+    derived_from: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordedGrant:
+    """One role assignment as the manifest records it, so that a later render can tell which ones it no longer
+    makes. ``scope`` and ``principal`` refer to keys of the manifest's names (``account/<region>``, ``keyVault``;
+    ``identity``, ``apiManagement``) or, for the spec's principals, ``principals/<object ID>``; ``role`` is the
+    built-in role definition's ID."""
+
+    scope: str
+    principal: str
+    role: str
