@@ -12,7 +12,7 @@ from pathlib import Path
 from . import deployed, resources, write
 from .catalogue import TIERS, Tier
 from .deployed import LeftBehind
-from .errors import AzoaiError, Problem, RenameError, SpecError, UsageError
+from .errors import Problem, RenameError, SpecError, UsageError
 from .initspec import spec_text
 from .pipeline import Validated, validate_file, validate_text
 from .render import render
@@ -42,30 +42,34 @@ def default_out_dir(spec_path: Path) -> Path:
     return spec_path.parent / DEFAULT_OUT
 
 
-def render_spec(spec_path: Path, out_dir: Path | None = None, *, check: bool = False, dry_run: bool = False,
+def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bool = False, dry_run: bool = False,
                 force: bool = False) -> RenderOutcome:
     """Validate, render and (unless ``check`` or ``dry_run``) write the output folder.
 
     * ``check``: write nothing; raise :class:`DriftError` if the folder differs from the render.
     * ``dry_run``: write nothing; return the plan, conflicts included (``plan.conflicts``), for the caller to show.
-    * ``force``: overwrite files edited by hand, and render even if the render changes what the previous one
-      recorded as unable to change once deployed (otherwise :class:`RenameError`).
+    * ``force``: overwrite generated files that were edited by hand (never a file the manifest does not list), and
+      render even if the render changes what the previous one recorded as unable to change once deployed (otherwise
+      :class:`RenameError`).
 
     The outcome lists the role assignments that the previous render of the folder made and this one does not.
     """
+    if out_dir == "":
+        raise UsageError("--out is empty", "name the output folder, for example --out infra")
     validated = validate_file(spec_path)
     files = render(validated.design)
     tier = validated.spec.tier
-    out = out_dir if out_dir is not None else default_out_dir(spec_path)
-    previous = write.previous_manifest(out)
-    warnings = validated.warnings + _fixed_changes(validated, previous, force)
-    left = deployed.left_behind(validated.design, previous)
-    if check:
-        return RenderOutcome(out, write.check(out, files, previous), tier, warnings, left_behind=left)
-    plan = write.plan(out, files, force=force, previous_text=previous)
-    if dry_run:
-        return RenderOutcome(out, plan, tier, warnings, left_behind=left)
-    write.apply(plan)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(spec_path)
+    with write.open_output(out, spec=spec_path, writing=not (check or dry_run)) as output:
+        previous = output.previous_manifest()
+        warnings = validated.warnings + _fixed_changes(validated, previous, force)
+        left = deployed.left_behind(validated.design, previous)
+        if check:
+            return RenderOutcome(out, output.check(files), tier, warnings, left_behind=left)
+        plan = output.plan(files, force=force)
+        if dry_run:
+            return RenderOutcome(out, plan, tier, warnings, left_behind=left)
+        output.apply(plan)
     return RenderOutcome(out, plan, tier, warnings, written=True, left_behind=left)
 
 
@@ -98,22 +102,12 @@ def init_spec(spec_path: Path, *, tier: int, regions: list[str], workload: str, 
             option = options.get(problem.path.split(".")[0].split("[")[0], problem.path)
             messages.append(f"{option}: {problem.message}" + (f" ({problem.hint})" if problem.hint else ""))
         raise UsageError("; ".join(messages)) from None
-    if spec_path.exists() and not force:
-        raise AzoaiError(f"{spec_path} already exists", "use --force to replace it, or name another file")
     schema_path = spec_path.parent / resources.SCHEMA_FILE
-    try:
-        spec_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(spec_path, text)
-        _write_atomic(schema_path, resources.schema_text())
-    except OSError as exc:
-        raise AzoaiError(f"cannot write {spec_path}: {exc.strerror or exc}") from None
+    # Both files go through the writer of render; an existing schema is replaced only with --force (one that is
+    # already this version's is left as it is).
+    write.write_init([(spec_path, text), (schema_path, resources.schema_text())], force=force,
+                     keep_identical=frozenset([schema_path]))
     return InitOutcome(spec_path, schema_path)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    temp.replace(path)
 
 
 def schema_json() -> str:

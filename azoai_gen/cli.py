@@ -17,7 +17,7 @@ from rich.table import Table
 from . import __version__, api
 from .errors import AzoaiError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError
 from .initspec import default_regions
-from .write import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, UPDATE
+from .write import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, REMOVE, UPDATE
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -145,16 +145,18 @@ def validate(spec: Path = typer.Argument(..., help="Spec file to check.")) -> No
 
 
 _STYLES = {CREATE: "green", UPDATE: "cyan", OVERWRITE: "yellow", DELETE: "magenta", CONFLICT: "red",
-           IDENTICAL: "dim"}
+           IDENTICAL: "dim", REMOVE: "dim"}
 
 
 @app.command(epilog="Example: azoai-gen render examples/tier2.yaml --out infra && "
                     "azoai-gen render examples/tier2.yaml --out infra --check")
 def render(
     spec: Path = typer.Argument(..., help="Spec file to render."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default: infra/ beside the spec)."),
+    # Text rather than a path, so that an empty --out is refused instead of meaning the current folder.
+    out_dir: Optional[str] = typer.Option(None, "--out", "-o", help="Output folder (default: infra/ beside the spec)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the folder differs from the spec."),
-    force: bool = typer.Option(False, "--force", help="Overwrite generated files that were edited by hand."),
+    force: bool = typer.Option(False, "--force", help="Overwrite generated files that were edited by hand (never "
+                               "files that azoai-gen did not write)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and write nothing."),
 ) -> None:
     """Render the spec into Bicep modules, a parameter file, a README and a manifest."""
@@ -178,7 +180,10 @@ def render(
         _say(f"dry run: {len(outcome.plan.pending)} file(s) would change in {outcome.out_dir}; nothing was written",
              "yellow" if conflicts else "green")
         if conflicts:
-            _say("error: a real run would stop on the conflicts above (use --force to overwrite)", "bold red")
+            theirs = any(not change.forceable for change in conflicts)
+            _say("error: a real run would stop on the conflicts above ("
+                 + ("--force never overwrites a file that azoai-gen did not write" if theirs
+                    else "use --force to overwrite") + ")", "bold red")
             raise typer.Exit(1)
         return
     if any(change.action == DELETE for change in outcome.plan.changes):

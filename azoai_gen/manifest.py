@@ -63,6 +63,11 @@ def _load(manifest_text: str | None) -> dict:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def is_ours(manifest_text: str | None) -> bool:
+    """Whether the text is a manifest that azoai-gen wrote (an output folder holding one is azoai-gen's)."""
+    return _load(manifest_text).get("generator") == "azoai-gen"
+
+
 def _section(manifest_text: str | None, key: str) -> dict[str, str]:
     section = _load(manifest_text).get(key)
     return {str(k): str(v) for k, v in section.items()} if isinstance(section, dict) else {}

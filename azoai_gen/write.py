@@ -1,24 +1,49 @@
-"""The only module that writes generated files.
+"""The only module that writes to the disk: the output folder of ``render`` and the two files of ``init``.
 
-Writing happens in two phases. First a plan: every file is classified by comparing the
-folder with the new render and with the manifest of the previous render. Then, only if
-the plan has no conflict (or ``force`` is set), the files are written: each new text
-goes to a temporary file beside its target, and only when all are on disk are they
-moved into place with atomic renames, the manifest last. A failure before the renames
-leaves the folder as it was; an interruption during them leaves files that the next
-render recognises as identical.
+A render happens in two phases. First a plan: every file is classified by comparing the folder with the new render
+and with what the folder's manifest (and the journal of an interrupted render) records. Then, only if the plan has
+no conflict, the folder is changed. What the writer guarantees (docs/architecture.md, "Determinism and safe
+writing"):
+
+* **Nothing outside the output folder.** The folder is opened once, and every path below it is reached one folder at
+  a time without following symbolic links. A link anywhere on the way (a ``modules`` folder that points elsewhere, a
+  generated file that is a link) stops the render before anything is written; a manifest entry that is absolute or
+  climbs with ``..`` is not ours and is ignored. The output folder itself may not be a link, nor the root folder, a
+  home folder or the top of the spec's git work tree (or a folder holding one), unless it holds our manifest already.
+* **Never a file we did not write.** A file is ours when its bytes match a hash that the manifest (or the journal)
+  records for its path. ``force`` overwrites or deletes a file the manifest lists but that was edited by hand; a file
+  the manifest does not list, and the spec being rendered, are never overwritten or deleted.
+* **Atomic files.** Every file is written to a temporary file created exclusively (``O_EXCL``) under an unpredictable
+  name beside its target, fsynced, then renamed over the target; ``init`` uses the same writer.
+* **Recoverable interruptions.** Before anything is staged or renamed, a journal beside the manifest records every
+  hash the render may leave on disk, and the manifest of the last render that finished. Old files are deleted before
+  the new manifest is renamed into place, and the journal is removed last. The next render reads the journal: it
+  treats files with a recorded hash as its own (never as hand edits), removes the temporary files of ours, and takes
+  the folder to the state of the spec it renders.
+* **One writer at a time.** A render holds a lock file (``flock``) in the folder while it plans and writes; a second
+  render waits up to :data:`LOCK_WAIT` seconds, then refuses. ``--check`` and ``--dry-run`` write nothing and take a
+  shared lock only when a lock file is there.
+
+POSIX only: the writer relies on ``openat``-style calls (``dir_fd``), ``O_NOFOLLOW`` and ``flock``.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
+import json
 import os
-import tempfile
-from dataclasses import dataclass
+import re
+import secrets
+import stat
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from . import manifest
-from .errors import ConflictError, DriftError, OutputError
+from .errors import AzoaiError, ConflictError, DriftError, OutputError
 from .manifest import MANIFEST
 
 CREATE = "create"
@@ -27,6 +52,35 @@ UPDATE = "update"
 CONFLICT = "conflict"
 OVERWRITE = "overwrite"
 DELETE = "delete"
+#: A temporary file, journal or lock file that an interrupted render left in the folder.
+REMOVE = "remove"
+
+#: The journal of a render under way, beside the manifest. It exists only while a render writes (or after one was
+#: interrupted).
+JOURNAL = "azoai-gen.journal.json"
+#: The lock file, present only while a render writes (or after one was killed; the next render removes it).
+LOCK = ".azoai-gen.lock"
+#: How long a render waits for another one writing the same folder, in seconds, before it refuses.
+LOCK_WAIT = 5.0
+#: The mode of a file the writer creates; a file it replaces keeps its mode.
+NEW_FILE_MODE = 0o644
+LEFT_BEHIND = "left by an interrupted render"
+
+_TEMP = re.compile(r"\.(?P<name>.+)\.azoai-gen-[0-9a-f]{16}\.tmp")
+#: The temporary files of earlier versions (``tempfile.mkstemp``), recognised only beside a file of ours.
+_OLD_TEMP = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
+# getattr: the package imports everywhere, and open_output says plainly where the writer cannot run.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | _CLOEXEC
+_READ = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | _CLOEXEC
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+_RESERVED = {JOURNAL, LOCK}
+
+
+def _checkpoint(step: str) -> None:
+    """Called between any two disk operations of a write. Does nothing: the interruption tests replace it to stop or
+    kill the process at every point of a render."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +91,8 @@ class Change:
     #: Lines added and removed compared with the file on disk.
     added: int = 0
     removed: int = 0
+    #: For a conflict: whether ``--force`` may overwrite or delete the file (only files the manifest lists).
+    forceable: bool = True
 
 
 @dataclass
@@ -44,6 +100,11 @@ class Plan:
     out_dir: Path
     changes: list[Change]
     files: dict[str, str]
+    force: bool = False
+    #: Every hash each path may hold while it is still ours: the manifest's, and those a journal recorded.
+    known: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: The manifest of the last render that finished (the journal keeps it while a render is under way).
+    previous: str | None = None
 
     @property
     def conflicts(self) -> list[Change]:
@@ -53,14 +114,6 @@ class Plan:
     def pending(self) -> list[Change]:
         """Changes that would modify the folder."""
         return [c for c in self.changes if c.action != IDENTICAL]
-
-
-def previous_manifest(out_dir: Path) -> str | None:
-    """The text of the manifest that the previous render left in ``out_dir``, or ``None``."""
-    try:
-        return (out_dir / MANIFEST).read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return None
 
 
 def _line_counts(old: bytes, new: bytes) -> tuple[int, int]:
@@ -75,112 +128,733 @@ def _line_counts(old: bytes, new: bytes) -> tuple[int, int]:
     return added, removed
 
 
-def _safe_relative(path: str) -> bool:
-    parts = Path(path).parts
-    return bool(parts) and not Path(path).is_absolute() and ".." not in parts
+def _parts(path: str) -> tuple[str, ...] | None:
+    """The folders and the name of a relative path below the output folder, or ``None`` for one that could leave it
+    (absolute, empty, ``.`` or ``..`` parts)."""
+    parts = tuple(path.split("/"))
+    if any(part in ("", ".", "..") or "\0" in part for part in parts):
+        return None
+    return parts
 
 
-def plan(out_dir: Path, files: dict[str, str], *, force: bool = False, previous_text: str | None = None) -> Plan:
-    """Classify every file: create, identical, update, conflict (or overwrite with force), delete.
+def _reason(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
 
-    ``previous_text`` is the previous manifest when the caller has read it already."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"{out_dir} exists and is not a folder", "choose another --out")
-    if previous_text is None:
-        previous_text = previous_manifest(out_dir)
-    previous = manifest.file_hashes(previous_text)
-    changes: list[Change] = []
-    for path, text in sorted(files.items()):
-        target = out_dir / path
-        new = text.encode("utf-8")
-        if not target.exists():
-            changes.append(Change(path, CREATE, added=len(text.splitlines())))
-            continue
-        if not target.is_file():
-            raise OutputError(f"{target} exists and is not a file", "move it out of the output folder")
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Files beside their target: the one atomic writer.
+
+
+def _temp_name(name: str) -> str:
+    return f".{name}.azoai-gen-{secrets.token_hex(8)}.tmp"
+
+
+def _stage(folder: int, name: str, data: bytes, mode: int) -> str:
+    """Write ``data`` to a new temporary file beside ``name`` in the open folder ``folder`` and return its name. The
+    file is created exclusively (never through a link or over an existing file) and fsynced; on failure it is
+    removed."""
+    temp = _temp_name(name)
+    fd = os.open(temp, _NEW, 0o600, dir_fd=folder)
+    try:
+        _checkpoint(f"created {temp}")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        _checkpoint(f"wrote {temp}")
+        os.fchmod(fd, mode)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        _unlink_quietly(folder, temp)
+        raise
+    os.close(fd)
+    _checkpoint(f"staged {temp}")
+    return temp
+
+
+def _unlink_quietly(folder: int, name: str) -> None:
+    try:
+        os.unlink(name, dir_fd=folder)
+    except OSError:
+        pass
+
+
+def _mode_of(folder: int, name: str) -> int:
+    """The mode a rewritten ``name`` keeps (a new file gets :data:`NEW_FILE_MODE`)."""
+    try:
+        info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return NEW_FILE_MODE
+    return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else NEW_FILE_MODE
+
+
+def _install_new(folder: int, temp: str, name: str) -> bool:
+    """Give the staged ``temp`` the name ``name`` unless something already has it; False if something has."""
+    try:
+        os.link(temp, name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        # The file system has no hard links: the check and the rename are then two steps.
         try:
-            current = target.read_bytes()
+            os.stat(name, dir_fd=folder, follow_symlinks=False)
+            return False
+        except FileNotFoundError:
+            os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
+            return True
+    os.unlink(temp, dir_fd=folder)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The output folder, walked one folder at a time and never through a link.
+
+
+class _Tree:
+    """A folder opened once; every path below it is reached one component at a time, never through a link."""
+
+    def __init__(self, fd: int, path: Path) -> None:
+        self.path = path
+        self.root = fd
+        #: The process that holds the folder's lock, as its lock file says, when another render holds it.
+        self.holder = ""
+        self._fds: dict[tuple[str, ...], int] = {(): fd}
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
+
+    def where(self, parts: tuple[str, ...]) -> Path:
+        return self.path.joinpath(*parts)
+
+    def refusal(self, parts: tuple[str, ...], exc: OSError, folder: bool) -> OutputError:
+        """The error for ``parts``, which could not be opened as a folder (``folder``) or a file."""
+        parent = self._fds.get(parts[:-1])
+        try:
+            info = os.stat(parts[-1], dir_fd=parent, follow_symlinks=False) if parent is not None else None
+        except OSError:
+            info = None
+        where = self.where(parts)
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            return OutputError(f"{where} is a symbolic link; azoai-gen never reads, writes or deletes through a link",
+                               "remove the link (or render into another folder): azoai-gen writes only inside the "
+                               "output folder")
+        if info is not None:
+            return OutputError(f"{where} exists and is not a {'folder' if folder else 'file'}",
+                               "move it out of the output folder")
+        return OutputError(f"cannot open {where}: {_reason(exc)}", "check the folder's permissions")
+
+    def folder(self, parts: tuple[str, ...], create: bool = False) -> int | None:
+        """The open folder ``parts`` below the root (``None`` if it is missing and not ``create``)."""
+        if parts in self._fds:
+            return self._fds[parts]
+        parent = self.folder(parts[:-1], create)
+        if parent is None:
+            return None
+        try:
+            fd = os.open(parts[-1], _DIR, dir_fd=parent)
+        except FileNotFoundError:
+            if not create:
+                return None
+            try:
+                os.mkdir(parts[-1], 0o777, dir_fd=parent)
+            except FileExistsError:
+                pass
+            _checkpoint(f"made {'/'.join(parts)}")
+            return self.folder(parts, create=False)
         except OSError as exc:
-            raise OutputError(f"cannot read {target}: {exc.strerror}") from None
+            raise self.refusal(parts, exc, folder=True) from None
+        self._fds[parts] = fd
+        return fd
+
+    def read(self, path: str) -> tuple[bytes, tuple[int, int]] | None:
+        """The bytes and the identity (device, inode) of the regular file at ``path``; ``None`` if it is missing.
+        A link or anything but a regular file is refused."""
+        parts = _parts(path)
+        assert parts is not None, path
+        folder = self.folder(parts[:-1])
+        if folder is None:
+            return None
+        try:
+            fd = os.open(parts[-1], _READ, dir_fd=folder)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise self.refusal(parts, exc, folder=False) from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise OutputError(f"{self.where(parts)} exists and is not a file", "move it out of the output folder")
+        with os.fdopen(fd, "rb") as handle:
+            try:
+                return handle.read(), (info.st_dev, info.st_ino)
+            except OSError as exc:
+                raise OutputError(f"cannot read {self.where(parts)}: {_reason(exc)}") from None
+
+    def names(self, parts: tuple[str, ...]) -> list[str]:
+        """The regular files directly in the folder ``parts`` (none if it is missing)."""
+        folder = self.folder(parts)
+        if folder is None:
+            return []
+        found = []
+        for name in sorted(os.listdir(folder)):
+            try:
+                if stat.S_ISREG(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode):
+                    found.append(name)
+            except FileNotFoundError:
+                continue
+        return found
+
+    def sync(self, parts: tuple[str, ...]) -> None:
+        folder = self.folder(parts)
+        if folder is not None:
+            os.fsync(folder)
+
+
+def _open_root(out_dir: Path, create: bool) -> _Tree | None:
+    """Open the output folder (creating it when ``create``); ``None`` when it is missing. The folder itself may not
+    be a link; the folders above it are the user's and are used as they are."""
+    try:
+        info = os.lstat(out_dir)
+    except FileNotFoundError:
+        info = None
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"cannot use {out_dir} as the output folder: {_reason(exc)}") from None
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        raise OutputError(f"{out_dir} is a symbolic link; azoai-gen never writes through a link",
+                          "give the folder itself as --out")
+    if info is not None and not stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"{out_dir} exists and is not a folder", "choose another --out")
+    if info is None and not create:
+        return None
+    try:
+        if info is None:
+            os.makedirs(out_dir, exist_ok=True)
+        fd = os.open(out_dir, _DIR)
+    except OSError as exc:
+        raise OutputError(f"cannot create or open {out_dir}: {_reason(exc)}",
+                          "check the folder's permissions, or choose another --out") from None
+    return _Tree(fd, out_dir)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Folders that are never an output folder.
+
+
+def _work_tree_top(spec: Path) -> Path | None:
+    """The top of the git work tree that holds the spec, if any."""
+    folder = Path(os.path.realpath(spec)).parent
+    for candidate in (folder, *folder.parents):
+        if os.path.lexists(candidate / ".git"):
+            return candidate
+    return None
+
+
+def _homes(owner: int) -> list[Path]:
+    homes = []
+    try:
+        homes.append(Path.home())
+    except (RuntimeError, KeyError):
+        pass
+    try:
+        import pwd
+
+        homes += [Path(pwd.getpwuid(uid).pw_dir) for uid in {os.getuid(), owner}]
+    except (ImportError, KeyError):
+        pass
+    return homes
+
+
+def _special(tree: _Tree, spec: Path | None) -> str | None:
+    """What makes the output folder one that azoai-gen must not fill, if anything: the root folder, a home folder, the
+    top of the spec's git work tree, or a folder that holds one of these."""
+    here = os.fstat(tree.root)
+    places = [("the root folder", Path("/"))] + [("a home folder", home) for home in _homes(here.st_uid)]
+    top = _work_tree_top(spec) if spec is not None else None
+    if top is not None:
+        places.append(("the top of the git work tree that holds the spec", top))
+    for what, place in places:
+        real = Path(os.path.realpath(place))
+        for depth, folder in enumerate((real, *real.parents)):
+            try:
+                info = os.stat(folder)
+            except (OSError, ValueError):
+                continue
+            if (info.st_dev, info.st_ino) == (here.st_dev, here.st_ino):
+                return what if depth == 0 else f"a folder that holds {what} ({real})"
+    return None
+
+
+def _refuse_special(tree: _Tree, spec: Path | None) -> None:
+    what = _special(tree, spec)
+    if what is None:
+        return
+    found = tree.read(MANIFEST)
+    if found is not None and manifest.is_ours(found[0].decode("utf-8", "replace")):
+        return
+    raise OutputError(f"{tree.path} is {what}; azoai-gen renders only into a folder of its own",
+                      "choose an output folder for the generated files, for example --out infra")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The lock.
+
+
+def _lock_once(tree: _Tree, shared: bool) -> int | None | bool:
+    """Try to lock the folder: the lock file's descriptor, ``None`` if a reader finds no lock file, ``False`` if
+    another process holds the lock."""
+    import fcntl
+
+    flags = (os.O_RDONLY if shared else os.O_RDWR | os.O_CREAT) | _READ
+    try:
+        fd = os.open(LOCK, flags, NEW_FILE_MODE, dir_fd=tree.root)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise tree.refusal((LOCK,), exc, folder=False) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OutputError(f"{tree.where((LOCK,))} exists and is not a file", "move it out of the output folder")
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            tree.holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            os.close(fd)
+            return False
+        try:
+            now = os.stat(LOCK, dir_fd=tree.root, follow_symlinks=False)
+        except FileNotFoundError:
+            now = None
+    except BaseException:
+        os.close(fd)
+        raise
+    if now is None or (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino):
+        os.close(fd)  # the render that held it removed it: lock the file that is there now
+        return _lock_once(tree, shared)
+    if not shared:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+    return fd
+
+
+def _lock(tree: _Tree, shared: bool) -> int | None:
+    """Hold the folder's lock: exclusive for a render that writes, shared (and only if a lock file is there) for one
+    that reads. Waits up to :data:`LOCK_WAIT` seconds for another render, then refuses."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        fd = _lock_once(tree, shared)
+        if fd is not False:
+            _checkpoint("locked")
+            return fd
+        if time.monotonic() >= deadline:
+            holder = tree.holder
+            who = f" (process {holder})" if holder.isdigit() else ""
+            raise OutputError(f"another azoai-gen render{who} is writing {tree.path}; nothing was "
+                              f"{'read' if shared else 'written'}",
+                              f"wait for it to finish, then run again (azoai-gen waited {LOCK_WAIT:g} seconds)")
+        time.sleep(0.05)
+
+
+def _unlock(tree: _Tree, fd: int, remove: bool) -> None:
+    if remove:
+        _unlink_quietly(tree.root, LOCK)
+    os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The journal.
+
+
+def _journal_text(previous: str | None, known: dict[str, frozenset[str]]) -> str:
+    entries = {path: sorted(hashes) for path, hashes in sorted(known.items())}
+    return json.dumps({"generator": "azoai-gen", "journal": 1, "previous": previous, "known": entries},
+                      indent=2, sort_keys=True) + "\n"
+
+
+def _parse_journal(tree: _Tree, data: bytes) -> tuple[str | None, dict[str, frozenset[str]]]:
+    """The manifest of the last render that finished, and the hashes an interrupted render recorded."""
+    try:
+        loaded = json.loads(data.decode("utf-8"))
+        assert loaded["generator"] == "azoai-gen" and loaded["journal"] == 1
+        previous = loaded["previous"]
+        assert previous is None or isinstance(previous, str)
+        known = {str(path): frozenset(str(h) for h in hashes) for path, hashes in loaded["known"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError, AssertionError):
+        raise OutputError(f"{tree.where((JOURNAL,))} is not a journal that azoai-gen wrote",
+                          "move it out of the output folder") from None
+    return previous, known
+
+
+def _add(known: dict[str, frozenset[str]], entries: dict[str, str] | dict[str, frozenset[str]]) -> None:
+    for path, hashes in entries.items():
+        if _parts(path) is None or path in _RESERVED:
+            continue
+        known[path] = known.get(path, frozenset()) | (frozenset([hashes]) if isinstance(hashes, str) else hashes)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# An output folder, opened for a render.
+
+
+class Output:
+    """The output folder of one render: opened, checked, locked while writing, and its previous state read."""
+
+    def __init__(self, path: Path, tree: _Tree | None, writing: bool, spec: Path | None, lock: int | None) -> None:
+        self.path = path
+        self.tree = tree
+        self.writing = writing
+        self.lock = lock
+        self.spec = _identity(spec)
+        self.journal: tuple[str | None, dict[str, frozenset[str]]] | None = None
+        self._manifest: str | None = None
+        if tree is not None:
+            found = tree.read(JOURNAL)
+            self.journal = _parse_journal(tree, found[0]) if found is not None else None
+            found = tree.read(MANIFEST)
+            self._manifest = found[0].decode("utf-8", "replace") if found is not None else None
+
+    def previous_manifest(self) -> str | None:
+        """The manifest of the last render that finished: the journal's while an interrupted render is pending."""
+        return self.journal[0] if self.journal is not None else self._manifest
+
+    def known(self) -> dict[str, frozenset[str]]:
+        """Every hash each path may hold while it is ours."""
+        known: dict[str, frozenset[str]] = {}
+        _add(known, manifest.file_hashes(self._manifest))
+        _add(known, manifest.file_hashes(self.previous_manifest()))
+        if self.journal is not None:
+            _add(known, self.journal[1])
+        return known
+
+    def plan(self, files: dict[str, str], *, force: bool = False) -> Plan:
+        """Classify every file: create, identical, update, conflict (or overwrite with force), delete, remove."""
+        known = self.known()
+        changes = [self._classify(path, text, known.get(path), force) for path, text in sorted(files.items())]
+        for path in sorted(set(known) - set(files)):
+            change = self._classify_old(path, known[path], force)
+            if change is not None:
+                changes.append(change)
+        changes += self._left_behind(files, known)
+        return Plan(self.path, changes, files, force, known, self.previous_manifest())
+
+    def _read(self, path: str) -> tuple[bytes, bool] | None:
+        """The bytes of ``path`` and whether it is the spec being rendered."""
+        found = self.tree.read(path) if self.tree is not None else None
+        return None if found is None else (found[0], found[1] == self.spec)
+
+    def _classify(self, path: str, text: str, hashes: frozenset[str] | None, force: bool) -> Change:
+        if _parts(path) is None or path in _RESERVED:
+            raise AzoaiError(f"cannot write {path!r}: it is not a path inside the output folder")
+        new = text.encode("utf-8")
+        found = self._read(path)
+        if found is None:
+            return Change(path, CREATE, added=len(text.splitlines()))
+        current, is_spec = found
         if current == new:
-            changes.append(Change(path, IDENTICAL))
-            continue
+            return Change(path, IDENTICAL)
         added, removed = _line_counts(current, new)
-        if path == MANIFEST or previous.get(path) == manifest.sha256(current):
-            changes.append(Change(path, UPDATE, added=added, removed=removed))
-        else:
-            reason = "edited by hand since the last render" if path in previous else "not written by azoai-gen"
-            changes.append(Change(path, OVERWRITE if force else CONFLICT, reason, added, removed))
-    for path in sorted(set(previous) - set(files)):
-        if not _safe_relative(path):
-            continue
-        target = out_dir / path
-        if not target.is_file():
-            continue
-        current = target.read_bytes()
+        if is_spec:
+            return Change(path, CONFLICT, "the spec being rendered", added, removed, forceable=False)
+        if path == MANIFEST or manifest.sha256(current) in (hashes or ()):
+            return Change(path, UPDATE, added=added, removed=removed)
+        if hashes is not None:
+            return Change(path, OVERWRITE if force else CONFLICT, "edited by hand since the last render", added,
+                          removed)
+        return Change(path, CONFLICT, "not written by azoai-gen", added, removed, forceable=False)
+
+    def _classify_old(self, path: str, hashes: frozenset[str], force: bool) -> Change | None:
+        found = self._read(path)
+        if found is None or found[1]:
+            return None  # gone already, or the spec itself: never deleted
+        current = found[0]
         removed = len(current.decode("utf-8", "replace").splitlines())
-        if previous[path] == manifest.sha256(current):
-            changes.append(Change(path, DELETE, "no longer generated", removed=removed))
-        elif force:
-            changes.append(Change(path, DELETE, "no longer generated; edited by hand", removed=removed))
-        else:
-            changes.append(Change(path, CONFLICT, "no longer generated, but edited by hand since the last render"))
-    return Plan(out_dir=out_dir, changes=changes, files=files)
+        if manifest.sha256(current) in hashes:
+            return Change(path, DELETE, "no longer generated", removed=removed)
+        if force:
+            return Change(path, DELETE, "no longer generated; edited by hand", removed=removed)
+        return Change(path, CONFLICT, "no longer generated, but edited by hand since the last render")
+
+    def _left_behind(self, files: dict[str, str], known: dict[str, frozenset[str]]) -> list[Change]:
+        """Temporary files of ours, and the journal and lock file of an interrupted render."""
+        if self.tree is None:
+            return []
+        ours: dict[tuple[str, ...], set[str]] = {(): {JOURNAL}}
+        for path in (*files, *known):
+            parts = _parts(path)
+            ours.setdefault(parts[:-1], set()).add(parts[-1])
+        found = []
+        for folder, names in sorted(ours.items()):
+            for name in self.tree.names(folder):
+                old = _OLD_TEMP.fullmatch(name)
+                if _TEMP.fullmatch(name) or (old and old["name"] in names):
+                    found.append(Change("/".join((*folder, name)), REMOVE, LEFT_BEHIND))
+        if self.journal is not None:
+            found.append(Change(JOURNAL, REMOVE, LEFT_BEHIND))
+        if self.lock is not None and not self.writing:
+            found.append(Change(LOCK, REMOVE, LEFT_BEHIND))
+        return found
+
+    def check(self, files: dict[str, str]) -> Plan:
+        """Raise :class:`DriftError` unless the folder holds exactly what would be rendered."""
+        result = self.plan(files)
+        if result.pending:
+            count = len(result.pending)
+            raise DriftError(f"{self.path} is out of date with the spec ({count} file{'s' if count != 1 else ''})",
+                             [(c.path, c.action) for c in result.pending],
+                             "run 'azoai-gen render' and commit the result")
+        return result
+
+    def apply(self, plan: Plan) -> None:
+        """Carry out a plan. Raises :class:`ConflictError` if it has conflicts; writes nothing then."""
+        assert self.writing and self.tree is not None, "open the output folder for writing"
+        _refuse_conflicts(plan)
+        _Apply(self.tree, plan, had_journal=self.journal is not None).run()
+        self.journal = None
 
 
-def check(out_dir: Path, files: dict[str, str], previous_text: str | None = None) -> Plan:
-    """Raise :class:`DriftError` unless the folder holds exactly what would be rendered."""
-    result = plan(out_dir, files, previous_text=previous_text)
-    if result.pending:
-        raise DriftError(
-            f"{out_dir} is out of date with the spec ({len(result.pending)} file"
-            f"{'s' if len(result.pending) != 1 else ''})",
-            [(c.path, c.action) for c in result.pending],
-            "run 'azoai-gen render' and commit the result",
-        )
-    return result
+def _identity(path: Path | None) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path) if path is not None else None
+    except (OSError, ValueError):
+        return None
+    return (info.st_dev, info.st_ino) if info is not None else None
 
 
-def apply(result: Plan) -> None:
-    """Carry out a plan. Raises :class:`ConflictError` if it has conflicts; writes nothing then."""
-    if result.conflicts:
-        paths = [c.path for c in result.conflicts]
+def _refuse_conflicts(plan: Plan) -> None:
+    conflicts = plan.conflicts
+    if not conflicts:
+        return
+    paths = [c.path for c in conflicts]
+    theirs = [c.path for c in conflicts if not c.forceable]
+    if not theirs:
         raise ConflictError(
             f"{len(paths)} generated file{'s were' if len(paths) != 1 else ' was'} changed outside azoai-gen; "
             "nothing was written",
             paths,
             "move the change into the spec, or run again with --force to overwrite",
         )
-    out_dir = result.out_dir
-    writes = [c for c in result.changes if c.action in (CREATE, UPDATE, OVERWRITE)]
-    # The manifest goes last, so an interrupted run never records hashes of files it did not write.
-    writes.sort(key=lambda c: c.path == MANIFEST)
-    staged: list[tuple[Path, Path]] = []
+    hint = (f"move {', '.join(theirs)} out of the output folder: azoai-gen never overwrites or deletes a file it did "
+            "not write (or the spec it renders), even with --force")
+    if len(theirs) < len(paths):
+        hint += "; for the files edited by hand, move the change into the spec, or use --force"
+    raise ConflictError(
+        f"{len(paths)} file{'s are' if len(paths) != 1 else ' is'} in the way of the render; nothing was written",
+        paths, hint)
+
+
+class _Apply:
+    """The writes of one plan, in the order that keeps every interruption recoverable."""
+
+    def __init__(self, tree: _Tree, plan: Plan, had_journal: bool) -> None:
+        self.tree = tree
+        self.plan = plan
+        self.had_journal = had_journal
+        self.wrote_journal = False
+        self.staged: list[tuple[tuple[str, ...], str]] = []  # (parts, temp name)
+
+    def run(self) -> None:
+        plan, tree = self.plan, self.tree
+        for change in plan.changes:
+            if change.action == REMOVE and change.path not in _RESERVED:
+                parts = _parts(change.path)
+                _unlink_quietly(tree.folder(parts[:-1]), parts[-1])
+                _checkpoint(f"removed {change.path}")
+        writes = [c.path for c in plan.changes if c.action in (CREATE, UPDATE, OVERWRITE)]
+        deletes = [c.path for c in plan.changes if c.action == DELETE]
+        if writes or deletes:
+            # The manifest goes last, so that the folder's record changes only when every file is in place.
+            writes.sort(key=lambda path: path == MANIFEST)
+            self._stage(writes)
+            self._install(deletes)
+        if self.had_journal or self.wrote_journal:
+            try:
+                os.unlink(JOURNAL, dir_fd=tree.root)
+                tree.sync(())
+            except OSError as exc:
+                raise OutputError(f"cannot remove {tree.where((JOURNAL,))}: {_reason(exc)}",
+                                  "every file is in place; render again to remove the journal") from None
+            _checkpoint("journal removed")
+
+    def _stage(self, writes: list[str]) -> None:
+        """Record the journal, then write every file to a temporary file beside it. A failure removes what was
+        staged, and the folder is as it was."""
+        known = dict(self.plan.known)
+        _add(known, {path: manifest.sha256(text.encode("utf-8")) for path, text in self.plan.files.items()})
+        try:
+            journal = _stage(self.tree.root, JOURNAL, _journal_text(self.plan.previous, known).encode("utf-8"),
+                             NEW_FILE_MODE)
+            self.staged.append(((JOURNAL,), journal))
+            os.replace(journal, JOURNAL, src_dir_fd=self.tree.root, dst_dir_fd=self.tree.root)
+            self.staged.pop()
+            self.wrote_journal = True
+            self.tree.sync(())
+            _checkpoint("journal written")
+            for path in writes:
+                parts = _parts(path)
+                folder = self.tree.folder(parts[:-1], create=True)
+                temp = _stage(folder, parts[-1], self.plan.files[path].encode("utf-8"), _mode_of(folder, parts[-1]))
+                self.staged.append((parts, temp))
+        except OSError as exc:
+            self._undo(renamed=0)
+            raise OutputError(f"cannot write to {self.tree.path}: {_reason(exc)}",
+                              "nothing was changed; check the folder's permissions and free space") from None
+
+    def _install(self, deletes: list[str]) -> None:
+        """Rename the files into place and delete the old ones; then, once all of that is on disk, rename the
+        manifest."""
+        tail = [(parts, temp) for parts, temp in self.staged if parts == (MANIFEST,)]
+        body = [("rename", parts, temp) for parts, temp in self.staged if parts != (MANIFEST,)]
+        body += [("delete", _parts(path), "") for path in deletes]
+        done = 0
+        try:
+            for kind, parts, temp in body + [("rename", parts, temp) for parts, temp in tail]:
+                if (parts, temp) in tail:
+                    for touched in sorted({p[:-1] for _, p, _ in body}):
+                        self.tree.sync(touched)
+                folder = self.tree.folder(parts[:-1])
+                if kind == "rename":
+                    os.replace(temp, parts[-1], src_dir_fd=folder, dst_dir_fd=folder)
+                    self.staged.remove((parts, temp))
+                else:
+                    os.unlink(parts[-1], dir_fd=folder)
+                done += 1
+                _checkpoint(f"{kind}d {'/'.join(parts)}")
+            self.tree.sync(())
+        except OSError as exc:
+            self._undo(done)
+            raise OutputError(f"writing {self.tree.path} failed part way: {_reason(exc)}",
+                              "render again: files already written are recognised as azoai-gen's own") from None
+
+    def _undo(self, renamed: int) -> None:
+        """Remove the temporary files; and the journal too while nothing was renamed, if there was none before."""
+        for parts, temp in self.staged:
+            folder = self.tree.folder(parts[:-1])
+            if folder is not None:
+                _unlink_quietly(folder, temp)
+        self.staged.clear()
+        if not renamed and self.wrote_journal and not self.had_journal:
+            _unlink_quietly(self.tree.root, JOURNAL)
+            self.wrote_journal = False
+
+
+@contextmanager
+def open_output(out_dir: Path, *, spec: Path | None = None, writing: bool = True) -> Iterator[Output]:
+    """Open the output folder of a render. ``writing`` creates it if missing and holds its lock until the block
+    ends; otherwise nothing is created. ``spec`` is the spec being rendered: it is never overwritten or deleted, and
+    the top of its git work tree is never an output folder."""
+    if not _NOFOLLOW or os.open not in os.supports_dir_fd:
+        raise OutputError("azoai-gen writes output folders only on POSIX systems (Linux, macOS)",
+                          "render under Linux, macOS or WSL")
+    tree = _open_root(Path(out_dir), create=writing)
+    lock = None
     try:
-        for change in writes:
-            target = out_dir / change.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            staged.append((Path(temp), target))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(result.files[change.path].encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-            os.chmod(temp, mode)
+        if tree is not None:
+            _refuse_special(tree, spec)
+            lock = _lock(tree, shared=not writing)
+        yield Output(Path(out_dir), tree, writing, spec, lock)
     except OSError as exc:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write to {out_dir}: {exc.strerror or exc}",
-                          "nothing was changed; check the folder's permissions and free space") from None
+        raise OutputError(f"cannot use {out_dir}: {_reason(exc)}", "check the folder's permissions") from None
+    finally:
+        if lock is not None:
+            _unlock(tree, lock, remove=writing)
+        if tree is not None:
+            tree.close()
+
+
+def previous_manifest(out_dir: Path) -> str | None:
+    """The manifest of the last render of ``out_dir`` that finished, or ``None``."""
+    with open_output(out_dir, writing=False) as output:
+        return output.previous_manifest()
+
+
+def plan(out_dir: Path, files: dict[str, str], *, force: bool = False, spec: Path | None = None) -> Plan:
+    """The plan of writing ``files`` into ``out_dir`` (nothing is written)."""
+    with open_output(out_dir, spec=spec, writing=False) as output:
+        return output.plan(files, force=force)
+
+
+def check(out_dir: Path, files: dict[str, str], spec: Path | None = None) -> Plan:
+    """Raise :class:`DriftError` unless ``out_dir`` holds exactly ``files``."""
+    with open_output(out_dir, spec=spec, writing=False) as output:
+        return output.check(files)
+
+
+def apply(result: Plan, spec: Path | None = None) -> None:
+    """Carry out a plan, planned again under the folder's lock (the folder may have changed since)."""
+    with open_output(result.out_dir, spec=spec) as output:
+        output.apply(output.plan(result.files, force=result.force))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# init
+
+
+def write_init(files: list[tuple[Path, str]], *, force: bool = False, keep_identical: frozenset[Path] = frozenset()
+               ) -> None:
+    """Write ``init``'s files, each atomically beside where it goes, with the writer of ``render``. Without
+    ``force`` nothing is written if any of them exists already (one in ``keep_identical`` that holds exactly its text
+    is left as it is); with ``force`` existing files are replaced (a link is replaced, never written through).
+    Anything but a file or a link is refused."""
+    if not _NOFOLLOW or os.open not in os.supports_dir_fd:
+        raise OutputError("azoai-gen writes files only on POSIX systems (Linux, macOS)", "run it under WSL")
+    folders: dict[Path, int] = {}
     try:
-        for temp, target in staged:
-            os.replace(temp, target)
-        for change in result.changes:
-            if change.action == DELETE:
-                (out_dir / change.path).unlink(missing_ok=True)
+        todo = []
+        for path, text in files:
+            if path.parent not in folders:
+                folders[path.parent] = _open_init_folder(path)
+            if _init_needs_writing(folders[path.parent], path, text.encode("utf-8"), force, path in keep_identical):
+                todo.append((path, text.encode("utf-8")))
+        for path, data in todo:
+            _write_init_file(folders[path.parent], path, data, force)
+    finally:
+        for fd in folders.values():
+            os.close(fd)
+
+
+def _write_init_file(folder: int, path: Path, data: bytes, force: bool) -> None:
+    try:
+        temp = _stage(folder, path.name, data, _mode_of(folder, path.name))
+        try:
+            if force:
+                os.replace(temp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+            elif not _install_new(folder, temp, path.name):
+                _unlink_quietly(folder, temp)
+                raise AzoaiError(f"{path} already exists", "use --force to replace it, or name another file")
+        except OSError:
+            _unlink_quietly(folder, temp)
+            raise
+        os.fsync(folder)
     except OSError as exc:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-        raise OutputError(f"writing {out_dir} failed part way: {exc.strerror or exc}",
-                          "render again: files already written are recognised as up to date") from None
+        raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
+
+
+def _open_init_folder(path: Path) -> int:
+    if not path.name or path.name in (".", "..") or os.path.isdir(path):
+        raise OutputError(f"{path} is a folder", "name the spec file, for example azoai-gen.yaml")
+    try:
+        os.makedirs(path.parent, exist_ok=True)
+        return os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
+
+
+def _init_needs_writing(folder: int, path: Path, data: bytes, force: bool, keep_identical: bool) -> bool:
+    try:
+        info = os.stat(path.name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return True
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+        raise OutputError(f"{path} exists and is not a file", "name another file")
+    if keep_identical and stat.S_ISREG(info.st_mode):
+        with os.fdopen(os.open(path.name, _READ, dir_fd=folder), "rb") as handle:
+            if handle.read() == data:
+                return False
+    if not force:
+        raise AzoaiError(f"{path} already exists" + (" and differs from this version's" if keep_identical else ""),
+                         "use --force to replace it" + ("" if keep_identical else ", or name another file"))
+    return True

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -311,22 +310,26 @@ def _prepare_update(spec_path: Path, out: Path) -> dict[str, bytes]:
     return snapshot(out)
 
 
+def fail_at(monkeypatch, step: str, number: int = 1, error: OSError | None = None) -> list[str]:
+    """Make the writer fail with ``error`` at the ``number``-th step whose name starts with ``step``; return the
+    steps it went through."""
+    seen: list[str] = []
+
+    def checkpoint(name: str) -> None:
+        seen.append(name)
+        if name.startswith(step) and sum(s.startswith(step) for s in seen) == number:
+            raise error or OSError(5, "Input/output error")
+
+    monkeypatch.setattr(writer, "_checkpoint", checkpoint)
+    return seen
+
+
 def test_failure_while_staging_leaves_the_folder_as_it_was(spec_path, out, monkeypatch):
     before = _prepare_update(spec_path, out)
-    real_mkstemp = tempfile.mkstemp
-    calls = 0
-
-    def failing_mkstemp(*args, **kwargs):
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            raise OSError(28, "No space left on device")
-        return real_mkstemp(*args, **kwargs)
-
-    monkeypatch.setattr(tempfile, "mkstemp", failing_mkstemp)
+    # The first temporary file is the journal's; the third is the second generated file's.
+    fail_at(monkeypatch, "wrote ", 3, OSError(28, "No space left on device"))
     with pytest.raises(OutputError) as info:
         api.render_spec(spec_path, out)
-    assert calls == 3
     assert "No space left on device" in info.value.message
     assert "nothing was changed" in info.value.hint
     assert snapshot(out) == before
@@ -341,51 +344,52 @@ def test_failure_writing_a_staged_file_leaves_the_folder_as_it_was(spec_path, ou
     def failing_fsync(fd):
         nonlocal calls
         calls += 1
-        if calls == 2:
+        if calls == 3:
             raise OSError(5, "Input/output error")
         return real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OutputError):
         api.render_spec(spec_path, out)
+    assert calls == 3
     assert snapshot(out) == before
     assert temp_files(out) == []
 
 
-def test_failure_on_the_first_rename_leaves_the_folder_as_it_was(spec_path, out, monkeypatch):
+@pytest.mark.parametrize("failing_call", [1, 2], ids=["journal", "first-file"])
+def test_failure_on_the_first_rename_leaves_the_folder_as_it_was(spec_path, out, monkeypatch, failing_call):
     before = _prepare_update(spec_path, out)
+    real_replace = os.replace
+    calls = 0
 
-    def failing_replace(src, dst):
-        raise OSError(13, "Permission denied")
+    def failing_replace(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls == failing_call:
+            raise OSError(13, "Permission denied")
+        return real_replace(*args, **kwargs)
 
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(OutputError):
         api.render_spec(spec_path, out)
+    # Nothing was renamed into place: the journal goes too, and the folder is as it was.
     assert snapshot(out) == before
     assert temp_files(out) == []
 
 
 def test_interrupted_renames_leave_no_temp_files_and_the_next_render_completes(spec_path, out, monkeypatch):
     before = _prepare_update(spec_path, out)
-    real_replace = os.replace
-    calls = 0
-
-    def failing_replace(src, dst):
-        nonlocal calls
-        calls += 1
-        if calls == 2:
-            raise OSError(5, "Input/output error")
-        return real_replace(src, dst)
-
     with monkeypatch.context() as patch:
-        patch.setattr(os, "replace", failing_replace)
+        fail_at(patch, "renamed ", 2)
         with pytest.raises(OutputError) as info:
             api.render_spec(spec_path, out)
     assert "part way" in info.value.message
     assert temp_files(out) == []
-    # The manifest is written last, so it still describes the previous render ...
+    # The manifest is written last, so it still describes the previous render, and the journal says what the
+    # interrupted render was writing ...
     assert (out / MANIFEST).read_bytes() == before[MANIFEST]
-    # ... and the next render finishes the job without conflicts.
+    assert (out / writer.JOURNAL).exists()
+    # ... so the next render finishes the job without conflicts, and removes the journal.
     outcome = api.render_spec(spec_path, out)
     assert outcome.plan.conflicts == []
     assert snapshot(out) == render_bytes(spec_path)
