@@ -60,7 +60,8 @@ REMOVE = "remove"
 JOURNAL = "azoai-gen.journal.json"
 #: The lock file, present only while a render writes (or after one was killed; the next render removes it).
 LOCK = ".azoai-gen.lock"
-#: How long a render waits for another one writing the same folder, in seconds, before it refuses.
+#: How long a render waits for another one writing the same folder, in seconds, before it refuses; the environment
+#: variable AZOAI_GEN_LOCK_WAIT sets another time.
 LOCK_WAIT = 5.0
 #: The mode of a file the writer creates; a file it replaces keeps its mode.
 NEW_FILE_MODE = 0o644
@@ -263,7 +264,6 @@ class _Tree:
                 os.mkdir(parts[-1], 0o777, dir_fd=parent)
             except FileExistsError:
                 pass
-            _checkpoint(f"made {'/'.join(parts)}")
             return self.folder(parts, create=False)
         except OSError as exc:
             raise self.refusal(parts, exc, folder=True) from None
@@ -444,7 +444,11 @@ def _lock_once(tree: _Tree, shared: bool) -> int | None | bool:
 def _lock(tree: _Tree, shared: bool) -> int | None:
     """Hold the folder's lock: exclusive for a render that writes, shared (and only if a lock file is there) for one
     that reads. Waits up to :data:`LOCK_WAIT` seconds for another render, then refuses."""
-    deadline = time.monotonic() + LOCK_WAIT
+    try:
+        wait = max(0.0, float(os.environ.get("AZOAI_GEN_LOCK_WAIT", LOCK_WAIT)))
+    except ValueError:
+        wait = LOCK_WAIT
+    deadline = time.monotonic() + wait
     while True:
         fd = _lock_once(tree, shared)
         if fd is not False:
@@ -455,7 +459,7 @@ def _lock(tree: _Tree, shared: bool) -> int | None:
             who = f" (process {holder})" if holder.isdigit() else ""
             raise OutputError(f"another azoai-gen render{who} is writing {tree.path}; nothing was "
                               f"{'read' if shared else 'written'}",
-                              f"wait for it to finish, then run again (azoai-gen waited {LOCK_WAIT:g} seconds)")
+                              f"wait for it to finish, then run again (azoai-gen waited {wait:g} seconds)")
         time.sleep(0.05)
 
 
@@ -530,10 +534,11 @@ class Output:
             _add(known, self.journal[1])
         return known
 
-    def plan(self, files: dict[str, str], *, force: bool = False) -> Plan:
-        """Classify every file: create, identical, update, conflict (or overwrite with force), delete, remove."""
+    def plan(self, files: dict[str, str], *, force: bool = False, counts: bool = True) -> Plan:
+        """Classify every file: create, identical, update, conflict (or overwrite with force), delete, remove.
+        ``counts``: count the lines each change adds and removes (for showing the plan)."""
         known = self.known()
-        changes = [self._classify(path, text, known.get(path), force) for path, text in sorted(files.items())]
+        changes = [self._classify(path, text, known.get(path), force, counts) for path, text in sorted(files.items())]
         for path in sorted(set(known) - set(files)):
             change = self._classify_old(path, known[path], force)
             if change is not None:
@@ -546,7 +551,7 @@ class Output:
         found = self.tree.read(path) if self.tree is not None else None
         return None if found is None else (found[0], found[1] == self.spec)
 
-    def _classify(self, path: str, text: str, hashes: frozenset[str] | None, force: bool) -> Change:
+    def _classify(self, path: str, text: str, hashes: frozenset[str] | None, force: bool, counts: bool) -> Change:
         if _parts(path) is None or path in _RESERVED:
             raise AzoaiError(f"cannot write {path!r}: it is not a path inside the output folder")
         new = text.encode("utf-8")
@@ -556,7 +561,7 @@ class Output:
         current, is_spec = found
         if current == new:
             return Change(path, IDENTICAL)
-        added, removed = _line_counts(current, new)
+        added, removed = _line_counts(current, new) if counts else (0, 0)
         if is_spec:
             return Change(path, CONFLICT, "the spec being rendered", added, removed, forceable=False)
         if path == MANIFEST or manifest.sha256(current) in (hashes or ()):
@@ -600,7 +605,7 @@ class Output:
 
     def check(self, files: dict[str, str]) -> Plan:
         """Raise :class:`DriftError` unless the folder holds exactly what would be rendered."""
-        result = self.plan(files)
+        result = self.plan(files, counts=False)
         if result.pending:
             count = len(result.pending)
             raise DriftError(f"{self.path} is out of date with the spec ({count} file{'s' if count != 1 else ''})",
