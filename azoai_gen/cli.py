@@ -171,7 +171,7 @@ def render(
         return
     for change in outcome.plan.changes:
         if change.action != IDENTICAL or dry_run:
-            counts = f"  +{change.added} -{change.removed}" if change.action != IDENTICAL else ""
+            counts = f"  +{change.added} -{change.removed}" if change.action not in (IDENTICAL, REMOVE) else ""
             detail = counts + (f"  ({change.reason})" if change.reason else "")
             err.print(f"  {change.action:<9} {change.path}{detail}", style=_STYLES[change.action], markup=False)
     _left_behind(outcome, dry_run)

@@ -703,8 +703,10 @@ class _Apply:
                 folder = self.tree.folder(parts[:-1], create=True)
                 temp = _stage(folder, parts[-1], self.plan.files[path].encode("utf-8"), _mode_of(folder, parts[-1]))
                 self.staged.append((parts, temp))
-        except OSError as exc:
+        except BaseException as exc:  # an error, or Ctrl-C: no temporary file stays behind
             self._undo(renamed=0)
+            if not isinstance(exc, OSError):
+                raise
             raise OutputError(f"cannot write to {self.tree.path}: {_reason(exc)}",
                               "nothing was changed; check the folder's permissions and free space") from None
 
@@ -729,8 +731,10 @@ class _Apply:
                 done += 1
                 _checkpoint(f"{kind}d {'/'.join(parts)}")
             self.tree.sync(())
-        except OSError as exc:
+        except BaseException as exc:
             self._undo(done)
+            if not isinstance(exc, OSError):
+                raise
             raise OutputError(f"writing {self.tree.path} failed part way: {_reason(exc)}",
                               "render again: files already written are recognised as azoai-gen's own") from None
 

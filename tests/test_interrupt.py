@@ -94,10 +94,16 @@ class Killed:
     pid: int
     paused: bool
     steps: list[str] = field(default_factory=list)
+    #: The command's process (a forked writer has none: it is waited for by its ID).
+    process: subprocess.Popen | None = None
 
     def kill(self) -> None:
         if self.paused:
             os.kill(self.pid, signal.SIGKILL)
+        if self.process is not None:
+            code = self.process.wait()
+            assert code == (-signal.SIGKILL if self.paused else 0), "the render failed before its kill point"
+            return
         _, status = os.waitpid(self.pid, 0)
         if self.paused:
             assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
@@ -163,7 +169,7 @@ def command_render(spec_path: Path, out: Path, at: int) -> Killed:
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=command_env())
     paused = process.stdout.read(1) == b"k"
     process.stdout.close()
-    return Killed(process.pid, paused)
+    return Killed(process.pid, paused, process=process)
 
 
 def command(*args: object) -> tuple[int, str]:
@@ -451,6 +457,7 @@ def test_a_journal_entry_that_leaves_the_folder_is_ignored(spec_path, tmp_path):
 def test_a_second_render_waits_then_refuses_with_a_clear_message(spec_path, tmp_path, monkeypatch):
     out = tmp_path / "out"
     api.render_spec(spec_path, out)
+    monkeypatch.delenv("AZOAI_GEN_LOCK_WAIT", raising=False)
     monkeypatch.setattr(writer, "LOCK_WAIT", 0.2)
     (tmp_path / "t2.yaml").write_text(spec(2), encoding="utf-8")
     before = snapshot(out)
@@ -470,7 +477,8 @@ def test_a_second_render_waits_then_refuses_with_a_clear_message(spec_path, tmp_
     api.render_spec(tmp_path / "t2.yaml", out)
 
 
-def test_a_second_render_waits_for_the_first_to_finish(spec_path, tmp_path):
+def test_a_second_render_waits_for_the_first_to_finish(spec_path, tmp_path, monkeypatch):
+    monkeypatch.delenv("AZOAI_GEN_LOCK_WAIT", raising=False)
     out = tmp_path / "out"
     api.render_spec(spec_path, out)
     holding = writer.open_output(out)
@@ -515,3 +523,22 @@ def test_a_lock_file_left_by_a_killed_render_is_reported_by_check_and_removed_by
     assert info.value.changes == [(writer.LOCK, writer.REMOVE)]
     api.render_spec(spec_path, out)
     assert snapshot(out) == render_bytes(spec_path)
+
+
+def test_the_command_says_what_an_interrupted_render_left_and_removes_it(spec_path, tmp_path):
+    from typer.testing import CliRunner
+
+    from azoai_gen import cli
+
+    out = tmp_path / "out"
+    api.render_spec(spec_path, out)
+    tier_2 = tmp_path / "tier2.yaml"
+    tier_2.write_text(spec(2), encoding="utf-8")
+    kill_at(out, render_path(tier_2), "renamed main.bicep")
+    result = CliRunner().invoke(cli.app, ["render", str(tier_2), "--out", str(out)])
+    output = plain(result.output)
+    assert result.exit_code == 0, output
+    assert f"  remove    {writer.JOURNAL}  (left by an interrupted render)\n" in output
+    assert "  delete    modules/keyvault.bicep" in output
+    assert "conflict" not in output
+    assert snapshot(out) == render_bytes(tier_2)

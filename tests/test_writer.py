@@ -310,7 +310,7 @@ def _prepare_update(spec_path: Path, out: Path) -> dict[str, bytes]:
     return snapshot(out)
 
 
-def fail_at(monkeypatch, step: str, number: int = 1, error: OSError | None = None) -> list[str]:
+def fail_at(monkeypatch, step: str, number: int = 1, error: BaseException | None = None) -> list[str]:
     """Make the writer fail with ``error`` at the ``number``-th step whose name starts with ``step``; return the
     steps it went through."""
     seen: list[str] = []
@@ -422,3 +422,15 @@ def test_apply_refuses_a_plan_with_conflicts(spec_path, out):
     assert [c.action for c in forced.changes if c.path == "main.bicep"] == [writer.OVERWRITE]
     writer.apply(forced)
     assert (out / "main.bicep").read_text(encoding="utf-8") == files["main.bicep"]
+
+
+def test_ctrl_c_while_writing_leaves_no_temporary_file_and_the_next_render_completes(spec_path, out, monkeypatch):
+    _prepare_update(spec_path, out)
+    with monkeypatch.context() as patch:
+        fail_at(patch, "renamed ", 1, KeyboardInterrupt())
+        with pytest.raises(KeyboardInterrupt):
+            api.render_spec(spec_path, out)
+    assert temp_files(out) == []
+    assert (out / writer.JOURNAL).exists()
+    api.render_spec(spec_path, out)
+    assert snapshot(out) == render_bytes(spec_path)
