@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
@@ -102,9 +103,29 @@ def _type_problem(error: ValidationError, path: PathT, positions: Positions) -> 
     hint = ""
     text = positions.texts.get(path)
     if "string" in expected_list and found in ("integer", "number", "boolean", "null"):
-        shown = text if text is not None else str(error.instance)
+        shown = _short_text(text if text is not None else str(error.instance))
         hint = f'quote it: "{shown}" (YAML reads {shown or "an empty value"} as {_TYPE_WORDS[found]})'
+    elif found == "string" and text is not None:
+        hint = _yaml11_hint(text, expected_list)
     return positions.problem(path, f"expected {words}, found {_TYPE_WORDS.get(found, found)}", hint)
+
+
+_YAML11_BOOLEANS = {"y", "yes", "n", "no", "on", "off"}
+_YAML11_NUMBER = re.compile(r"[-+]?(0b[01_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|[0-9][0-9_]*(\.[0-9_]*)?)\Z")
+
+
+def _yaml11_hint(text: str, expected: list[str]) -> str:
+    """What to write instead of a YAML 1.1 form that the loader, following YAML 1.2, read as text."""
+    if "boolean" in expected and text.lower() in _YAML11_BOOLEANS:
+        return f"YAML 1.2 reads only true and false as booleans, and {_short_text(text)} as text: write true or false"
+    if {"integer", "number"} & set(expected) and _YAML11_NUMBER.match(text):
+        return (f"YAML 1.2 reads {_short_text(text)} as text (YAML 1.1 tools read a number in base 60, base 2 or "
+                "with underscores): write the number in decimal digits")
+    return ""
+
+
+def _short_text(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _bound(kind: str) -> str:
