@@ -724,3 +724,12 @@ def csharp_literal(literal: str) -> str:
         else:
             raise ValueError(f"unknown escape \\{nxt} in {literal!r}")
     return "".join(out)
+
+
+def few_examples(count: int):
+    """A hypothesis settings decorator for slow properties: ``count`` examples under the quick "ci" profile, the
+    profile's own number under a longer one (tests/conftest.py registers both)."""
+    from hypothesis import settings
+
+    current = settings().max_examples
+    return settings(max_examples=count if current <= 150 else current)

@@ -240,3 +240,18 @@ def test_code_spans_are_used_for_ordinary_text():
     # What a code span cannot show is escaped prose instead.
     assert markdown_code("a|b") == "a\\|b"
     assert markdown_code("a\u200bb") == "a&#x200B;b"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The edge and the escapers agree: text that the spec's text rules accept, every escaper writes.
+
+
+@given(st.one_of(ANY_TEXT, SPECIALS))
+def test_every_escaper_writes_whatever_the_text_rules_accept(text):
+    from azoai_gen.text import first_refused
+
+    assume(first_refused(text) is None)
+    for escape in (bicep_str, bicep_key, bicep_comment, xml, xml_comment, csharp_str, markdown, markdown_code, shell):
+        escape(text)
+    if policy_literal_problem(text) is None:
+        apim(text)
