@@ -219,15 +219,16 @@ def _xml_char(char: str) -> bool:
 
 
 def xml(value: Any) -> str:
-    """Text for an XML attribute value or element content. Raises for characters XML 1.0 cannot hold at all (most
-    C0 controls, lone surrogates, U+FFFE and U+FFFF): no reference can write them either."""
+    """Text for an XML attribute value or element content; every other invisible character is a character
+    reference, so that none hides in review. Raises for characters XML 1.0 cannot hold at all (most C0 controls, lone
+    surrogates, U+FFFE and U+FFFF): no reference can write them either."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise TypeError(f"xml expects text or a number, got {type(value).__name__}")
     text = str(value)
     bad = next((char for char in text if not _xml_char(char)), None)
     if bad is not None:
         raise ValueError(f"xml: U+{ord(bad):04X} cannot appear in XML")
-    return "".join(_XML_TEXT.get(char, char) for char in text)
+    return "".join(_XML_TEXT.get(char) or ("&#x%X;" % ord(char) if invisible(char) else char) for char in text)
 
 
 def xml_comment(value: Any) -> str:

@@ -145,6 +145,7 @@ def test_xml_round_trips_in_attributes_and_text(text):
         with pytest.raises(ValueError):
             xml(text)
         return
+    assert not any(invisible(char) for char in xml(text)), xml(text)
     root = ET.fromstring(f'<a b="{xml(text)}" c=\'{xml(text)}\'>{xml(text)}<d/>{xml(text)}</a>')
     assert root.get("b") == text and root.get("c") == text
     assert (root.text or "") == text and (root[0].tail or "") == text
