@@ -15,12 +15,12 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, api
-from .errors import AzoaiError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError
+from .errors import AzoaiError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError, shown
 from .initspec import default_regions
 from .write import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, REMOVE, UPDATE
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 app = typer.Typer(
     name="azoai-gen",
@@ -36,16 +36,18 @@ T = TypeVar("T")
 
 
 def _say(text: str, style: str = "") -> None:
-    err.print(text, style=style or None, markup=False)
+    """One message line. Messages quote the spec's file name, keys, values and paths: each is shown with its control
+    and invisible characters escaped, so that none reaches the terminal raw."""
+    err.print(shown(text), style=style or None, markup=False)
 
 
 def _problem(problem: Problem) -> None:
     label = "warning: " if problem.severity == "warning" else ""
     style = "yellow" if problem.severity == "warning" else "red"
-    err.print(f"{problem.file}:{problem.line}:{problem.column}: {problem.path}: ", end="", markup=False)
-    err.print(label + problem.message, style=style, markup=False)
+    err.print(shown(f"{problem.file}:{problem.line}:{problem.column}: {problem.path}: "), end="", markup=False)
+    err.print(label + shown(problem.message), style=style, markup=False)
     if problem.hint:
-        err.print(f"    hint: {problem.hint}", style="dim", markup=False)
+        err.print(f"    hint: {shown(problem.hint)}", style="dim", markup=False)
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -173,7 +175,7 @@ def render(
         if change.action != IDENTICAL or dry_run:
             counts = f"  +{change.added} -{change.removed}" if change.action not in (IDENTICAL, REMOVE) else ""
             detail = counts + (f"  ({change.reason})" if change.reason else "")
-            err.print(f"  {change.action:<9} {change.path}{detail}", style=_STYLES[change.action], markup=False)
+            err.print(shown(f"  {change.action:<9} {change.path}{detail}"), style=_STYLES[change.action], markup=False)
     _left_behind(outcome, dry_run)
     if dry_run:
         conflicts = outcome.plan.conflicts
@@ -209,7 +211,7 @@ def _left_behind(outcome: api.RenderOutcome, dry_run: bool) -> None:
          "group):", "yellow")
     for assignment in outcome.left_behind:
         _say(f"  # {assignment.role} of {assignment.principal} on {assignment.scope}", "yellow")
-        err.print(f"  {assignment.command}", markup=False)
+        err.print(shown(f"  {assignment.command}"), markup=False)
 
 
 @app.command(epilog="Example: azoai-gen schema > azoai-gen.schema.json")

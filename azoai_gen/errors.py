@@ -7,7 +7,31 @@ these to exit codes in one place.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
+
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text: str) -> str:
+    """Text for a terminal: every control, bidirectional or other invisible character, line breaks and lone
+    surrogates included, written as an escape (``\\n``, ``\\x1b``, ``\\u202e``). Messages quote the spec's keys,
+    values and file name; an escape sequence in one must not rewrite the user's terminal, nor a line break fake a
+    line of output."""
+    out = []
+    for char in str(text):
+        category = unicodedata.category(char)
+        if category[0] != "C" and (category[0] != "Z" or char == " "):
+            out.append(char)
+        elif char in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[char])
+        elif ord(char) <= 0xFF:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return "".join(out)
 
 
 @dataclass(frozen=True, order=True)
@@ -23,9 +47,11 @@ class Problem:
     severity: str = field(default="error", compare=False)
 
     def format(self) -> str:
-        text = f"{self.file}:{self.line}:{self.column}: {self.path}: {self.message}"
+        """``file:line:column: path: message`` and the hint on a line of its own; text from the spec (the file name,
+        keys in the path, values quoted in the message) is :func:`shown` safely."""
+        text = f"{shown(self.file)}:{self.line}:{self.column}: {shown(self.path)}: {shown(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {shown(self.hint)}"
         return text
 
 

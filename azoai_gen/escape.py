@@ -1,40 +1,61 @@
 """Escaping: one filter per output language. Every value a template prints goes through one of these.
 
-Bicep strings, keys, identifiers, names and expressions; Markdown prose and code spans; shell words; XML text and
-comments; C# string literals inside API Management policy expressions.
+Bicep strings, keys, identifiers, names and expressions; Markdown prose, code spans and table cells; shell words; XML
+text, attributes and comments; API Management policy literals and C# string literals inside policy expressions.
+
+Each filter either writes text that its language reads back as exactly the value, or raises ``ValueError`` for a
+value that its language cannot hold (a lone surrogate anywhere, a control character in a shell word). The spec's
+text rules (:mod:`azoai_gen.text`) refuse such values at the edge, with their location, so a render never gets here
+with one; the round-trip tests (``tests/test_roundtrip.py``) hold every filter to this contract.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from typing import Any
 
 from .azure import BICEP_ENV_URL_EXEMPT, BICEP_ENV_URL_HOSTS
 from .design.records import GlobalName, Ref
+from .text import noncharacter, policy_literal_problem
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 _BICEP_KEYWORDS = {"true", "false", "null", "if", "for", "in", "resource", "module", "param", "var", "output",
                    "existing", "targetScope", "metadata", "import", "type", "func", "using", "with", "as"}
 
 
+def invisible(char: str) -> bool:
+    """Whether a reader cannot see ``char`` or it changes how the text around it is shown: controls, format
+    characters (zero-width, bidirectional), separators other than the space, surrogates, private-use and unassigned
+    code points. Filters write these as escapes wherever their language has one."""
+    category = unicodedata.category(char)
+    return category[0] == "C" or (category[0] == "Z" and char != " ")
+
+
+def _surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _text(value: Any, filter_name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{filter_name} expects text, got {type(value).__name__}")
+    if _surrogate(value):
+        raise ValueError(f"{filter_name}: a lone surrogate cannot be written in any file")
+    return value
+
+
+_BICEP_ESCAPES = {"\\": "\\\\", "'": "\\'", "$": "\\$", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def bicep_string_body(value: str) -> str:
-    """Escape text for the inside of a single-quoted Bicep string."""
+    """Escape text for the inside of a single-quoted Bicep string: quotes, backslashes and ``$`` (so ``${`` never
+    interpolates), and every invisible character as ``\\u{..}``, so that none can hide in review."""
     out = []
-    for char in value:
-        if char == "\\":
-            out.append("\\\\")
-        elif char == "'":
-            out.append("\\'")
-        elif char == "$":
-            out.append("\\$")
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\r":
-            out.append("\\r")
-        elif char == "\t":
-            out.append("\\t")
-        elif ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 or char in "\u2028\u2029":
+    for char in _text(value, "bicep_str"):
+        if char in _BICEP_ESCAPES:
+            out.append(_BICEP_ESCAPES[char])
+        elif invisible(char):
             out.append("\\u{%X}" % ord(char))
         else:
             out.append(char)
@@ -43,13 +64,11 @@ def bicep_string_body(value: str) -> str:
 
 def bicep_str(value: Any) -> str:
     """A Bicep string literal. Only text is accepted, so a wrong context value fails loudly."""
-    if not isinstance(value, str):
-        raise TypeError(f"bicep_str expects text, got {type(value).__name__}")
-    return "'" + bicep_string_body(value) + "'"
+    return "'" + bicep_string_body(_text(value, "bicep_str")) + "'"
 
 
 def bicep_key(key: str) -> str:
-    """An object key: bare when it is an identifier, quoted otherwise."""
+    """An object key: bare when it is an identifier (the whole key: a final newline is not one), quoted otherwise."""
     if _IDENTIFIER.match(key) and key not in _BICEP_KEYWORDS:
         return key
     return bicep_str(key)
@@ -87,7 +106,7 @@ def bicep_name(name: GlobalName) -> str:
     return f"'{stem}${{nameSuffix}}'" if name.suffixed else f"'{stem}'"
 
 
-_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 
 
 def bicep_value(value: Any) -> str:
@@ -108,59 +127,164 @@ def bicep_ident(value: Any) -> str:
 
 def bicep_api(value: Any) -> str:
     """An API version for a resource type string."""
-    if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}(-preview)?$", value):
+    if not isinstance(value, str) or not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?\Z", value):
         raise ValueError(f"not an API version: {value!r}")
     return value
 
 
+def _comment_text(value: Any) -> str:
+    """Comment text that reads back unambiguously: ``\\`` is doubled and every invisible character (line breaks
+    included, and lone surrogates, which no file can hold) is written ``\\u{..}``. Ordinary text is unchanged."""
+    out = []
+    for char in str(value):
+        if char == "\\":
+            out.append("\\\\")
+        elif invisible(char):
+            out.append("\\u{%X}" % ord(char))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def bicep_comment(value: Any) -> str:
-    """Text for a ``//`` comment: one line, nothing that could end the comment."""
-    return re.sub(r"[\r\n\u2028\u2029]+", " ", str(value))
+    """Text for a ``//`` comment: one line, with every invisible character written as an escape."""
+    return _comment_text(value)
+
+
+def _unreferable(char: str) -> bool:
+    """Characters that Markdown readers do not agree to read from a numeric character reference: control
+    characters other than tab, line feed and carriage return, and noncharacters."""
+    return (unicodedata.category(char) == "Cc" and char not in "\t\n\r") or noncharacter(char)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+_LIST_MARKER = re.compile(r"^([0-9]{1,9})([.)])(?=[ \t]|\Z)")
 
 
 def markdown(value: Any) -> str:
-    """Text for Markdown prose: characters with a meaning in Markdown or HTML are escaped."""
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", bicep_comment(value))
+    """Text for Markdown prose or a table cell, read back (by any CommonMark reader, with GitHub's tables) as the
+    value itself: Markdown and HTML punctuation is backslash-escaped (``|`` too, which GitHub's tables unescape), a
+    leading ``-``, ``=`` or list number cannot start a block, leading and trailing spaces survive as ``&#32;``, and
+    invisible characters, line breaks included, are numeric character references."""
+    text = _text(str(value), "md")
+    bad = next((char for char in text if _unreferable(char)), None)
+    if bad is not None:
+        raise ValueError(f"md: U+{ord(bad):04X} cannot be written in Markdown")
+    body = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    body = _LIST_MARKER.sub(r"\1\\\2", body)
+    if body[:1] in ("-", "="):
+        body = "\\" + body
+    body = "".join("&#x%X;" % ord(char) if invisible(char) else char for char in body)
+    core = body.strip(" ")
+    if not core:
+        return "&#32;" * len(body)
+    lead, trail = len(body) - len(body.lstrip(" ")), len(body) - len(body.rstrip(" "))
+    return "&#32;" * lead + core + "&#32;" * trail
 
 
 def markdown_code(value: Any) -> str:
-    """An inline code span, with a fence longer than any run of backticks in the text."""
-    text = bicep_comment(value)
+    """An inline code span, with a fence longer than any run of backticks in the text. Text that a code span cannot
+    show as it is (an invisible character or a line break, which CommonMark turns into a space; a ``|``, which
+    splits a GitHub table row; only spaces) is written as escaped prose by :func:`markdown` instead."""
+    text = _text(str(value), "md_code")
+    if not text.strip(" ") or "|" in text or any(invisible(char) for char in text):
+        return markdown(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    pad = " " if text[0] in "` " or text[-1] in "` " else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def shell(value: Any) -> str:
-    """A word for a POSIX shell command line."""
-    return shlex.quote(bicep_comment(value))
+    """A word for a POSIX shell command line, which the shell (and ``shlex``) reads back as the value. A control
+    character cannot be a word in a README's command (a line break would end the command, or a Markdown code block),
+    so it raises."""
+    text = _text(str(value), "shell")
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        raise ValueError("shell: control characters cannot be written in a command")
+    return shlex.quote(text)
+
+
+_XML_TEXT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;",
+             # Character references, because XML readers turn a raw tab or line break in an attribute into a space
+             # and a raw carriage return into a line feed.
+             "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+
+
+def _xml_char(char: str) -> bool:
+    """XML 1.0's Char production (https://www.w3.org/TR/xml/#charsets)."""
+    code = ord(char)
+    return (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF)
 
 
 def xml(value: Any) -> str:
-    """Text for an XML attribute value or element content."""
+    """Text for an XML attribute value or element content; every other invisible character is a character
+    reference, so that none hides in review. Raises for characters XML 1.0 cannot hold at all (most C0 controls, lone
+    surrogates, U+FFFE and U+FFFF): no reference can write them either."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise TypeError(f"xml expects text or a number, got {type(value).__name__}")
     text = str(value)
-    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", text):
-        raise ValueError("control characters cannot appear in XML")
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&apos;"))
+    bad = next((char for char in text if not _xml_char(char)), None)
+    if bad is not None:
+        raise ValueError(f"xml: U+{ord(bad):04X} cannot appear in XML")
+    return "".join(_XML_TEXT.get(char) or ("&#x%X;" % ord(char) if invisible(char) else char) for char in text)
 
 
 def xml_comment(value: Any) -> str:
-    """Text inside an XML comment, which may not contain '--'."""
-    return re.sub(r"-{2,}", "-", bicep_comment(value))
+    """Text inside an XML comment: ``\\`` doubled, every invisible character and every character XML cannot hold
+    written ``\\u{..}``, and a ``-`` that would make ``--`` (or end the comment text) written ``\\u{2D}``."""
+    out: list[str] = []
+    for char in _comment_text(value):
+        if not _xml_char(char):
+            char = "\\u{%X}" % ord(char)
+        elif char == "-" and out and out[-1].endswith("-"):
+            char = "\\u{2D}"
+        out.append(char)
+    text = "".join(out)
+    return text[:-1] + "\\u{2D}" if text.endswith("-") else text
+
+
+def apim(value: Any) -> str:
+    """A literal in an API Management policy: XML-escaped text that the gateway neither substitutes nor evaluates.
+    Raises for a named value reference or a policy expression, which the spec's text rules refuse where a value
+    reaches a policy."""
+    text = xml(value)
+    problem = policy_literal_problem(str(value))
+    if problem:
+        raise ValueError(f"apim: {problem}")
+    return text
+
+
+_NAMED_VALUE = re.compile(r"^[A-Za-z0-9._-]{1,256}\Z")
+
+
+def apim_named_value(name: Any) -> str:
+    """A reference to an API Management named value, ``{{name}}``, for a name the design chose."""
+    if not isinstance(name, str) or not _NAMED_VALUE.match(name):
+        raise ValueError(f"not a named value name: {name!r}")
+    return "{{" + name + "}}"
+
+
+_CSHARP_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0",
+                   # Braces as escapes, so that no {{ reaches the policy for API Management to substitute.
+                   "{": "\\u007B", "}": "\\u007D"}
 
 
 def csharp_str(value: Any) -> str:
-    """A C# string literal for an API Management policy expression."""
-    if not isinstance(value, str):
-        raise TypeError(f"csharp_str expects text, got {type(value).__name__}")
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return '"' + escaped + '"'
-
-
+    """A C# regular string literal for an API Management policy expression: everything but printable ASCII is a
+    ``\\u`` or ``\\U`` escape."""
+    out = []
+    for char in _text(value, "csharp_str"):
+        if char in _CSHARP_ESCAPES:
+            out.append(_CSHARP_ESCAPES[char])
+        elif " " <= char <= "~":
+            out.append(char)
+        elif ord(char) <= 0xFFFF:
+            out.append("\\u%04X" % ord(char))
+        else:
+            out.append("\\U%08X" % ord(char))
+    return '"' + "".join(out) + '"'
 
 
 _STRING = re.compile(r"'((?:[^'\\\n]|\\.)*)'")

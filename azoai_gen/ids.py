@@ -10,20 +10,22 @@ import ipaddress
 import re
 
 GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+#: A resource's name in an ID: anything but a slash or a control character.
+_NAME = r"[^/\x00-\x1f\x7f]+"
 _GROUP = r"/subscriptions/" + GUID + r"/resourcegroups/[-\w._()]{1,90}"
 #: The same segments, captured: the subscription ID and the resource group name.
 _SCOPE = re.compile(rf"^/subscriptions/(?P<subscription>{GUID})/resourcegroups/(?P<group>[-\w._()]{{1,90}})/",
                     re.IGNORECASE)
 
 #: Any resource ID below a resource group: /subscriptions/<id>/resourceGroups/<g>/providers/<ns>/<type>/<name>...
-RESOURCE_ID = re.compile(rf"^{_GROUP}/providers/[a-z0-9.]+/[a-z0-9]+/[^/]+(/[a-z0-9]+/[^/]+)*$", re.IGNORECASE)
+RESOURCE_ID = re.compile(rf"^{_GROUP}/providers/[a-z0-9.]+/[a-z0-9]+/{_NAME}(/[a-z0-9]+/{_NAME})*\Z", re.IGNORECASE)
 SUBNET_ID = re.compile(
-    rf"^(?P<vnet>{_GROUP}/providers/microsoft\.network/virtualnetworks/[\w.-]{{2,64}})/subnets/[\w.-]{{1,80}}$",
+    rf"^(?P<vnet>{_GROUP}/providers/microsoft\.network/virtualnetworks/[\w.-]{{2,64}})/subnets/[\w.-]{{1,80}}\Z",
     re.IGNORECASE)
-ZONE_ID = re.compile(rf"^{_GROUP}/providers/microsoft\.network/privatednszones/(?P<zone>[a-z0-9.-]+)$",
+ZONE_ID = re.compile(rf"^{_GROUP}/providers/microsoft\.network/privatednszones/(?P<zone>[a-z0-9.-]+)\Z",
                      re.IGNORECASE)
 WORKSPACE_ID = re.compile(
-    rf"^{_GROUP}/providers/microsoft\.operationalinsights/workspaces/[a-z0-9][a-z0-9-]{{2,61}}[a-z0-9]$",
+    rf"^{_GROUP}/providers/microsoft\.operationalinsights/workspaces/[a-z0-9][a-z0-9-]{{2,61}}[a-z0-9]\Z",
     re.IGNORECASE)
 
 RESOURCE_ID_HINT = "expected /subscriptions/<id>/resourceGroups/<group>/providers/<namespace>/<type>/<name>"

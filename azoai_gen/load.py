@@ -1,30 +1,49 @@
 """Safe YAML loading that remembers where every value came from.
 
-PyYAML's loaders keep the last of duplicate keys and expand aliases without
-limit. This loader composes the node graph with the safe resolver, then builds
-plain Python values itself so that it can:
+PyYAML's loaders keep the last of duplicate keys, expand aliases without limit
+and read plain scalars by YAML 1.1's rules (``no`` is false, ``0777`` octal,
+``1:30`` the number 90). This loader composes the node graph with YAML 1.2's
+core schema resolver, then builds plain Python values itself so that it can:
 
+* read a plain scalar the way YAML 1.2 does, and refuse the forms that YAML 1.1
+  tools would read otherwise (``0777``) or that no setting can hold (numbers of
+  thousands of digits), with a hint;
 * reject duplicate keys,
 * stop alias bombs, huge files and deep nesting early with a clear message,
 * record the line and column of every key and value by spec path.
+
+The file itself is read only if it is a regular file, and never more than
+:data:`MAX_BYTES` of it: a FIFO or a device given as the spec is refused
+rather than read.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
 
 from .errors import Problem, SpecError
 
 MAX_BYTES = 256 * 1024
 MAX_NODES = 20_000
 MAX_DEPTH = 32
+#: The most digits a number in a spec may have. The largest setting (tokens per minute) has 9; Python refuses to
+#: print integers of more than 4300 digits, and no spec means one.
+MAX_DIGITS = 30
 
 PathT = tuple[Any, ...]
 
@@ -78,6 +97,62 @@ class LoadedSpec:
     raw: bytes
 
 
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_MERGE = "tag:yaml.org,2002:merge"
+
+#: YAML 1.2's core schema (https://yaml.org/spec/1.2.2/#1023-core-schema), anchored at the very end of the text.
+_CORE = [
+    (_NULL, re.compile(r"(?:~|null|Null|NULL|)\Z")),
+    (_BOOL, re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")),
+    (_INT, re.compile(r"(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")),
+    (_FLOAT, re.compile(r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z")),
+    # Not YAML 1.2, but refused with a clear message rather than read as the key '<<'.
+    (_MERGE, re.compile(r"<<\Z")),
+]
+
+
+_WORDS = {_NULL: "nothing (null)", _BOOL: "true or false", _FLOAT: "a number"}
+
+
+class _CoreResolver(BaseResolver):
+    """Resolves plain scalars by YAML 1.2's core schema: ``yes``, ``off``, ``1:30`` and ``2024-11-20`` are text."""
+
+
+for _tag, _pattern in _CORE:
+    _CoreResolver.add_implicit_resolver(_tag, _pattern, None)
+
+
+class _Composer(Reader, Scanner, Parser, Composer, _CoreResolver):
+    """PyYAML's reader, scanner, parser and composer with the core resolver; no constructor: the builder below
+    makes every value itself."""
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        _CoreResolver.__init__(self)
+
+
+def _integer(text: str) -> int | None:
+    """A YAML 1.2 core integer, or ``None`` when ``text`` is not one."""
+    body = text.lstrip("+-")
+    if re.fullmatch(r"[0-9]+", body):
+        value = int(body)
+    elif re.fullmatch(r"0o[0-7]+", text):
+        value = int(text[2:], 8)
+    elif re.fullmatch(r"0x[0-9a-fA-F]+", text):
+        value = int(text[2:], 16)
+    else:
+        return None
+    return -value if text.startswith("-") else value
+
+
 def _mark(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -106,15 +181,49 @@ class _Builder:
         if isinstance(node, SequenceNode):
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
+        self.positions.texts[path] = node.value
+        return self.scalar(node, path)
+
+    def scalar(self, node: ScalarNode, path: PathT) -> Any:
+        """A plain or tagged scalar as YAML 1.2's core schema reads it."""
+        text = node.value
+        if node.tag == _STR:
+            return text
+        if node.tag == _INT:
+            return self.integer(node, path)
+        core = dict(_CORE)
+        if node.tag in (_NULL, _BOOL, _FLOAT):
+            if not core[node.tag].match(text):
+                raise _Abort(node, f"cannot read {text!r} as {_WORDS[node.tag]}", "write it without a tag", path)
+            if node.tag == _NULL:
+                return None
+            if node.tag == _BOOL:
+                return text in ("true", "True", "TRUE")
+            return float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
         try:
             value = self.constructor.construct_object(node, deep=True)
         except ConstructorError as exc:
             raise _Abort(node, f"cannot read this value: {exc.problem}", "", path) from None
-        self.positions.texts[path] = node.value
         if isinstance(value, (datetime.date, datetime.datetime, bytes)):
-            # Every spec value is text, a number or a boolean. YAML 1.1 reads 2024-11-20 as a
-            # date; the spec means the text, so keep it.
-            return node.value
+            # Every spec value is text, a number or a boolean: an explicit !!timestamp or !!binary is kept as
+            # the text the user wrote.
+            return text
+        raise _Abort(node, f"cannot read this value as {node.tag}", "write it without a tag", path)
+
+    def integer(self, node: ScalarNode, path: PathT) -> int:
+        text = node.value
+        digits = len(text.lstrip("+-")) - (2 if text.startswith(("0o", "0x")) else 0)
+        if digits > MAX_DIGITS:
+            raise _Abort(node, f"this number has {digits} digits; a spec's numbers have at most {MAX_DIGITS}",
+                         'quote it if it is text: "..."', path)
+        if re.fullmatch(r"[-+]?0[0-9]+", text):
+            plain = text.lstrip("+-").lstrip("0") or "0"
+            raise _Abort(node, f"{text} has a leading zero: YAML 1.1 tools read it as an octal number, "
+                               "YAML 1.2 as a decimal one",
+                         f'write {plain} for the number, or quote it if it is text: "{text}"', path)
+        value = _integer(text)
+        if value is None:
+            raise _Abort(node, f"cannot read {text!r} as an integer", "write a decimal number", path)
         return value
 
     def build_mapping(self, node: MappingNode, path: PathT, depth: int) -> dict[Any, Any]:
@@ -158,14 +267,13 @@ def load_text(raw: bytes, file: str) -> LoadedSpec:
         return SpecError([Problem(file, line, column, "(spec)", message, hint)])
 
     if len(raw) > MAX_BYTES:
-        raise single(1, 1, f"the file is {len(raw)} bytes; a spec may be at most {MAX_BYTES}",
-                     "is this the right file?")
+        raise _too_large(file, len(raw))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise single(1, 1, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Composer(text)
         try:
             root = loader.get_single_node()
         finally:
@@ -198,20 +306,58 @@ def load_text(raw: bytes, file: str) -> LoadedSpec:
 
 
 def load_file(path: Path) -> LoadedSpec:
-    """Read and parse a spec file. A missing or unreadable file is a :class:`SpecError` too."""
+    """Read and parse a spec file. A missing, unreadable or irregular file is a :class:`SpecError` too."""
     file = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise SpecError([Problem(file, 1, 1, "(spec)",
-                                     f"the file is {size} bytes; a spec may be at most {MAX_BYTES}",
-                                     "is this the right file?")])
-        raw = path.read_bytes()
+        raw = _read_spec(path, file)
     except FileNotFoundError:
         raise SpecError([Problem(file, 1, 1, "(spec)", "no such file",
                                  "run 'azoai-gen init' to write a starting spec")]) from None
     except IsADirectoryError:
-        raise SpecError([Problem(file, 1, 1, "(spec)", "this is a folder, not a spec file")]) from None
+        raise _not_regular(file, "a folder") from None
     except OSError as exc:
-        raise SpecError([Problem(file, 1, 1, "(spec)", f"cannot read the file: {exc.strerror}")]) from None
+        raise SpecError([Problem(file, 1, 1, "(spec)", f"cannot read the file: {exc.strerror or exc}")]) from None
     return load_text(raw, file)
+
+
+def _read_spec(path: Path, file: str) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_BYTES`. Opening does not wait for a FIFO's writer
+    (``O_NONBLOCK``), the file's kind is read from the open file itself, and at most one byte more than the limit
+    is read, so that a FIFO or a device such as /dev/zero or /dev/urandom is refused without reading it."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _not_regular(file, "a folder")
+        if not stat.S_ISREG(info.st_mode):
+            raise _not_regular(file, _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file"))
+        if info.st_size > MAX_BYTES:
+            raise _too_large(file, info.st_size)
+        chunks, size = [], 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:
+        raise _too_large(file, size, exact=False)
+    return b"".join(chunks)
+
+
+_KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+          stat.S_IFSOCK: "a socket"}
+
+
+def _not_regular(file: str, kind: str) -> SpecError:
+    return SpecError([Problem(file, 1, 1, "(spec)", f"this is {kind}, not a spec file",
+                              "give the path of a YAML file")])
+
+
+def _too_large(file: str, size: int, exact: bool = True) -> SpecError:
+    told = f"{size} bytes" if exact else f"more than {MAX_BYTES} bytes"
+    return SpecError([Problem(file, 1, 1, "(spec)", f"the file is {told}; a spec may be at most {MAX_BYTES}",
+                              "is this the right file?")])

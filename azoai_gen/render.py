@@ -15,8 +15,9 @@ import jinja2
 
 from . import manifest, resources
 from .design import Design
-from .escape import (bicep, bicep_api, bicep_comment, bicep_ident, bicep_key, bicep_name, bicep_str, bicep_value,
-                     csharp_str, markdown, markdown_code, shell, suppress_env_url_lint, xml, xml_comment)
+from .escape import (apim, apim_named_value, bicep, bicep_api, bicep_comment, bicep_ident, bicep_key, bicep_name,
+                     bicep_str, bicep_value, csharp_str, markdown, markdown_code, shell, suppress_env_url_lint, xml,
+                     xml_comment)
 
 MANIFEST = manifest.MANIFEST
 
@@ -44,6 +45,8 @@ def _environment() -> jinja2.Environment:
         "xml": xml,
         "xml_comment": xml_comment,
         "csharp_str": csharp_str,
+        "apim": apim,
+        "apim_named_value": apim_named_value,
         "md_code": markdown_code,
         "shell": shell,
     })

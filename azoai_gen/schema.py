@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
-from . import resources
+from . import resources, text
 from .errors import Problem
 from .load import PathT, Positions
 
@@ -25,8 +27,35 @@ def _is_integer(checker: Any, instance: Any) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
+@lru_cache(maxsize=None)
+def ecma_pattern(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema ``pattern`` (an ECMA-262 regular expression) compiled for Python with ECMA-262's meaning of
+    ``$``: the end of the text. Python's ``$`` also matches before a final newline, so ``^[0-9a-f-]{36}$`` would
+    accept a GUID followed by a newline; each ``$`` outside a character class becomes ``\\Z``."""
+    out, escaped, in_class = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            char = "\\Z"
+        out.append(char)
+    return re.compile("".join(out))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
+    if validator.is_type(instance, "string") and not ecma_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 _Validator = validators.extend(
     Draft202012Validator,
+    validators={"pattern": _pattern},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
 )
 
@@ -102,9 +131,29 @@ def _type_problem(error: ValidationError, path: PathT, positions: Positions) -> 
     hint = ""
     text = positions.texts.get(path)
     if "string" in expected_list and found in ("integer", "number", "boolean", "null"):
-        shown = text if text is not None else str(error.instance)
+        shown = _short_text(text if text is not None else str(error.instance))
         hint = f'quote it: "{shown}" (YAML reads {shown or "an empty value"} as {_TYPE_WORDS[found]})'
+    elif found == "string" and text is not None:
+        hint = _yaml11_hint(text, expected_list)
     return positions.problem(path, f"expected {words}, found {_TYPE_WORDS.get(found, found)}", hint)
+
+
+_YAML11_BOOLEANS = {"y", "yes", "n", "no", "on", "off"}
+_YAML11_NUMBER = re.compile(r"[-+]?(0b[01_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|[0-9][0-9_]*(\.[0-9_]*)?)\Z")
+
+
+def _yaml11_hint(text: str, expected: list[str]) -> str:
+    """What to write instead of a YAML 1.1 form that the loader, following YAML 1.2, read as text."""
+    if "boolean" in expected and text.lower() in _YAML11_BOOLEANS:
+        return f"YAML 1.2 reads only true and false as booleans, and {_short_text(text)} as text: write true or false"
+    if {"integer", "number"} & set(expected) and _YAML11_NUMBER.match(text):
+        return (f"YAML 1.2 reads {_short_text(text)} as text (YAML 1.1 tools read a number in base 60, base 2 or "
+                "with underscores): write the number in decimal digits")
+    return ""
+
+
+def _short_text(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _bound(kind: str) -> str:
@@ -154,7 +203,11 @@ def problems(data: Any, positions: Positions) -> list[Problem]:
     found: list[Problem] = []
     for error in validator.iter_errors(data):
         found.extend(_problems(error, positions))
-    return sorted(set(found))
+    # The text rules (azoai_gen.text) run in the same pass; where they refuse a value, its schema error (a pattern
+    # that a line break broke, say) would only repeat the news.
+    unfit = text.problems(data, positions)
+    blamed = {(p.line, p.column, p.path) for p in unfit}
+    return sorted(set(unfit + [p for p in found if (p.line, p.column, p.path) not in blamed]))
 
 
 def apply_defaults(schema: dict[str, Any], value: Any) -> Any:

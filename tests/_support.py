@@ -623,3 +623,113 @@ def compiled_usage(files: dict[str, str], loop_sizes: dict[str, int] | None = No
         resources += 1 + _resources_in(module, sizes)
         size += len(module.encode("utf-8"))
     return Usage(resources, len(_PARAM.findall(main)), len(_OUTPUT.findall(main)), size)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Reference readers for the other languages the generator writes: comments, Markdown, C# string literals.
+
+
+def unescape_comment(text: str, xml: bool = False) -> str:
+    """The text a Bicep or XML comment written by the generator stands for: ``\\\\`` is a backslash and
+    ``\\u{..}`` a code point; any other backslash, a line break, or in XML ``--``, would mean the escaping failed."""
+    if re.search(r"[\r\n\u2028\u2029]", text) or (xml and "--" in text):
+        raise ValueError(f"not one comment line: {text!r}")
+    out, i = [], 0
+    while i < len(text):
+        if text[i] != "\\":
+            out.append(text[i])
+            i += 1
+        elif text.startswith("\\\\", i):
+            out.append("\\")
+            i += 2
+        else:
+            match = re.compile(r"\\u\{([0-9A-F]{1,6})\}").match(text, i)
+            if not match:
+                raise ValueError(f"bad escape in comment {text!r}")
+            out.append(chr(int(match.group(1), 16)))
+            i = match.end()
+    return "".join(out)
+
+
+def _markdown_reader():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table")
+
+
+def markdown_inline(source: str) -> list[tuple[str, str]]:
+    """The inline tokens (type, content) of a Markdown document that must be one paragraph or one table; fails if
+    the document has any other block."""
+    tokens = _markdown_reader().parse(source)
+    blocks = [t.type for t in tokens if t.nesting != -1 and t.type != "inline"]
+    inline = [(c.type, c.content) for t in tokens if t.type == "inline" for c in (t.children or [])]
+    return blocks, inline
+
+
+def markdown_paragraph_text(source: str) -> str:
+    """The text a one-line Markdown paragraph shows, read by a CommonMark reader. Fails on any markup other than
+    text and code spans (emphasis, links, HTML, line breaks), which would mean a value became Markdown."""
+    blocks, inline = markdown_inline(source)
+    if blocks != ["paragraph_open"]:
+        raise ValueError(f"not one paragraph: {blocks} from {source!r}")
+    return _plain(inline, source)
+
+
+def markdown_cells(source: str) -> list[str]:
+    """The text of each cell of the only body row of a GitHub table, read by a CommonMark reader with tables."""
+    tokens = _markdown_reader().parse(source)
+    if [t.type for t in tokens][:1] != ["table_open"]:
+        raise ValueError(f"not a table: {source!r}")
+    body = [i for i, t in enumerate(tokens) if t.type == "tbody_open"]
+    cells = [t for t in tokens[body[0]:] if t.type == "inline"]
+    return [_plain([(c.type, c.content) for c in t.children or []], source) for t in cells]
+
+
+def _plain(inline: list[tuple[str, str]], source: str) -> str:
+    kinds = {kind for kind, _ in inline}
+    if not kinds <= {"text", "code_inline"}:
+        raise ValueError(f"markup {sorted(kinds)} in {source!r}")
+    return "".join(content for _, content in inline)
+
+
+_CSHARP = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "r": "\r", "t": "\t", "0": "\0", "a": "\a", "b": "\b",
+           "f": "\f", "v": "\v"}
+
+
+def csharp_literal(literal: str) -> str:
+    """The text of a C# regular string literal (``"..."``), read by the language's rules; fails on a raw line break,
+    an unescaped quote or an unknown escape."""
+    if len(literal) < 2 or literal[0] != '"' or literal[-1] != '"':
+        raise ValueError(f"not a string literal: {literal!r}")
+    body, out, i = literal[1:-1], [], 0
+    while i < len(body):
+        char = body[i]
+        if char in '"\r\n\u0085\u2028\u2029':
+            raise ValueError(f"{char!r} inside a C# string literal")
+        if char != "\\":
+            out.append(char)
+            i += 1
+            continue
+        nxt = body[i + 1:i + 2]
+        if nxt in _CSHARP:
+            out.append(_CSHARP[nxt])
+            i += 2
+        elif nxt in ("u", "U"):
+            size = 4 if nxt == "u" else 8
+            digits = body[i + 2:i + 2 + size]
+            if not re.fullmatch(r"[0-9A-Fa-f]{%d}" % size, digits):
+                raise ValueError(f"bad \\{nxt} escape in {literal!r}")
+            out.append(chr(int(digits, 16)))
+            i += 2 + size
+        else:
+            raise ValueError(f"unknown escape \\{nxt} in {literal!r}")
+    return "".join(out)
+
+
+def few_examples(count: int):
+    """A hypothesis settings decorator for slow properties: ``count`` examples under the quick "ci" profile, the
+    profile's own number under a longer one (tests/conftest.py registers both)."""
+    from hypothesis import settings
+
+    current = settings().max_examples
+    return settings(max_examples=count if current <= 150 else current)

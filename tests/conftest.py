@@ -1,11 +1,22 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from _support import TODAY, spec
+
+#: Property-based tests: "ci" (the default) is quick and the same on every run, so the suite stays fast and a failure
+#: reproduces; "long" explores far more cases, with a fresh seed each run. Choose one with AZOAI_GEN_HYPOTHESIS, for
+#: example ``AZOAI_GEN_HYPOTHESIS=long python -m pytest tests/test_roundtrip.py`` (``bench/roundtrip.py`` runs them so).
+settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=10_000, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("AZOAI_GEN_HYPOTHESIS", "ci"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -150,9 +150,9 @@ def test_policy_is_well_formed_and_complete():
 
 
 def test_oauth_validation_with_hostile_audience():
-    audience = "api://x\"/><evil/>&'{{front-door-id}}"
+    audience = "api://x\"/><evil/>&'{front-door-id}} }}{ @x"
     extra = ("apiManagement:\n  oauth:\n    tenantId: 33333333-3333-3333-3333-333333333333\n"
-             "    audiences:\n      - \"api://x\\\"/><evil/>&'{{front-door-id}}\"\n")
+             "    audiences:\n      - \"api://x\\\"/><evil/>&'{front-door-id}} }}{ @x\"\n")
     text = tier5(extra=extra)
     assert design_of(text).spec.api_management.oauth.audiences == (audience,)
     root = policy(text)
@@ -163,7 +163,8 @@ def test_oauth_validation_with_hostile_audience():
 
 
 def test_every_policy_template_expression_is_escaped():
-    allowed = {"xml", "xml_comment"}
+    # apim: a literal the gateway neither substitutes nor evaluates; apim_named_value: a reference the design makes.
+    allowed = {"apim", "apim_named_value", "xml_comment"}
     for template in (TEMPLATES / "policies").glob("*.j2"):
         for expression in re.findall(r"\{\{(.*?)\}\}", template.read_text(encoding="utf-8")):
             assert expression.strip().split("|")[-1].strip() in allowed, (template.name, expression)

@@ -200,9 +200,127 @@ def test_missing_file_and_folder(tmp_path: Path):
     assert "folder" in info.value.problems[0].message
 
 
-@pytest.mark.parametrize("raw, shown", [("~: 1\n", "~"), ("1234: x\n", "1234"), ("yes: x\n", "yes")])
+@pytest.mark.parametrize("raw, shown", [("~: 1\n", "~"), ("1234: x\n", "1234"), ("true: x\n", "true")])
 def test_keys_must_be_text(raw, shown):
     problem = only_problem(raw)
     assert problem.message == f"the key '{shown}' is not text"
     assert problem.hint == f'quote it: "{shown}"'
     assert (problem.line, problem.column) == (1, 1)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Plain scalars mean what YAML 1.2 says they mean.
+
+
+@pytest.mark.parametrize("text, value", [
+    # YAML 1.1 reads these as booleans, dates, base-60, base-2 and underscored numbers; YAML 1.2 as text.
+    ("no", "no"), ("off", "off"), ("Yes", "Yes"), ("y", "y"), ("1:30", "1:30"), ("2024-11-20", "2024-11-20"),
+    ("0b101", "0b101"), ("1_000", "1_000"), ("2024-11-20 10:00:00", "2024-11-20 10:00:00"), ("=", "="),
+    # The core schema's own forms.
+    ("true", True), ("False", False), ("TRUE", True), ("~", None), ("null", None), ("", None),
+    ("0", 0), ("-0", 0), ("+5", 5), ("42", 42), ("0o17", 15), ("0x1F", 31), ("1.5", 1.5), ("1e3", 1000.0),
+    (".inf", float("inf")), ("-.Inf", float("-inf")),
+])
+def test_plain_scalars_follow_the_yaml_1_2_core_schema(text, value):
+    assert load_text(f"a: {text}\n".encode(), "s.yaml").data == {"a": value}
+
+
+def test_yaml_1_1_booleans_are_text_keys():
+    assert load_text(b"yes: 1\noff: 2\n", "s.yaml").data == {"yes": 1, "off": 2}
+
+
+@pytest.mark.parametrize("text, plain", [("0777", "777"), ("-010", "10"), ("00", "0")])
+def test_a_leading_zero_is_refused_because_yaml_versions_disagree_on_it(text, plain):
+    problem = only_problem(f"a: {text}\n")
+    assert problem.message.startswith(f"{text} has a leading zero")
+    assert "octal" in problem.message
+    assert problem.hint == f'write {plain} for the number, or quote it if it is text: "{text}"'
+    assert (problem.line, problem.column, problem.path) == (1, 4, "a")
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "-" + "9" * 4301, "0x" + "f" * 5000, "0o" + "7" * 5000])
+def test_a_huge_number_is_a_problem_not_a_crash(number):
+    problem = only_problem(f"a:\n  b: {number}\n")
+    assert "digits; a spec's numbers have at most" in problem.message
+    assert (problem.line, problem.column, problem.path) == (2, 6, "a.b")
+
+
+@pytest.mark.parametrize("raw, words", [
+    ("a: !!int 1:30\n", "cannot read '1:30' as an integer"),
+    ("a: !!bool yes\n", "cannot read 'yes' as true or false"),
+    ("a: !!float 1_0\n", "cannot read '1_0' as a number"),
+    ("a: !!null x\n", "cannot read 'x' as nothing"),
+])
+def test_explicit_tags_are_read_by_yaml_1_2_rules_too(raw, words):
+    assert words in only_problem(raw).message
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Only a regular file is read, and never more than the limit.
+
+
+def _load_within(path: Path, seconds: float = 10.0):
+    """load_file(path) in a thread, failing the test instead of hanging it."""
+    import threading
+
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = load_file(path)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"reading {path} did not return"
+    return outcome
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path):
+    import os
+
+    fifo = tmp_path / "spec.yaml"
+    os.mkfifo(fifo)
+    error = _load_within(fifo)["error"]
+    assert isinstance(error, SpecError)
+    [problem] = error.problems
+    assert problem.message == "this is a named pipe (FIFO), not a spec file"
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_a_device_is_refused_without_reading_it(device):
+    if not Path(device).exists():
+        pytest.skip(f"no {device} here")
+    error = _load_within(Path(device))["error"]
+    assert isinstance(error, SpecError)
+    assert error.problems[0].message == "this is a character device, not a spec file"
+
+
+def test_a_symlink_to_a_regular_file_is_read(tmp_path: Path):
+    target = tmp_path / "real.yaml"
+    target.write_bytes(b"a: 1\n")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(target)
+    assert load_file(link).data == {"a": 1}
+
+
+def test_a_file_larger_than_its_size_said_is_cut_off_at_the_limit(tmp_path: Path, monkeypatch):
+    import os
+
+    path = tmp_path / "growing.yaml"
+    path.write_bytes(b"a: 1\n" + b"#" * (2 * MAX_BYTES))
+    real_fstat = os.fstat
+
+    class Small:
+        def __init__(self, real):
+            self.st_mode, self.st_size = real.st_mode, 10
+
+    monkeypatch.setattr(loader.os, "fstat", lambda fd: Small(real_fstat(fd)))
+    reads = []
+    real_read = os.read
+    monkeypatch.setattr(loader.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
+    error = _load_within(path)["error"]
+    assert f"more than {MAX_BYTES} bytes" in error.problems[0].message
+    assert sum(reads) <= MAX_BYTES + 1 + 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from _support import MINIMAL, TWO_REGIONS, spec, spec_problems, warnings_of
+from _support import MINIMAL, TWO_REGIONS, design_of, spec, spec_problems, warnings_of
 from azoai_gen.errors import SpecError
 from azoai_gen.pipeline import validate_file, validate_text
 
@@ -59,10 +59,51 @@ def test_wrong_type_number_for_text_says_quote_it():
 
 
 def test_wrong_type_boolean_for_text_says_quote_it():
-    problem = one(spec(replace={"environment: prod": "environment: no"}))
+    problem = one(spec(replace={"environment: prod": "environment: false"}))
     assert problem.format() == (
         "spec.yaml:3:14: environment: expected text, found true or false\n"
-        '    hint: quote it: "no" (YAML reads no as true or false)')
+        '    hint: quote it: "false" (YAML reads false as true or false)')
+
+
+def test_yaml_1_1_booleans_are_the_text_written():
+    # YAML 1.1 reads `no` as false (the "Norway problem"); the spec means the text.
+    assert design_of(spec(replace={"environment: prod": "environment: no"})).environment == "no"
+
+
+@pytest.mark.parametrize("written", ["no", "off", "yes", "On", "n"])
+def test_a_yaml_1_1_boolean_where_a_boolean_is_expected_says_write_true_or_false(written):
+    problem = one(spec(extra=f"access:\n  managedIdentity: {written}\n"))
+    assert problem.format() == (
+        f"spec.yaml:14:20: access.managedIdentity: expected true or false, found text\n"
+        f"    hint: YAML 1.2 reads only true and false as booleans, and {written} as text: write true or false")
+
+
+@pytest.mark.parametrize("written", ["1:30", "0b110010", "1_000", "190:20:30"])
+def test_a_yaml_1_1_number_form_says_write_decimal_digits(written):
+    problem = one(spec(replace={"capacity: 50": f"capacity: {written}"}))
+    assert problem.message == "expected a whole number, found text"
+    assert problem.hint.startswith(f"YAML 1.2 reads {written} as text")
+    assert problem.hint.endswith("write the number in decimal digits")
+
+
+def test_an_octal_looking_capacity_is_refused_with_its_location():
+    problem = one(spec(replace={"capacity: 50": "capacity: 0777"}))
+    assert (problem.line, problem.column, problem.path) == (12, 15, "deployments[0].capacity")
+    assert "leading zero" in problem.message and "write 777 for the number" in problem.hint
+
+
+@pytest.mark.parametrize("number", ["9" * 4301, "0x" + "f" * 4301])
+def test_a_huge_capacity_is_a_located_problem(number):
+    problem = one(spec(replace={"capacity: 50": f"capacity: {number}"}))
+    assert (problem.line, problem.column, problem.path) == (12, 15, "deployments[0].capacity")
+    assert "digits" in problem.message
+
+
+def test_a_huge_binary_capacity_is_text_and_a_located_problem():
+    problem = one(spec(replace={"capacity: 50": "capacity: 0b" + "1" * 20000}))
+    assert (problem.line, problem.column, problem.path) == (12, 15, "deployments[0].capacity")
+    assert problem.message == "expected a whole number, found text"
+    assert len(problem.format()) < 400
 
 
 def test_wrong_type_text_for_number_has_no_quote_hint():

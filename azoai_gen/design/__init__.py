@@ -26,8 +26,14 @@ from .network import Network, network, region_network
 from .records import (Account, Fixed, Generator, Grant, Identity, KeyVault, Monitoring, NamingView, RecordedGrant,
                       RoleAssignments, TierView)
 
-#: Tags azoai-gen puts on every resource; the spec's own tags come after and may override them.
+#: The value of the generated tag managed-by.
 MANAGED_BY = "azoai-gen"
+
+
+def generated_tags(spec: Spec) -> dict[str, str]:
+    """Tags azoai-gen puts on every resource; the spec's own tags come after and may override them (by the same name,
+    in the same case: the rule tags-distinct-ignoring-case refuses one in another case)."""
+    return {"environment": spec.environment, "managed-by": MANAGED_BY, "workload": spec.workload}
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         else None
     the_account = account(spec, posture, the_grants)
     the_vault = key_vault(spec, posture, namer, the_grants)
-    tags = {"environment": spec.environment, "managed-by": MANAGED_BY, "workload": spec.workload}
+    tags = generated_tags(spec)
     tags.update(dict(spec.tags))
     result = Design(
         spec=spec, posture=posture, plan=plan,
@@ -165,4 +171,4 @@ def _complete(result: Design, namer: Namer) -> Design:
     return replace(with_facts, deployed_names=deployed_names(with_facts))
 
 
-__all__ = ["Design", "design", "MANAGED_BY"]
+__all__ = ["Design", "design", "generated_tags", "MANAGED_BY"]

@@ -138,9 +138,8 @@ class ApiManagement:
     api_name: str
     api_path: str
     product_name: str
+    #: The named value holding Front Door's ID; the policy refers to it by this name.
     named_value_front_door_id: str
-    #: How the policy refers to the named value.
-    named_value_reference: str
     #: Modules the gateway's module waits for: the peerings and DNS links that update the VNets it is injected into.
     after: tuple[str, ...]
     #: The gateway's role on every account, assigned per region after both the account and the gateway exist.
@@ -247,7 +246,6 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
         api_path="openai",
         product_name=namer.apim_child("azure-openai").stem,
         named_value_front_door_id=namer.apim_child(NAMED_VALUE_FRONT_DOOR_ID).stem,
-        named_value_reference="{{" + NAMED_VALUE_FRONT_DOOR_ID + "}}",
         after=after,
         role_assignments=role_assignments,
         role_modules=_role_modules(namer, regions),

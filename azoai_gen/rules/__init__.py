@@ -117,6 +117,6 @@ def check(spec: Spec, positions: Positions, build: Callable[[Spec], Design]) -> 
 
 
 def _load_rule_modules() -> None:
-    from . import access, edge, limits, models, names, network, regions  # noqa: F401  (they register rules)
+    from . import access, edge, limits, models, names, network, regions, tags  # noqa: F401  (they register rules)
 
 
