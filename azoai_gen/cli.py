@@ -1,12 +1,15 @@
 """The command line. Thin on purpose: parse options, call one library function, report.
 
 Exit codes, decided in :func:`_run` only: 0 success, 1 invalid spec, conflict or drift,
-2 usage error.
+2 usage error, 3 an unexpected error (a bug in azoai-gen: one line, or the traceback with ``--debug``).
 """
 
 from __future__ import annotations
 
 import sys
+import traceback
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List, Optional, TypeVar
 
@@ -34,56 +37,111 @@ app = typer.Typer(
 
 T = TypeVar("T")
 
+#: Exit code of an unexpected exception: a bug in azoai-gen, not something the user did.
+BUG_EXIT = 3
+#: How to report a bug, said on the one line that replaces the traceback.
+REPORT = ("please report it to the azoai-gen maintainers with the command, the spec and the output of the same "
+          "command run with --debug (which shows the traceback)")
 
-def _say(text: str, style: str = "") -> None:
-    err.print(text, style=style or None, markup=False)
+
+@dataclass
+class _Options:
+    """The global options, set by the callback before every command."""
+
+    debug: bool = False
+
+
+_options = _Options()
+
+
+def _terminal(text: str) -> str:
+    """Text that cannot act on the terminal: control, format and bidi characters, line separators and lone
+    surrogates are shown as escapes (``\\x1b``, ``\\u202e``). Line breaks stay."""
+    return "".join(char if char == "\n" or unicodedata.category(char) not in _UNPRINTABLE else _escaped(char)
+                   for char in text)
+
+
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _say(text: str, style: str = "", end: str = "\n") -> None:
+    err.print(_terminal(text), style=style or None, markup=False, end=end)
 
 
 def _problem(problem: Problem) -> None:
     label = "warning: " if problem.severity == "warning" else ""
     style = "yellow" if problem.severity == "warning" else "red"
-    err.print(f"{problem.file}:{problem.line}:{problem.column}: {problem.path}: ", end="", markup=False)
-    err.print(label + problem.message, style=style, markup=False)
+    _say(f"{problem.file}:{problem.line}:{problem.column}: {problem.path}: ", end="")
+    _say(label + problem.message, style)
     if problem.hint:
-        err.print(f"    hint: {problem.hint}", style="dim", markup=False)
+        _say(f"    hint: {problem.hint}", "dim")
 
 
-def _run(action: Callable[[], T]) -> T:
-    """Call the library and map its errors to messages and exit codes."""
+def _run(action: Callable[[], T], command: str) -> T:
+    """Run ``command``: call the library, report, and map every exception to a message and an exit code.
+
+    azoai-gen's own errors are exit 1 (2 for a usage error); any other exception is a bug: one line that says what
+    failed, that it is a bug and how to report it, exit 3, or the traceback with ``--debug``. The command line's own
+    exits pass through."""
+    try:
+        return _reported(action)
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise
+    except Exception as error:  # noqa: BLE001 - every unexpected exception is a bug, reported on one line
+        if _options.debug:
+            raise
+        _say(f"error: azoai-gen {command} failed unexpectedly ({_one_line(error)}). This is a bug in azoai-gen "
+             f"{__version__}, not a problem with your input: {REPORT}.", "bold red")
+        raise typer.Exit(BUG_EXIT) from None
+
+
+def _reported(action: Callable[[], T]) -> T:
+    """Call ``action``; show the library's own errors and exit 1 (2 for a usage error)."""
     try:
         return action()
-    except SpecError as error:
+    except AzoaiError as error:
+        _report(error)
+        raise typer.Exit(2 if isinstance(error, UsageError) else 1) from None
+
+
+def _one_line(error: BaseException) -> str:
+    """The exception, its message on one line, and the innermost place in azoai-gen that it came through."""
+    message = " ".join(str(error).split())
+    message = message if len(message) <= 300 else message[:300] + "..."
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    package = Path(__file__).resolve().parent
+    inside = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if Path(frame.filename).resolve().is_relative_to(package)]
+    if inside:
+        frame = inside[-1]
+        where = Path(frame.filename).resolve().relative_to(package.parent).as_posix()
+        text += f", in {frame.name} at {where}:{frame.lineno}"
+    return text
+
+
+def _report(error: AzoaiError) -> None:
+    """Show one of the library's errors: its located problems, the renames or paths it concerns, its message and
+    its hint."""
+    if isinstance(error, (SpecError, RenameError)):
         for problem in error.problems:
             _problem(problem)
-        _say(f"error: {error.message}", "bold red")
-        raise typer.Exit(1) from None
-    except RenameError as error:
-        for problem in error.problems:
-            _problem(problem)
+    if isinstance(error, RenameError):
         for change in error.paths:
             _say(f"  {'rename':<9} {change}", "red")
-        _say(f"error: {error.message}", "bold red")
-        _say(f"hint: {error.hint}", "dim")
-        raise typer.Exit(1) from None
-    except ConflictError as error:
-        _say(f"error: {error.message}", "bold red")
+    _say(f"error: {error.message}", "bold red")
+    if isinstance(error, ConflictError) and not isinstance(error, RenameError):
         for path in error.paths:
             _say(f"  {'conflict':<9} {path}", "red")
-        if error.hint:
-            _say(f"hint: {error.hint}", "dim")
-        raise typer.Exit(1) from None
-    except DriftError as error:
-        _say(f"error: {error.message}", "bold red")
-        for path, action in error.changes:
-            _say(f"  {action:<9} {path}", "red")
-        if error.hint:
-            _say(f"hint: {error.hint}", "dim")
-        raise typer.Exit(1) from None
-    except AzoaiError as error:
-        _say(f"error: {error.message}", "bold red")
-        if error.hint:
-            _say(f"hint: {error.hint}", "dim")
-        raise typer.Exit(2 if isinstance(error, UsageError) else 1) from None
+    if isinstance(error, DriftError):
+        for path, change in error.changes:
+            _say(f"  {change:<9} {path}", "red")
+    if error.hint:
+        _say(f"hint: {error.hint}", "dim")
 
 
 def _version(value: bool) -> None:
@@ -96,8 +154,11 @@ def _version(value: bool) -> None:
 def _main(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
+    debug: bool = typer.Option(False, "--debug",
+                               help="On an unexpected error (a bug), show the traceback instead of one line."),
 ) -> None:
     """Turn a short YAML spec into secure, deployable Bicep for Azure OpenAI."""
+    _options.debug = debug
 
 
 @app.command(epilog="Example: azoai-gen init claims.yaml --tier 2 --region swedencentral --workload claims "
@@ -113,7 +174,12 @@ def init(
     force: bool = typer.Option(False, "--force", help="Replace an existing spec file."),
 ) -> None:
     """Write a commented starting spec (and its JSON Schema, for editor completion)."""
-    interactive = sys.stdin.isatty() and not no_input
+    _run(lambda: _init(spec, tier, region, workload, environment, interactive=sys.stdin.isatty() and not no_input,
+                       force=force), "init")
+
+
+def _init(spec: Path, tier: Optional[int], region: Optional[List[str]], workload: Optional[str],
+          environment: Optional[str], *, interactive: bool, force: bool) -> None:
     if tier is None:
         tier = typer.prompt("Tier (1-5)", default=2, type=typer.IntRange(1, 5)) if interactive else 2
     if workload is None:
@@ -127,8 +193,8 @@ def init(
             region = [r.strip() for r in answer.split(",") if r.strip()]
         else:
             region = fallback
-    outcome = _run(lambda: api.init_spec(spec, tier=tier, regions=list(region), workload=workload,
-                                         environment=environment, force=force))
+    outcome = api.init_spec(spec, tier=tier, regions=list(region), workload=workload, environment=environment,
+                            force=force)
     _say(f"wrote {outcome.spec_path} (tier {tier}) and {outcome.schema_path}", "green")
     _say(f"next: edit it, then run: azoai-gen render {outcome.spec_path}")
 
@@ -136,7 +202,11 @@ def init(
 @app.command(epilog="Example: azoai-gen validate examples/tier2.yaml")
 def validate(spec: Path = typer.Argument(..., help="Spec file to check.")) -> None:
     """Check a spec and report every problem with its line and column."""
-    result = _run(lambda: api.validate_spec(spec))
+    _run(lambda: _validate(spec), "validate")
+
+
+def _validate(spec: Path) -> None:
+    result = api.validate_spec(spec)
     for warning in result.warnings:
         _problem(warning)
     regions, deployments = len(result.spec.regions), len(result.spec.deployments)
@@ -161,7 +231,11 @@ def render(
     if check and (force or dry_run):
         _say("error: --check cannot be combined with --force or --dry-run", "bold red")
         raise typer.Exit(2)
-    outcome = _run(lambda: api.render_spec(spec, out_dir, check=check, dry_run=dry_run, force=force))
+    _run(lambda: _render(spec, out_dir, check=check, force=force, dry_run=dry_run), "render")
+
+
+def _render(spec: Path, out_dir: Optional[Path], *, check: bool, force: bool, dry_run: bool) -> None:
+    outcome = api.render_spec(spec, out_dir, check=check, dry_run=dry_run, force=force)
     for warning in outcome.warnings:
         _problem(warning)
     if check:
@@ -171,7 +245,7 @@ def render(
         if change.action != IDENTICAL or dry_run:
             counts = f"  +{change.added} -{change.removed}" if change.action != IDENTICAL else ""
             detail = counts + (f"  ({change.reason})" if change.reason else "")
-            err.print(f"  {change.action:<9} {change.path}{detail}", style=_STYLES[change.action], markup=False)
+            _say(f"  {change.action:<9} {change.path}{detail}", _STYLES[change.action])
     _left_behind(outcome, dry_run)
     if dry_run:
         conflicts = outcome.plan.conflicts
@@ -204,18 +278,22 @@ def _left_behind(outcome: api.RenderOutcome, dry_run: bool) -> None:
          "group):", "yellow")
     for assignment in outcome.left_behind:
         _say(f"  # {assignment.role} of {assignment.principal} on {assignment.scope}", "yellow")
-        err.print(f"  {assignment.command}", markup=False)
+        _say(f"  {assignment.command}")
 
 
 @app.command(epilog="Example: azoai-gen schema > azoai-gen.schema.json")
 def schema() -> None:
     """Print the JSON Schema of the spec."""
-    sys.stdout.write(api.schema_json())
+    _run(lambda: sys.stdout.write(api.schema_json()), "schema")
 
 
 @app.command(epilog="Example: azoai-gen tiers")
 def tiers() -> None:
     """Compare the five security tiers: what each adds, pros, cons and cost drivers."""
+    _run(_tiers, "tiers")
+
+
+def _tiers() -> None:
     table = Table(title="azoai-gen security tiers", show_lines=True, expand=False)
     for column in ("Tier", "Adds", "Pros", "Cons", "Cost drivers"):
         table.add_column(column, overflow="fold")
