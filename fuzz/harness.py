@@ -26,6 +26,7 @@ docs/fuzzing.md explains each check.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import math
 import os
@@ -287,15 +288,25 @@ class Harness:
         return list(self.settings.cases) if self.settings.cases else list(range(self.settings.specs))
 
     def run(self, numbers: Iterable[int] | None = None) -> Tally:
-        for number in (self.numbers() if numbers is None else numbers):
-            case = self.builder.build(number)
-            self.one(case)
-            if len(self.pending) >= self.settings.batch:
-                self.check_bicep()
-        self.check_bicep()
+        try:
+            for number in (self.numbers() if numbers is None else numbers):
+                self.watch(number)
+                self.one(self.builder.build(number))
+                if len(self.pending) >= self.settings.batch:
+                    self.check_bicep()
+            self.check_bicep()
+        finally:
+            faulthandler.cancel_dump_traceback_later()
         if not self.settings.keep:
             shutil.rmtree(self.work, ignore_errors=True)
         return self.tally
+
+    def watch(self, number: int) -> None:
+        """A last resort for a hang the time limit cannot interrupt (inside C code, which never returns to the
+        interpreter): the process then prints every thread's traceback and exits, leaving the working folder, whose
+        file ``current`` names the case."""
+        (self.work / "current").write_text(f"case {number} (seed {self.settings.seed})\n", encoding="utf-8")
+        faulthandler.dump_traceback_later(self.settings.time_limit * 4 + 60, exit=True)
 
     def find(self, kind: str, case: Case, detail: str, group: str) -> None:
         spec = case.text.decode("utf-8", "backslashreplace")
@@ -561,12 +572,13 @@ def run(settings: Settings) -> tuple[Tally, list[Field], float]:
         tally = harness.run(numbers)
     else:
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         base = harness.work
         shards = [(Settings(**{**settings.__dict__, "work": base / f"shard-{k}", "jobs": 1}), numbers[k::settings.jobs])
                   for k in range(settings.jobs)]
-        with multiprocessing.get_context("fork").Pool(settings.jobs) as pool:
-            tallies = pool.map(_shard, shards)
+        with ProcessPoolExecutor(settings.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            tallies = list(pool.map(_shard, shards))
         tally = Tally()
         for part in tallies:
             tally.merge(part)

@@ -399,12 +399,12 @@ def _json_shape(value: Any, atoms: list[tuple[str, str]]) -> Any:
 # ---------------------------------------------------------------------------------------------------------------------
 # Characters that must never reach a file raw
 
-_HIDDEN = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+_HIDDEN = {"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"}
 
 
 def hidden_characters(text: str) -> list[tuple[int, str]]:
-    """Control, format (zero-width, bidi), surrogate, private-use and unassigned characters, and line separators,
-    with their offsets; line feeds excepted."""
+    """Control, format (zero-width, bidi), surrogate and unassigned characters (noncharacters among them), and line
+    and paragraph separators, with their offsets; line feeds excepted."""
     if not _UNUSUAL.search(text):
         return []
     return [(i, char) for i, char in enumerate(text)
