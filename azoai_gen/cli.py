@@ -1,12 +1,14 @@
 """The command line. Thin on purpose: parse options, call one library function, report.
 
 Exit codes, decided in :func:`_run` only: 0 success, 1 invalid spec, conflict or drift,
-2 usage error.
+2 usage error, 3 an unexpected error (a bug in azoai-gen: one line, or the traceback with ``--debug``).
 """
 
 from __future__ import annotations
 
 import sys
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List, Optional, TypeVar
 
@@ -34,11 +36,27 @@ app = typer.Typer(
 
 T = TypeVar("T")
 
+#: Exit code of an unexpected exception: a bug in azoai-gen, not something the user did.
+BUG_EXIT = 3
+#: How to report a bug, said on the one line that replaces the traceback.
+REPORT = ("please report it to the azoai-gen maintainers with the command, the spec and the output of the same "
+          "command run with --debug (which shows the traceback)")
 
-def _say(text: str, style: str = "") -> None:
+
+@dataclass
+class _Options:
+    """The global options, set by the callback before every command."""
+
+    debug: bool = False
+
+
+_options = _Options()
+
+
+def _say(text: str, style: str = "", end: str = "\n") -> None:
     """One message line. Messages quote the spec's file name, keys, values and paths: each is shown with its control
     and invisible characters escaped, so that none reaches the terminal raw."""
-    err.print(shown(text), style=style or None, markup=False)
+    err.print(shown(text), style=style or None, markup=False, end=end)
 
 
 def _problem(problem: Problem) -> None:
@@ -50,42 +68,66 @@ def _problem(problem: Problem) -> None:
         err.print(f"    hint: {shown(problem.hint)}", style="dim", markup=False)
 
 
-def _run(action: Callable[[], T]) -> T:
-    """Call the library and map its errors to messages and exit codes."""
+def _run(action: Callable[[], T], command: str) -> T:
+    """Run ``command``: call the library, report, and map every exception to a message and an exit code.
+
+    azoai-gen's own errors are exit 1 (2 for a usage error); any other exception is a bug: one line that says what
+    failed, that it is a bug and how to report it, exit 3, or the traceback with ``--debug``. The command line's own
+    exits pass through."""
+    try:
+        return _reported(action)
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise
+    except Exception as error:  # noqa: BLE001 - every unexpected exception is a bug, reported on one line
+        if _options.debug:
+            raise
+        _say(f"error: azoai-gen {command} failed unexpectedly ({_one_line(error)}). This is a bug in azoai-gen "
+             f"{__version__}, not a problem with your input: {REPORT}.", "bold red")
+        raise typer.Exit(BUG_EXIT) from None
+
+
+def _reported(action: Callable[[], T]) -> T:
+    """Call ``action``; show the library's own errors and exit 1 (2 for a usage error)."""
     try:
         return action()
-    except SpecError as error:
+    except AzoaiError as error:
+        _report(error)
+        raise typer.Exit(2 if isinstance(error, UsageError) else 1) from None
+
+
+def _one_line(error: BaseException) -> str:
+    """The exception, its message on one line, and the innermost place in azoai-gen that it came through."""
+    message = " ".join(str(error).split())
+    message = message if len(message) <= 300 else message[:300] + "..."
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    package = Path(__file__).resolve().parent
+    inside = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if Path(frame.filename).resolve().is_relative_to(package)]
+    if inside:
+        frame = inside[-1]
+        where = Path(frame.filename).resolve().relative_to(package.parent).as_posix()
+        text += f", in {frame.name} at {where}:{frame.lineno}"
+    return text
+
+
+def _report(error: AzoaiError) -> None:
+    """Show one of the library's errors: its located problems, the renames or paths it concerns, its message and
+    its hint."""
+    if isinstance(error, (SpecError, RenameError)):
         for problem in error.problems:
             _problem(problem)
-        _say(f"error: {error.message}", "bold red")
-        raise typer.Exit(1) from None
-    except RenameError as error:
-        for problem in error.problems:
-            _problem(problem)
+    if isinstance(error, RenameError):
         for change in error.paths:
             _say(f"  {'rename':<9} {change}", "red")
-        _say(f"error: {error.message}", "bold red")
-        _say(f"hint: {error.hint}", "dim")
-        raise typer.Exit(1) from None
-    except ConflictError as error:
-        _say(f"error: {error.message}", "bold red")
+    _say(f"error: {error.message}", "bold red")
+    if isinstance(error, ConflictError) and not isinstance(error, RenameError):
         for path in error.paths:
             _say(f"  {'conflict':<9} {path}", "red")
-        if error.hint:
-            _say(f"hint: {error.hint}", "dim")
-        raise typer.Exit(1) from None
-    except DriftError as error:
-        _say(f"error: {error.message}", "bold red")
-        for path, action in error.changes:
-            _say(f"  {action:<9} {path}", "red")
-        if error.hint:
-            _say(f"hint: {error.hint}", "dim")
-        raise typer.Exit(1) from None
-    except AzoaiError as error:
-        _say(f"error: {error.message}", "bold red")
-        if error.hint:
-            _say(f"hint: {error.hint}", "dim")
-        raise typer.Exit(2 if isinstance(error, UsageError) else 1) from None
+    if isinstance(error, DriftError):
+        for path, change in error.changes:
+            _say(f"  {change:<9} {path}", "red")
+    if error.hint:
+        _say(f"hint: {error.hint}", "dim")
 
 
 def _version(value: bool) -> None:
@@ -98,8 +140,11 @@ def _version(value: bool) -> None:
 def _main(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the version and exit."),
+    debug: bool = typer.Option(False, "--debug",
+                               help="On an unexpected error (a bug), show the traceback instead of one line."),
 ) -> None:
     """Turn a short YAML spec into secure, deployable Bicep for Azure OpenAI."""
+    _options.debug = debug
 
 
 @app.command(epilog="Example: azoai-gen init claims.yaml --tier 2 --region swedencentral --workload claims "
@@ -115,7 +160,12 @@ def init(
     force: bool = typer.Option(False, "--force", help="Replace an existing spec file."),
 ) -> None:
     """Write a commented starting spec (and its JSON Schema, for editor completion)."""
-    interactive = sys.stdin.isatty() and not no_input
+    _run(lambda: _init(spec, tier, region, workload, environment, interactive=sys.stdin.isatty() and not no_input,
+                       force=force), "init")
+
+
+def _init(spec: Path, tier: Optional[int], region: Optional[List[str]], workload: Optional[str],
+          environment: Optional[str], *, interactive: bool, force: bool) -> None:
     if tier is None:
         tier = typer.prompt("Tier (1-5)", default=2, type=typer.IntRange(1, 5)) if interactive else 2
     if workload is None:
@@ -129,8 +179,8 @@ def init(
             region = [r.strip() for r in answer.split(",") if r.strip()]
         else:
             region = fallback
-    outcome = _run(lambda: api.init_spec(spec, tier=tier, regions=list(region), workload=workload,
-                                         environment=environment, force=force))
+    outcome = api.init_spec(spec, tier=tier, regions=list(region), workload=workload, environment=environment,
+                            force=force)
     _say(f"wrote {outcome.spec_path} (tier {tier}) and {outcome.schema_path}", "green")
     _say(f"next: edit it, then run: azoai-gen render {outcome.spec_path}")
 
@@ -138,7 +188,11 @@ def init(
 @app.command(epilog="Example: azoai-gen validate examples/tier2.yaml")
 def validate(spec: Path = typer.Argument(..., help="Spec file to check.")) -> None:
     """Check a spec and report every problem with its line and column."""
-    result = _run(lambda: api.validate_spec(spec))
+    _run(lambda: _validate(spec), "validate")
+
+
+def _validate(spec: Path) -> None:
+    result = api.validate_spec(spec)
     for warning in result.warnings:
         _problem(warning)
     regions, deployments = len(result.spec.regions), len(result.spec.deployments)
@@ -165,7 +219,11 @@ def render(
     if check and (force or dry_run):
         _say("error: --check cannot be combined with --force or --dry-run", "bold red")
         raise typer.Exit(2)
-    outcome = _run(lambda: api.render_spec(spec, out_dir, check=check, dry_run=dry_run, force=force))
+    _run(lambda: _render(spec, out_dir, check=check, force=force, dry_run=dry_run), "render")
+
+
+def _render(spec: Path, out_dir: Optional[Path], *, check: bool, force: bool, dry_run: bool) -> None:
+    outcome = api.render_spec(spec, out_dir, check=check, dry_run=dry_run, force=force)
     for warning in outcome.warnings:
         _problem(warning)
     if check:
@@ -217,12 +275,16 @@ def _left_behind(outcome: api.RenderOutcome, dry_run: bool) -> None:
 @app.command(epilog="Example: azoai-gen schema > azoai-gen.schema.json")
 def schema() -> None:
     """Print the JSON Schema of the spec."""
-    sys.stdout.write(api.schema_json())
+    _run(lambda: sys.stdout.write(api.schema_json()), "schema")
 
 
 @app.command(epilog="Example: azoai-gen tiers")
 def tiers() -> None:
     """Compare the five security tiers: what each adds, pros, cons and cost drivers."""
+    _run(_tiers, "tiers")
+
+
+def _tiers() -> None:
     table = Table(title="azoai-gen security tiers", show_lines=True, expand=False)
     for column in ("Tier", "Adds", "Pros", "Cons", "Cost drivers"):
         table.add_column(column, overflow="fold")
