@@ -116,6 +116,7 @@ _CORE = [
 ]
 
 
+_CORE_BY_TAG = dict(_CORE)
 _WORDS = {_NULL: "nothing (null)", _BOOL: "true or false", _FLOAT: "a number"}
 
 
@@ -191,9 +192,8 @@ class _Builder:
             return text
         if node.tag == _INT:
             return self.integer(node, path)
-        core = dict(_CORE)
         if node.tag in (_NULL, _BOOL, _FLOAT):
-            if not core[node.tag].match(text):
+            if not _CORE_BY_TAG[node.tag].match(text):
                 raise _Abort(node, f"cannot read {text!r} as {_WORDS[node.tag]}", "write it without a tag", path)
             if node.tag == _NULL:
                 return None
