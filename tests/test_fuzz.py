@@ -124,12 +124,12 @@ def plant(monkeypatch):
 
 def test_it_finds_a_planted_traceback(tmp_path, plant):
     def fail(value, original):
-        if "\a" in value:
+        if "planted-fault" in value:
             raise RuntimeError("planted in the escaper")
         return original(value)
 
     plant(fail)
-    result = _run(tmp_path, specs=3, seed=1, fields=("tags.{value}",), values=("bell\a",))
+    result = _run(tmp_path, specs=3, seed=1, fields=("tags.{value}",), values=("planted-fault",))
     details = _details(result, "traceback")
     assert details and all("render: RuntimeError: planted in the escaper (azoai_gen/escape.py:" in d for d in details)
     assert result["findings"]["traceback"] == 3  # render only: validate prints nothing
@@ -137,13 +137,13 @@ def test_it_finds_a_planted_traceback(tmp_path, plant):
 
 def test_it_finds_a_planted_hang_and_goes_on(tmp_path, plant):
     def hang(value, original):
-        if "\a" in value:
+        if "planted-fault" in value:
             time.sleep(60)
         return original(value)
 
     plant(hang)
     started = time.monotonic()
-    result = _run(tmp_path, specs=2, seed=1, fields=("tags.{value}",), values=("bell\a",), time_limit=0.5)
+    result = _run(tmp_path, specs=2, seed=1, fields=("tags.{value}",), values=("planted-fault",), time_limit=0.5)
     assert time.monotonic() - started < 20
     assert result["findings"]["hang"] == 2  # render, for both specs: validate prints nothing
     assert result["outcomes"] == {"failed": 2}
@@ -152,7 +152,7 @@ def test_it_finds_a_planted_hang_and_goes_on(tmp_path, plant):
 def test_it_finds_a_planted_value_that_becomes_code(tmp_path, plant):
     plant(lambda value, original: value)  # no escaping at all
     result = _run(tmp_path, specs=4, seed=1, fields=("tags.{value}",),
-                  values=("x' \n}\nresource evil 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: '",
+                  values=("x' } resource evil 'Microsoft.Storage/storageAccounts@2023-05-01' = { name: '",
                           "O'Brien"))
     assert result["findings"]["code"] >= 4
     assert any("main.bicepparam" in d for d in _details(result, "code"))
@@ -167,8 +167,8 @@ def test_it_finds_a_planted_value_that_changes(tmp_path, plant):
 
 
 def test_it_finds_a_planted_raw_character(tmp_path, plant):
-    plant(lambda value, original: original(value.replace("\u2067", "")) + ("\u202e" if "\u2067" in value else ""))
-    result = _run(tmp_path, specs=2, seed=1, fields=("tags.{value}",), values=("a\u2067",))
+    plant(lambda value, original: original(value.replace("planted", "")) + ("\u202e" if "planted" in value else ""))
+    result = _run(tmp_path, specs=2, seed=1, fields=("tags.{value}",), values=("a-planted",))
     assert result["findings"]["raw"] == 2
     assert "RIGHT-TO-LEFT OVERRIDE" in _details(result, "raw")[0]
 
@@ -176,7 +176,7 @@ def test_it_finds_a_planted_raw_character(tmp_path, plant):
 def test_it_finds_text_that_acts_on_the_terminal(tmp_path, monkeypatch):
     from azoai_gen import cli
 
-    monkeypatch.setattr(cli, "_terminal", lambda text: text)
+    monkeypatch.setattr(cli, "shown", lambda text: text)
     result = _run(tmp_path, specs=2, seed=1, fields=("tags.{key}",), values=("\x1b[2J<",))
     assert result["findings"]["terminal"] >= 2
     assert "U+001B" in _details(result, "terminal")[0]
@@ -211,8 +211,6 @@ def test_the_corpus_run_covers_every_field_of_the_schema(corpus):
     assert corpus["outcomes"].get("accepted", 0) > 30
 
 
-@pytest.mark.xfail(strict=False, reason="the text rules, escapers, YAML loading and writer fixes of the same issue "
-                                        "are merged separately; remove this marker once they are in")
 def test_the_corpus_run_finds_nothing(corpus):
     found = {kind: count for kind, count in corpus["findings"].items() if count}
     assert found == {}, harness.summary(corpus)

