@@ -393,7 +393,8 @@ class Harness:
         cases share a twin)."""
         rendered = self.rendered(*case.twin)
         key = (dump(case.twin[0]).encode("utf-8"), case.twin[1])
-        twin = Twin(rendered.accepted, rendered.files, self.reach(key, rendered, case.benign), rendered.readings)
+        reach = self.reach(key, rendered, case.benign)
+        twin = Twin(rendered.accepted, rendered.files, reach, rendered.readings)
         if twin.accepted and case.field is not None:
             self.tally.placed[case.field.name] += 1
             self.tally.reached.setdefault(case.field.name, set()).update(twin.reach)
@@ -404,9 +405,10 @@ class Harness:
         (``reached``), or not at all (``refused``)."""
         key = (dump(data).encode("utf-8"), "spec.yaml")
         twin = self.rendered(data, "spec.yaml")
+        reached = self.reach(key, twin, benign)
         if not twin.accepted:
             return "refused"
-        return "reached" if self.reach(key, twin, benign) or not isinstance(benign, str) else "rendered"
+        return "reached" if reached or not isinstance(benign, str) else "rendered"
 
     def rendered(self, data: dict, name: str) -> Twin:
         key = (dump(data).encode("utf-8"), name)
@@ -439,7 +441,11 @@ class Harness:
             for path, text in twin.files.items():
                 if loose not in text.lower().replace("\\", ""):  # not even escaped: not in this file
                     continue
-                texts = twin.reading(path).texts()
+                try:
+                    texts = twin.reading(path).texts()
+                except outputs.Broken:  # even the benign value breaks this file: nothing to compare with
+                    twin.accepted = False
+                    return {}
                 if any(benign in t for t in texts):
                     cached[path] = "exact"
                 elif benign != benign.lower() and any(benign.lower() in t for t in texts):
@@ -496,8 +502,12 @@ class Harness:
             self.find("code", case, f"the files differ from a benign value's: added {added}, missing {missing}",
                       "other files")
         for name in sorted(set(readings) & set(twin.files)):
-            if readings[name].skeleton != twin.reading(name).skeleton:
-                detail = _first_difference(twin.reading(name).skeleton, readings[name].skeleton)
+            try:
+                benign = twin.reading(name).skeleton
+            except outputs.Broken:
+                continue
+            if readings[name].skeleton != benign:
+                detail = _first_difference(benign, readings[name].skeleton)
                 self.find("code", case, f"{name}: {detail}", f"{name} structure")
         for name, mode in sorted(twin.reach.items()):
             if name not in readings or not shown:  # a file name that cannot be shown as it is, is shown escaped
