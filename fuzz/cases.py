@@ -77,14 +77,16 @@ class Builder:
         self.accepts: Callable[[dict, Any], str] = lambda data, benign: "reached"
         self.plain = list(PLAIN)
 
-    def build(self, number: int, field_choice: Field | None = None, base: str | None = None) -> Case:
+    def build(self, number: int) -> Case:
+        """Case ``number``: of every ten, seven inject into the next field of the schedule, two mutate an example
+        and one gives the spec a hostile file name."""
         rng = random.Random(f"{self.seed}:{number}")
         slot = number % 10
-        if field_choice is not None or slot < 7 or self.only_inject:
-            injected_before = number if self.only_inject else 7 * (number // 10) + min(slot, 7)
-            chosen = field_choice or self.schedule[injected_before % len(self.schedule)]
+        if slot < 7 or self.only_inject:
+            injected_before = number if self.only_inject else 7 * (number // 10) + slot
+            chosen = self.schedule[injected_before % len(self.schedule)]
             turn = injected_before // len(self.schedule)
-            return self.inject(number, rng, chosen, base or self.base_for(chosen, rng), turn)
+            return self.inject(number, rng, chosen, self.base_for(chosen, rng), turn)
         if slot < 9:
             return self.mutate(number, rng)
         return self.file_name(number, rng)
