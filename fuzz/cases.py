@@ -69,20 +69,24 @@ class Builder:
         self.schedule = list(fields)
         order.shuffle(self.schedule)
         self.strings = list(STRINGS)
+        self.orders: dict[str, list[str]] = {}
         #: Only hostile values in fields (no mutated examples, no file names): set when the fields are chosen.
         self.only_inject = False
-        #: Whether spec data renders (the harness renders the benign twins); without it every twin is taken.
-        self.accepts: Callable[[dict], bool] = lambda data: True
+        #: Whether spec data with a benign value renders, and with the value in its files: ``reached``, ``rendered``
+        #: or ``refused`` (the harness renders the twins); without it, every twin is taken as it is.
+        self.accepts: Callable[[dict, Any], str] = lambda data, benign: "reached"
         self.plain = list(PLAIN)
 
-    def build(self, number: int, field_choice: Field | None = None, base: str | None = None) -> Case:
+    def build(self, number: int) -> Case:
+        """Case ``number``: of every ten, seven inject into the next field of the schedule, two mutate an example
+        and one gives the spec a hostile file name."""
         rng = random.Random(f"{self.seed}:{number}")
         slot = number % 10
-        if field_choice is not None or slot < 7 or self.only_inject:
-            injected_before = number if self.only_inject else 7 * (number // 10) + min(slot, 7)
-            chosen = field_choice or self.schedule[injected_before % len(self.schedule)]
+        if slot < 7 or self.only_inject:
+            injected_before = number if self.only_inject else 7 * (number // 10) + slot
+            chosen = self.schedule[injected_before % len(self.schedule)]
             turn = injected_before // len(self.schedule)
-            return self.inject(number, rng, chosen, base or self.base_for(chosen, rng), turn)
+            return self.inject(number, rng, chosen, self.base_for(chosen, rng), turn)
         if slot < 9:
             return self.mutate(number, rng)
         return self.file_name(number, rng)
@@ -102,9 +106,12 @@ class Builder:
         """Case ``number``: a hostile value in ``chosen``; the field's ``turn``-th time takes the ``turn``-th hostile
         text of the field's own order of them, so that every text reaches every field over a long run."""
         placement = rng.choice([0, 0, 0, 1, 2])
-        others = sorted(self.examples)
+        having = [b for b in sorted(self.examples) if self.samples_in(b, chosen)]
+        others = [b for b in sorted(self.examples) if b not in having]
+        rng.shuffle(having)
         rng.shuffle(others)
-        base, benign, twin_data = self.benign_twin(chosen, [base] + [b for b in others if b != base][:2], placement)
+        bases = list(dict.fromkeys([base] + having + others))[:5]
+        base, benign, twin_data = self.benign_twin(chosen, bases, placement)
         value = self.hostile_value(rng, chosen, benign, turn)
         hostile_data, path = with_value(self.examples[base], self.placer, chosen, value, _seed(self, chosen, base,
                                                                                                   placement))
@@ -114,36 +121,53 @@ class Builder:
 
     def benign_twin(self, chosen: Field, bases: list[str], placement: int) -> tuple[str, Any, dict]:
         """The first base and benign value (the unique marker where the schema admits it, then the samples) whose
-        spec renders; the first of each when none does."""
+        spec renders with the value in its files; else the first that renders; else the first of each."""
         marker = _fit(MARKER, chosen.schema)
         candidates = ([marker] if _allows(chosen.schema, marker) else []) + self.samples.by_field.get(chosen.name,
                                                                                                        [])[:4]
         candidates = candidates or [None]
-        first = None
+        first = rendered = None
         for base in bases:
             for benign in candidates:
                 data, _ = with_value(self.examples[base], self.placer, chosen, benign,
                                      _seed(self, chosen, base, placement))
                 first = first or (base, benign, data)
-                if self.accepts(data):
+                verdict = self.accepts(data, benign)
+                if verdict == "reached":
                     return base, benign, data
-        return first
+                if verdict == "rendered":
+                    rendered = rendered or (base, benign, data)
+        return rendered or first
 
     def hostile_value(self, rng: random.Random, chosen: Field, benign: Any, turn: int) -> Any:
-        text_field = chosen.is_text
-        if rng.random() < (0.15 if text_field else 0.7):
-            return rng.choice(self.plain)
-        order = list(range(len(self.strings)))
-        random.Random(f"{self.seed}:{chosen.name}:strings").shuffle(order)
-        text = self.strings[order[turn % len(order)]]
+        """The ``turn``-th hostile value of a field. A text field gets a plain scalar every seventh turn and the
+        next hostile text otherwise; other fields get plain scalars seven turns in ten."""
+        period, plain_turns = (7, 1) if chosen.is_text else (10, 7)
+        cycle, step = divmod(turn, period)
+        if self.plain and step >= period - plain_turns:
+            return self.plain[(cycle * plain_turns + step - (period - plain_turns)) % len(self.plain)]
+        strings_turn = turn if not self.plain else cycle * (period - plain_turns) + step
+        text = self.order(chosen)[strings_turn % len(self.strings)]
         if not isinstance(benign, str) or not benign:
             return text
-        if chosen.kind == "pattern" and rng.random() < 0.15:  # Python's $ matches before a final line feed
-            return benign + rng.choice(["\n", "\n", "\r\n", "\r"])
+        if chosen.kind == "pattern" and rng.random() < 0.2:  # Python's $ matches before a final line feed
+            return benign + rng.choice(["\n", "\n", "\n", "\r\n", "\r"])
         variant = rng.choice(VARIANTS if chosen.kind == "pattern" else ("alone", "alone", "inside"))
         cut = rng.randrange(len(benign) + 1)
         return {"alone": text, "after": benign + text, "before": text + benign,
                 "inside": benign[:cut] + text + benign[cut:]}[variant]
+
+    def order(self, chosen: Field) -> list[str]:
+        """The order in which ``chosen`` gets the hostile texts: :data:`~fuzz.hostile.FIRST` first, each part
+        shuffled for the field."""
+        if chosen.name not in self.orders:
+            rng = random.Random(f"{self.seed}:{chosen.name}:strings")
+            first = [t for t in self.strings if t in hostile.FIRST]
+            rest = [t for t in self.strings if t not in hostile.FIRST]
+            rng.shuffle(first)
+            rng.shuffle(rest)
+            self.orders[chosen.name] = first + rest
+        return self.orders[chosen.name]
 
     # -- mutated examples -----------------------------------------------------------------------------------------
 

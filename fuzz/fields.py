@@ -228,7 +228,9 @@ class Placer:
             if part == ITEM:
                 if not node or rng.random() < 0.2:
                     node.append(None)
-                key: Any = rng.randrange(len(node))
+                    key: Any = len(node) - 1
+                else:
+                    key = rng.randrange(len(node))
             else:
                 key = "fuzzkey" if part == VALUE else part
             if last:

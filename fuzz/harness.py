@@ -117,12 +117,18 @@ class Invocation:
 
 @dataclass
 class Twin:
-    """The render of a benign value in the same place: its readings, and the files where the value reappears
-    (``exact``, or ``casefold`` where the generator lower-cases it)."""
+    """The render of a benign value in the same place: its files (read when first needed), and the files where the
+    value reappears (``exact``, or ``casefold`` where the generator lower-cases it)."""
 
     accepted: bool
-    files: dict[str, outputs.Reading] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
     reach: dict[str, str] = field(default_factory=dict)
+    readings: dict[str, outputs.Reading] = field(default_factory=dict)
+
+    def reading(self, path: str) -> outputs.Reading:
+        if path not in self.readings:
+            self.readings[path] = outputs.read(path, self.files[path])
+        return self.readings[path]
 
 
 @dataclass
@@ -134,6 +140,8 @@ class Tally:
     placed: Counter = field(default_factory=Counter)
     reached: dict[str, set] = field(default_factory=dict)
     cli_runs: int = 0
+    #: Exceptions in the harness itself (not in azoai-gen): the case is lost, the run goes on.
+    errors: list[str] = field(default_factory=list)
     bicep_folders: int = 0
     bicep_seconds: float = 0.0
 
@@ -146,6 +154,7 @@ class Tally:
         for name, files in other.reached.items():
             self.reached.setdefault(name, set()).update(files)
         self.cli_runs += other.cli_runs
+        self.errors += other.errors
         self.bicep_folders += other.bicep_folders
         self.bicep_seconds += other.bicep_seconds
 
@@ -274,7 +283,7 @@ class Harness:
         self.builder.only_inject = bool(settings.fields or settings.values)
         if settings.values:
             self.builder.strings, self.builder.plain = list(settings.values), []
-        self.builder.accepts = lambda data: self.rendered(data, "spec.yaml").accepted
+        self.builder.accepts = self.verdict
         self.runner = Runner(settings.time_limit)
         if settings.work is not None:
             settings.work.mkdir(parents=True, exist_ok=True)
@@ -283,6 +292,19 @@ class Harness:
         self.reaches: dict[tuple[tuple[bytes, str], str], dict[str, str]] = {}
         self.tally = Tally()
         self.pending: dict[int, Case] = {}
+        self._bookkeeping: set[str] | None = None
+
+    def bookkeeping(self) -> set[str]:
+        """The files a render leaves in its folder beside the rendered ones (the writer's own records): found once, by
+        rendering an example both ways."""
+        if self._bookkeeping is None:
+            example = sorted(EXAMPLES.glob("*.yaml"))[0]
+            out = self.work / "bookkeeping"
+            self.runner.invoke("render", str(example), "--out", str(out))
+            on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+            self._bookkeeping = on_disk - set(render(validate_file(example).design))
+            shutil.rmtree(out, ignore_errors=True)
+        return self._bookkeeping
 
     def numbers(self) -> list[int]:
         return list(self.settings.cases) if self.settings.cases else list(range(self.settings.specs))
@@ -291,7 +313,10 @@ class Harness:
         try:
             for number in (self.numbers() if numbers is None else numbers):
                 self.watch(number)
-                self.one(self.builder.build(number))
+                try:
+                    self.one(self.builder.build(number))
+                except Exception as error:  # noqa: BLE001 - a fault of the harness must not end a long run
+                    self.tally.errors.append(f"case {number}: {type(error).__name__}: {error} ({innermost(error)})")
                 if len(self.pending) >= self.settings.batch:
                     self.check_bicep()
             self.check_bicep()
@@ -368,11 +393,22 @@ class Harness:
         cases share a twin)."""
         rendered = self.rendered(*case.twin)
         key = (dump(case.twin[0]).encode("utf-8"), case.twin[1])
-        twin = Twin(rendered.accepted, rendered.files, self.reach(key, rendered, case.benign))
+        reach = self.reach(key, rendered, case.benign)
+        twin = Twin(rendered.accepted, rendered.files, reach, rendered.readings)
         if twin.accepted and case.field is not None:
             self.tally.placed[case.field.name] += 1
             self.tally.reached.setdefault(case.field.name, set()).update(twin.reach)
         return twin
+
+    def verdict(self, data: dict, benign: Any) -> str:
+        """Whether spec data with a benign value renders (``rendered``), with the value in its files
+        (``reached``), or not at all (``refused``)."""
+        key = (dump(data).encode("utf-8"), "spec.yaml")
+        twin = self.rendered(data, "spec.yaml")
+        reached = self.reach(key, twin, benign)
+        if not twin.accepted:
+            return "refused"
+        return "reached" if reached or not isinstance(benign, str) else "rendered"
 
     def rendered(self, data: dict, name: str) -> Twin:
         key = (dump(data).encode("utf-8"), name)
@@ -387,7 +423,7 @@ class Harness:
         path.write_bytes(text)
         try:
             files = limited(self.settings.time_limit, lambda: render(validate_file(path).design))
-            return Twin(True, {p: outputs.read(p, t) for p, t in files.items()})
+            return Twin(True, files)
         except (Exception, Hang):  # noqa: BLE001 - the hostile run reports what is wrong; a twin only helps
             return Twin(False)
         finally:
@@ -401,8 +437,15 @@ class Harness:
         cached = self.reaches.get((key, benign))
         if cached is None:
             cached = {}
-            for path, reading in twin.files.items():
-                texts = reading.texts()
+            loose = benign.lower().replace("\\", "")
+            for path, text in twin.files.items():
+                if loose not in text.lower().replace("\\", ""):  # not even escaped: not in this file
+                    continue
+                try:
+                    texts = twin.reading(path).texts()
+                except outputs.Broken:  # even the benign value breaks this file: nothing to compare with
+                    twin.accepted = False
+                    return {}
                 if any(benign in t for t in texts):
                     cached[path] = "exact"
                 elif benign != benign.lower() and any(benign.lower() in t for t in texts):
@@ -415,7 +458,7 @@ class Harness:
     def check_output(self, case: Case, out: Path, twin: Twin | None) -> None:
         readings: dict[str, outputs.Reading] = {}
         hidden: dict[str, str] = {}
-        written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+        written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - self.bookkeeping()
         for name in sorted(written):
             file = out / name
             try:
@@ -452,16 +495,22 @@ class Harness:
         Only for text: another number or switch may rightly change the design."""
         if not isinstance(case.expected, str):
             return
+        shown = case.kind != "filename" or not (outputs.refused_characters(case.expected) or
+                                                outputs.hidden_characters(case.expected))
         added, missing = sorted(written - set(twin.files)), sorted(set(twin.files) - written)
         if added or missing:
             self.find("code", case, f"the files differ from a benign value's: added {added}, missing {missing}",
                       "other files")
         for name in sorted(set(readings) & set(twin.files)):
-            if readings[name].skeleton != twin.files[name].skeleton:
-                detail = _first_difference(twin.files[name].skeleton, readings[name].skeleton)
+            try:
+                benign = twin.reading(name).skeleton
+            except outputs.Broken:
+                continue
+            if readings[name].skeleton != benign:
+                detail = _first_difference(benign, readings[name].skeleton)
                 self.find("code", case, f"{name}: {detail}", f"{name} structure")
         for name, mode in sorted(twin.reach.items()):
-            if name not in readings:
+            if name not in readings or not shown:  # a file name that cannot be shown as it is, is shown escaped
                 continue
             texts = readings[name].texts()
             expected = case.expected if mode == "exact" else case.expected.lower()
@@ -602,6 +651,7 @@ def report(settings: Settings, tally: Tally, fields: list[Field], seconds: float
         "bicepCheck": {"folders": tally.bicep_folders, "seconds": round(tally.bicep_seconds, 1)}
         if settings.bicep_check else None,
         "processRuns": tally.cli_runs,
+        "harnessErrors": tally.errors,
         "cases": dict(sorted(tally.cases.items())),
         "outcomes": dict(sorted(tally.outcomes.items())),
         "findings": {kind: sum(1 for f in tally.findings if f.kind == kind) for kind in KINDS},
@@ -630,6 +680,8 @@ def summary(result: dict) -> str:
     lines.append(f"fields: {coverage['injected']} of {coverage['fields']} given hostile values, "
                  f"{coverage['fields'] - len(coverage['neverRenderedWithABenignValue'])} rendered with a benign value")
     lines.append("findings: " + ", ".join(f"{count} {kind}" for kind, count in result["findings"].items()))
+    if result["harnessErrors"]:
+        lines.append(f"the harness failed on {len(result['harnessErrors'])} case(s), e.g. {result['harnessErrors'][0]}")
     for group in result["groups"][:40]:
         example = group["examples"][0]
         lines.append(f"  {group['count']:5}  {group['group']}")
@@ -673,7 +725,7 @@ def main(argv: list[str] | None = None) -> int:
     if report_path:
         report_path.write_text(json.dumps(result, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
     print(summary(result))
-    return 1 if tally.findings else 0
+    return 1 if tally.findings or tally.errors else 0
 
 
 if __name__ == "__main__":

@@ -20,12 +20,15 @@ class Plain:
     text: str
 
 
+#: A Bicep string that closes itself and declares a resource.
+BREAKOUT = "' \n}\nresource evil 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: '"
+
 _CONTROL = [chr(c) for c in range(0x20)] + ["\x7f"] + [chr(c) for c in range(0x80, 0xA0)]
 
 STRINGS: list[str] = [
     # Bicep: quotes, escapes, interpolation, comments, statements
     "'", "\\", "\\'", "${", "${x}", "${concat('a', 'b')}", "'${subscription().id}'", "$", "''", "'''",
-    "' \n}\nresource evil 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: '", "//", "/*", "*/",
+    BREAKOUT, "//", "/*", "*/",
     "#disable-next-line", "@description('x')", "a: 'b'", "}", "{", "]", "[",
     # XML and API Management policy
     "<", ">", "&", "&amp;", "&lt;x&gt;", "\"", "]]>", "<!--", "-->", "--", "a--b", "<x/>", "&#0;", "&#x1b;",
@@ -48,6 +51,17 @@ STRINGS: list[str] = [
     "\x1b[31mred\x1b[0m", "\x1b]0;owned\x07", "\x1b[2J", "\x9b31m",
     # Long
     "a" * 300, "a" * 5000, "${" * 500, "'" * 2000, "\\" * 1000, "\n" * 100,
+]
+
+#: The texts every field gets first, before the rest of :data:`STRINGS`: each breaks out of one output language or
+#: is a character class the text rules must refuse.
+FIRST: list[str] = [
+    "'", "\\", "${x}", BREAKOUT, "//", "/*", "#disable-next-line", "<", "&", "&amp;", "\"", "]]>", "-->", "--",
+    "{{ 7*7 }}", "{{front-door-id}}", "a{{b}}c", "@(context.Request.Url)", "@{return \"x\";}", "@(", "@{", "|", "`",
+    "```", "*x*", "<script>alert(1)</script>", "$(id)", "`id`", "; id", "a b", "\"$(id)\"", "\n", "\r", "\r\n",
+    "a\nb", "x\n", "\t", "\x00", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\x9b", "\u2028", "\ud800", "\udc80",
+    "\ufffe", "\uffff", "\u200b", "\ufeff", "\u202e", "\u2066", "\x1b[31mred\x1b[0m", "\x1b]0;owned\x07",
+    "\u00a0", "漢字", "\U0001f642", "e\u0301", "a" * 300, "a" * 5000, "'" * 2000,
 ]
 
 PLAIN: list[Plain] = [Plain(text) for text in [
