@@ -121,6 +121,24 @@ class Rendered:
     files: dict[str, str]
 
 
+def yaml_quote(text: str) -> str:
+    """A YAML double-quoted scalar for any text, using escapes for everything but printable ASCII."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in '\\"':
+            out.append("\\" + char)
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
+
 def render_text(text: str, spec_name: str = "spec.yaml") -> Rendered:
     """Validate spec text (as if read from ``spec_name``) and render it."""
     from azoai_gen.pipeline import validate_text

@@ -20,16 +20,17 @@ from _support import (
     Reference,
     bicep_code,
     bicep_declarations,
+    markdown_cells,
+    markdown_paragraph_text,
     parse_bicep_literal,
     parse_bicepparam,
     render_files,
     render_text,
     spec,
-    markdown_cells,
-    markdown_paragraph_text,
     unescape_bicep_body,
     unescape_bicep_literal,
     unescape_comment,
+    yaml_quote,
 )
 from azoai_gen import render as render_module
 from azoai_gen.design.records import GlobalName
@@ -370,22 +371,6 @@ def test_every_readme_expression_ends_with_a_markdown_filter():
 # A whole spec full of hostile text.
 
 
-def yaml_quote(text: str) -> str:
-    """A YAML double-quoted scalar for any text, using escapes for everything but printable ASCII."""
-    out = []
-    for char in text:
-        code = ord(char)
-        if char in '\\"':
-            out.append("\\" + char)
-        elif 0x20 <= code < 0x7F:
-            out.append(char)
-        elif code <= 0xFF:
-            out.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    return '"' + "".join(out) + '"'
 
 
 #: Hostile text that a spec may hold: every character in it is fit for spec text, so each must reach Azure exactly as

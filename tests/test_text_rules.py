@@ -29,6 +29,7 @@ from _support import (
     tier4,
     tier5,
     unescape_comment,
+    yaml_quote,
 )
 from azoai_gen import cli, ids, resources
 from azoai_gen.azure import NAME_RULES
@@ -45,22 +46,6 @@ SUBNET = (f"/subscriptions/{SUB}/resourceGroups/rg-hub/providers/Microsoft.Netwo
           "subnets/snet-pe")
 
 
-def yaml_quote(value: str) -> str:
-    """A YAML double-quoted scalar that writes every character outside printable ASCII as an escape."""
-    out = []
-    for char in value:
-        code = ord(char)
-        if char in '\\"':
-            out.append("\\" + char)
-        elif 0x20 <= code < 0x7F:
-            out.append(char)
-        elif code <= 0xFF:
-            out.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    return '"' + "".join(out) + '"'
 
 
 def only(text_: str) -> str:
