@@ -254,7 +254,7 @@ def _retype(builder: Builder, data: dict, rng: random.Random) -> str:
     path = rng.choice([p for p, _ in _nodes(data) if p])
     value = rng.choice(_ODD + builder.plain[:3])
     _parent(data, path)[path[-1]] = copy.deepcopy(value)
-    return f"{_show(path)} = {value!r}"
+    return f"{_show(path)} = {hostile.describe(value) if isinstance(value, (str, Plain)) else repr(value)}"
 
 
 def _plain(builder: Builder, data: dict, rng: random.Random) -> str:

@@ -142,6 +142,8 @@ class Tally:
     cli_runs: int = 0
     #: Exceptions in the harness itself (not in azoai-gen): the case is lost, the run goes on.
     errors: list[str] = field(default_factory=list)
+    #: The working folder, when it is kept.
+    kept: str = ""
     bicep_folders: int = 0
     bicep_seconds: float = 0.0
 
@@ -634,6 +636,8 @@ def run(settings: Settings) -> tuple[Tally, list[Field], float]:
         tally.findings.sort(key=lambda f: (f.case, f.kind))
         if not settings.keep:
             shutil.rmtree(base, ignore_errors=True)
+    if settings.keep:
+        tally.kept = str(harness.work)
     return tally, harness.fields, time.monotonic() - started
 
 
@@ -652,6 +656,7 @@ def report(settings: Settings, tally: Tally, fields: list[Field], seconds: float
         if settings.bicep_check else None,
         "processRuns": tally.cli_runs,
         "harnessErrors": tally.errors,
+        "workFolder": tally.kept or None,
         "cases": dict(sorted(tally.cases.items())),
         "outcomes": dict(sorted(tally.outcomes.items())),
         "findings": {kind: sum(1 for f in tally.findings if f.kind == kind) for kind in KINDS},
@@ -680,6 +685,8 @@ def summary(result: dict) -> str:
     lines.append(f"fields: {coverage['injected']} of {coverage['fields']} given hostile values, "
                  f"{coverage['fields'] - len(coverage['neverRenderedWithABenignValue'])} rendered with a benign value")
     lines.append("findings: " + ", ".join(f"{count} {kind}" for kind, count in result["findings"].items()))
+    if result["workFolder"]:
+        lines.append(f"specs and rendered folders kept in {result['workFolder']}")
     if result["harnessErrors"]:
         lines.append(f"the harness failed on {len(result['harnessErrors'])} case(s), e.g. {result['harnessErrors'][0]}")
     for group in result["groups"][:40]:
