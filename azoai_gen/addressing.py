@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .errors import Finding
 from .ids import SUBNET_ID_HINT, RangeError, parse_ipv4_range, vnet_of_subnet
@@ -202,25 +203,32 @@ def plan(spec: Spec, with_api_management: bool = False) -> Plan:
     return result
 
 
+def _too_small(label: str, why: str) -> Callable[[Range, int], Finding]:
+    return lambda subnet, minimum: Finding(subnet.path, f"the {label} subnet {subnet} is too small: /{minimum} is "
+                                                        f"{why}")
+
+
 def _region_findings(region: RegionNetwork, delegation: str, capacity: int) -> list[Finding]:
+    """Each subnet's size (by its own rule) and place in the VNet, and overlaps between them."""
+    workload_why = ("Azure's smallest subnet" if DELEGATION_MIN[delegation] == AZURE_MIN_SUBNET
+                    else f"the minimum for {delegation}")
+    subnets = (
+        ("private endpoint", region.private_endpoint_subnet, AZURE_MIN_SUBNET,
+         _too_small("private endpoint", "Azure's smallest subnet")),
+        ("workload", region.workload_subnet, DELEGATION_MIN[delegation], _too_small("workload", workload_why)),
+        ("API Management", region.api_management_subnet, api_management_min_prefix(capacity),
+         lambda subnet, minimum: _api_management_too_small(subnet, capacity, minimum)),
+    )
     findings = []
-    minimums = {"private endpoint": AZURE_MIN_SUBNET, "workload": DELEGATION_MIN[delegation],
-                "API Management": api_management_min_prefix(capacity)}
-    subnets = (("private endpoint", region.private_endpoint_subnet), ("workload", region.workload_subnet),
-               ("API Management", region.api_management_subnet))
-    for label, subnet in subnets:
+    for label, subnet, minimum, too_small in subnets:
         if subnet is None:
             continue
-        minimum = minimums[label]
-        if label == "API Management" and subnet.network.prefixlen > minimum:
-            findings.append(_api_management_too_small(subnet, capacity, minimum))
-        elif subnet.network.prefixlen > minimum:
-            why = "Azure's smallest subnet" if minimum == AZURE_MIN_SUBNET else f"the minimum for {delegation}"
-            findings.append(Finding(subnet.path, f"the {label} subnet {subnet} is too small: /{minimum} is {why}"))
+        if subnet.network.prefixlen > minimum:
+            findings.append(too_small(subnet, minimum))
         if region.vnet is not None and not subnet.network.subnet_of(region.vnet.network):
             findings.append(Finding(subnet.path, f"the {label} subnet {subnet} ({subnet.origin}) is outside the VNet "
                                                  f"{region.vnet} ({region.vnet.origin})"))
-    findings.extend(_overlaps([s for _, s in subnets if s is not None], "subnet"))
+    findings.extend(_overlaps([subnet for _, subnet, _, _ in subnets if subnet is not None], "subnet"))
     return findings
 
 

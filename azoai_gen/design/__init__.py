@@ -89,7 +89,7 @@ def _tier_view(posture: Posture) -> TierView:
     info = catalogue.TIERS[posture.tier]
     return TierView(posture.tier, info.title, info.summary, not posture.local_auth, posture.public_network,
                     posture.key_in_vault, posture.callers is Callers.KEY_VAULT_SECRET,
-                    posture.callers is Callers.API_MANAGEMENT, posture.callers is Callers.OPENAI_USER_ROLE,
+                    posture.callers is Callers.API_MANAGEMENT,
                     info.deploy_time)
 
 

@@ -53,7 +53,6 @@ class Gateway:
     primary: bool
     public_ip_name: str
     dns_label: GlobalName
-    network_symbol: str
     public_ip_symbol: str
 
 
@@ -119,8 +118,7 @@ class ApiManagement:
     tokens_per_minute: int
     #: What each regional gateway allows: each gateway counts on its own (azure-openai-token-limit).
     tokens_per_minute_per_gateway: int
-    #: Exactly one is true: every gateway allows tokens_per_minute, or the regions share it.
-    token_limit_each: bool
+    #: The regions share tokens_per_minute (otherwise every gateway allows all of it).
     token_limit_split: bool
     oauth: OAuth | None
     gateways: tuple[Gateway, ...]
@@ -174,7 +172,6 @@ def _gateways(namer: Namer, regions: list[tuple[str, str, str]], suffix: str | N
             primary=index == 0,
             public_ip_name=namer.public_ip(short, "apim").stem,
             dns_label=GlobalName(label.stem, label.suffixed, label.example(suffix)),
-            network_symbol=bicep_symbol("network", location),
             public_ip_symbol=bicep_symbol("publicIp", location),
         ))
     return tuple(gateways)
@@ -223,7 +220,6 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
         tokens_per_minute=settings.tokens_per_minute,
         tokens_per_minute_per_gateway=(settings.tokens_per_minute // len(regions)
                                        if settings.token_limit_across_regions == "split" else settings.tokens_per_minute),
-        token_limit_each=settings.token_limit_across_regions == "each",
         token_limit_split=settings.token_limit_across_regions == "split",
         oauth=settings.oauth,
         gateways=gateways,

@@ -79,6 +79,8 @@ class Waf:
     mode: str
     request_body_check: str
     managed_rule_sets: tuple[RuleSet, ...]
+    #: The default rule set among them (the one the prompt exclusions apply to), or None without managed rules.
+    default_rule_set: RuleSet | None
     #: The prompt fields the default rule set's misfiring groups skip; empty without managed rules.
     prompt_exclusions: tuple[Exclusion, ...]
 
@@ -94,9 +96,8 @@ class FrontDoor:
     security_policy_name: str
     sku: str
     routing: str
-    #: What the origins are: exactly one of these is true.
+    #: What the origins are: the accounts, the gateways, or (neither) the user's regional apps.
     origins_are_accounts: bool
-    origins_are_apps: bool
     origins_are_gateways: bool
     priority_routing: bool
     probe: Probe
@@ -146,12 +147,13 @@ def _origins(spec: Spec, posture: Posture, namer: Namer, profile: str) -> tuple[
 
 def _waf(spec: Spec) -> Waf:
     settings = spec.front_door.waf
+    body_check = "Enabled" if settings.request_body_check else "Disabled"
     if spec.front_door.sku != "Premium_AzureFrontDoor":  # Standard has no managed rule sets
-        return Waf(settings.mode, "Enabled" if settings.request_body_check else "Disabled", (), ())
+        return Waf(settings.mode, body_check, (), None, ())
     # The rule-set action applies to the default rule set 2.x (anomaly scoring); the bot manager rules carry their own.
-    managed = (RuleSet(*DEFAULT_RULE_SET, "Block", MISFIRING_GROUPS), RuleSet(*BOT_RULE_SET, ""))
+    default = RuleSet(*DEFAULT_RULE_SET, "Block", MISFIRING_GROUPS)
     exclusions = tuple(Exclusion(operator, field) for operator, field in PROMPT_FIELDS)
-    return Waf(settings.mode, "Enabled" if settings.request_body_check else "Disabled", managed, exclusions)
+    return Waf(settings.mode, body_check, (default, RuleSet(*BOT_RULE_SET, "")), default, exclusions)
 
 
 def front_door(spec: Spec, posture: Posture, namer: Namer) -> FrontDoor:
@@ -170,7 +172,6 @@ def front_door(spec: Spec, posture: Posture, namer: Namer) -> FrontDoor:
         sku=settings.sku,
         routing=settings.routing,
         origins_are_accounts=posture.origin is Origin.OPENAI,
-        origins_are_apps=posture.origin is Origin.APP,
         origins_are_gateways=posture.origin is Origin.APIM,
         priority_routing=settings.routing == "priority",
         probe=Probe(settings.health_probe.path or default_path, settings.health_probe.method,

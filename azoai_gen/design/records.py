@@ -80,10 +80,9 @@ class TierView:
     disable_local_auth: bool
     public_network: bool
     key_in_vault: bool
-    #: How callers reach Azure OpenAI: exactly one of these is true.
+    #: How callers reach Azure OpenAI: the key from Key Vault, the gateway, or (neither) Entra ID tokens.
     callers_read_key: bool
     callers_use_gateway: bool
-    callers_use_entra_id: bool
     #: How long a first deployment takes, for the README.
     deploy_time: str
 
