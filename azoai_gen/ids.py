@@ -107,8 +107,8 @@ def single_address(text: str) -> str:
     return text[:-3] if text.endswith("/32") else text
 
 
-PRIVATE_BLOCKS = tuple(ipaddress.IPv4Network(block)
-                       for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+#: The blocks a VNet's address space is meant to come from: RFC 1918 and the shared address space.
+PRIVATE_BLOCKS = tuple(block for block, what in NON_PUBLIC_BLOCKS if what.startswith(("private", "shared")))
 
 
 def is_private_range(network: ipaddress.IPv4Network) -> bool:
