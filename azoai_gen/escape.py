@@ -287,6 +287,75 @@ def csharp_str(value: Any) -> str:
     return '"' + "".join(out) + '"'
 
 
+# ---------------------------------------------------------------------------------------------------------------------
+# CI pipelines: GitHub Actions workflows and Azure Pipelines, both YAML.
+
+#: What a CI system evaluates wherever it appears in a pipeline's values: GitHub Actions expressions (``${{ }}``),
+#: and Azure Pipelines' template expressions (``${{ }}``), macros (``$( )``) and runtime expressions (``$[ ]``).
+PIPELINE_EXPRESSIONS = ("${{", "$(", "$[")
+
+
+def pipeline_expression_problem(text: str) -> str | None:
+    """Why GitHub Actions or Azure Pipelines would not read ``text`` as it is, or ``None``. Neither system has an
+    escape for its expressions inside a value, so such a value is refused rather than written."""
+    for mark in PIPELINE_EXPRESSIONS:
+        if mark in text:
+            return f"{mark!r} starts an expression that GitHub Actions or Azure Pipelines would evaluate"
+    return None
+
+
+def _pipeline_text(value: Any, filter_name: str) -> str:
+    text = _text(value, filter_name)
+    problem = pipeline_expression_problem(text)
+    if problem:
+        raise ValueError(f"{filter_name}: {problem}")
+    return text
+
+
+_YAML_ESCAPES = {"\\": "\\\\", '"': '\\"'}
+
+
+def yaml_str(value: Any) -> str:
+    """A YAML double-quoted scalar: ``\\`` and ``"`` escaped, every invisible character (line breaks included) as a
+    ``\\x``, ``\\u`` or ``\\U`` escape. Refuses a CI expression (:data:`PIPELINE_EXPRESSIONS`)."""
+    out = []
+    for char in _pipeline_text(value, "yaml_str"):
+        code = ord(char)
+        if char in _YAML_ESCAPES:
+            out.append(_YAML_ESCAPES[char])
+        elif not invisible(char):
+            out.append(char)
+        elif code <= 0xFF:
+            out.append("\\x%02X" % code)
+        elif code <= 0xFFFF:
+            out.append("\\u%04X" % code)
+        else:
+            out.append("\\U%08X" % code)
+    return '"' + "".join(out) + '"'
+
+
+def yaml_shell(value: Any) -> str:
+    """A shell word (``shlex.quote``) for a script line in a YAML block scalar, or a comment. A block scalar has no
+    escapes, so invisible characters (line breaks included, which would end the line) are refused, and so is a CI
+    expression (:data:`PIPELINE_EXPRESSIONS`)."""
+    text = _pipeline_text(value, "yaml_shell")
+    bad = next((char for char in text if invisible(char)), None)
+    if bad is not None:
+        raise ValueError(f"yaml_shell: U+{ord(bad):04X} cannot be written in a pipeline's script")
+    return shlex.quote(text)
+
+
+_YAML_PLAIN_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
+def yaml_ident(value: Any) -> str:
+    """A job, stage or step identifier from the design, checked rather than escaped: letters, digits and underscores
+    (what both GitHub Actions and Azure Pipelines accept), never a word YAML reads as a boolean or null."""
+    if not isinstance(value, str) or not _IDENTIFIER.match(value) or value.lower() in _YAML_PLAIN_WORDS:
+        raise ValueError(f"not a pipeline identifier: {value!r}")
+    return value
+
+
 _STRING = re.compile(r"'((?:[^'\\\n]|\\.)*)'")
 ENV_URL_REASON = "// A value from the spec, not an environment URL: the linter rule does not apply to it."
 ENV_URL_SUPPRESSION = "#disable-next-line no-hardcoded-env-urls"

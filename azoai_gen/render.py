@@ -17,7 +17,7 @@ from . import manifest, resources
 from .design import Design
 from .escape import (apim, apim_named_value, bicep, bicep_api, bicep_comment, bicep_ident, bicep_key, bicep_name,
                      bicep_str, bicep_value, csharp_str, markdown, markdown_code, shell, suppress_env_url_lint, xml,
-                     xml_comment)
+                     xml_comment, yaml_ident, yaml_shell, yaml_str)
 
 MANIFEST = manifest.MANIFEST
 
@@ -49,8 +49,16 @@ def _environment() -> jinja2.Environment:
         "apim_named_value": apim_named_value,
         "md_code": markdown_code,
         "shell": shell,
+        "yaml_str": yaml_str,
+        "yaml_shell": yaml_shell,
+        "yaml_ident": yaml_ident,
     })
     return env
+
+
+def template_text(name: str, context: dict[str, object]) -> str:
+    """One template, printed with ``context``: for files that are not a design's, such as a CI pipeline."""
+    return _environment().get_template(name).render(context)
 
 
 def render(design: Design) -> dict[str, str]:

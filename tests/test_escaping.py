@@ -9,6 +9,7 @@ import unicodedata
 from pathlib import Path
 
 import jinja2
+import yaml
 import pytest
 from jinja2 import nodes
 
@@ -44,7 +45,11 @@ from azoai_gen.escape import (
     bicep_str,
     markdown,
     markdown_code,
+    pipeline_expression_problem,
     shell,
+    yaml_ident,
+    yaml_shell,
+    yaml_str,
 )
 
 HOSTILE = [
@@ -295,6 +300,66 @@ def test_shell_refuses_control_characters_and_surrogates(text):
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# CI pipelines: YAML scalars, shell words in a YAML block scalar, identifiers.
+
+#: Text a pipeline may print from a spec or the command line, each read back by a YAML reader (and a shell).
+PIPELINE_TEXTS = ["claims", "rg-claims-prod", "O'Brien \\ \"ops\" $HOME `id` ; rm -rf /", "dir with spaces/a.yaml",
+                  "a: b # c", "- [x]", "{x: 1}", "&anchor *alias !tag %d @ |", "true", "null", "0777", "1e3", "~",
+                  "ünïcødé ☃ 中文 𝄞 🙂", "${", "$ {{", "{{ x }}", "$x(y)", "#"]
+
+
+@pytest.mark.parametrize("text", PIPELINE_TEXTS)
+def test_yaml_str_reads_back_as_the_text(text):
+    assert yaml.safe_load(f"key: {yaml_str(text)}\n") == {"key": text}
+    assert yaml.safe_load(f"- {yaml_str(text)}\n") == [text]
+
+
+@pytest.mark.parametrize("text", ["line\nbreak", "tab\t", "\x00", "\x1b[31m", "\x85", "\u2028", "\u202e", "\ufeff",
+                                  "\ufffe", "\U0010fffe", "\ue000"])
+def test_yaml_str_writes_invisible_characters_as_escapes(text):
+    written = yaml_str(text)
+    assert all(ch == " " or not (unicodedata.category(ch)[0] in "CZ") for ch in written)
+    assert yaml.safe_load(f"key: {written}\n") == {"key": text}
+
+
+@pytest.mark.parametrize("text", PIPELINE_TEXTS)
+def test_yaml_shell_words_read_back_through_yaml_and_the_shell(text):
+    document = f"run: |\n  printf '%s' {yaml_shell(text)}\n  echo done\n"
+    script = yaml.safe_load(document)["run"]
+    assert script.splitlines()[1] == "echo done"
+    assert shlex.split(script.splitlines()[0]) == ["printf", "%s", text]
+    result = subprocess.run(["sh", "-c", script.splitlines()[0]], capture_output=True, check=True)
+    assert result.stdout == text.encode("utf-8")
+
+
+@pytest.mark.parametrize("text", ["${{ secrets.TOKEN }}", "a${{b", "$(System.AccessToken)", "x$(y)", "$[ variables.x ]",
+                                  "${{"])
+@pytest.mark.parametrize("escape", [yaml_str, yaml_shell], ids=["yaml_str", "yaml_shell"])
+def test_pipeline_filters_refuse_what_a_ci_system_would_evaluate(escape, text):
+    assert pipeline_expression_problem(text)
+    with pytest.raises(ValueError, match="would evaluate"):
+        escape(text)
+
+
+@pytest.mark.parametrize("text", ["line\nbreak", "\r", "tab\t", "\x1b", "\u200b", "\u00a0", "\ud800"])
+def test_yaml_shell_refuses_what_a_script_line_cannot_hold(text):
+    with pytest.raises(ValueError):
+        yaml_shell(text)
+
+
+@pytest.mark.parametrize("value", ["check", "deploy_claims_prod", "what_if_a_b", "_x"])
+def test_yaml_ident_accepts_identifiers(value):
+    assert yaml_ident(value) == value
+    assert yaml.safe_load(f"{yaml_ident(value)}: 1\n") == {value: 1}
+
+
+@pytest.mark.parametrize("value", ["deploy-claims", "a b", "1job", "", "true", "No", "null", "on", "x\n", 3, None])
+def test_yaml_ident_refuses_anything_else(value):
+    with pytest.raises(ValueError):
+        yaml_ident(value)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # The Jinja environment and the templates.
 
 
@@ -305,7 +370,7 @@ def test_environment_is_strict_and_does_not_html_escape():
     with pytest.raises(jinja2.UndefinedError):
         env.from_string("{{ missing }}").render()
     # A typo reaching any filter fails loudly instead of printing an empty string.
-    for name in sorted(env.filters.keys() & (BICEP_FILTERS | MARKDOWN_FILTERS)):
+    for name in sorted(env.filters.keys() & (BICEP_FILTERS | MARKDOWN_FILTERS | PIPELINE_FILTERS)):
         with pytest.raises((jinja2.UndefinedError, TypeError, ValueError)):
             env.from_string("{{ a.missing | %s }}" % name).render(a={})
     assert env.from_string("{{ x }}").render(x="<a & 'b'>") == "<a & 'b'>"
@@ -360,6 +425,19 @@ def test_bicep_comment_is_used_only_in_comments(template: Path):
     for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), 1):
         if "bicep_comment" in line:
             assert line.lstrip().startswith("//"), f"{template.name}:{number}: {line}"
+
+
+PIPELINE_FILTERS = {"yaml_str", "yaml_shell", "yaml_ident"}
+CI_TEMPLATES = sorted(TEMPLATES.glob("ci/*.j2"))
+
+
+def test_there_are_ci_templates():
+    assert {p.name for p in CI_TEMPLATES} == {"github.yml.j2", "azure-devops.yml.j2"}
+
+
+@pytest.mark.parametrize("template", CI_TEMPLATES, ids=lambda p: p.name)
+def test_every_pipeline_expression_ends_with_a_yaml_filter(template: Path):
+    assert unfiltered_expressions(template.read_text(encoding="utf-8"), PIPELINE_FILTERS) == []
 
 
 def test_every_readme_expression_ends_with_a_markdown_filter():

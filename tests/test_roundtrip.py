@@ -21,6 +21,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 
 import pytest
+import yaml
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
@@ -48,9 +49,12 @@ from azoai_gen.escape import (
     markdown_code,
     noncharacter,
     policy_literal_problem,
+    pipeline_expression_problem,
     shell,
     xml,
     xml_comment,
+    yaml_shell,
+    yaml_str,
 )
 
 #: Any text Python can hold, lone surrogates included.
@@ -193,6 +197,30 @@ def test_the_manifest_round_trips_as_json(names):
     text = manifest.text({"a": "x"}, "0" * 64, 2, names, [])
     assert json.loads(text)["names"] == names
     text.encode("utf-8")  # every character is written as an escape where UTF-8 could not hold it
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# CI pipelines: YAML scalars and shell words in a YAML block scalar.
+
+
+@given(TEXTS)
+def test_yaml_scalars_round_trip_or_refuse_ci_expressions(text):
+    if pipeline_expression_problem(text) or _surrogate(text):
+        with pytest.raises(ValueError):
+            yaml_str(text)
+        return
+    assert yaml.safe_load(f"key: {yaml_str(text)}\n") == {"key": text}
+
+
+@given(TEXTS)
+def test_yaml_shell_words_round_trip_or_are_refused(text):
+    if pipeline_expression_problem(text) or _surrogate(text) or any(invisible(ch) for ch in text):
+        with pytest.raises(ValueError):
+            yaml_shell(text)
+        return
+    script = yaml.safe_load(f"run: |\n  az x --name {yaml_shell(text)} --y z\n  echo done\n")["run"]
+    assert script.splitlines()[1:] == ["echo done"]
+    assert shlex.split(script.splitlines()[0]) == ["az", "x", "--name", text, "--y", "z"]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
