@@ -6,10 +6,11 @@ Nothing here prints or exits: results are returned, failures raised as
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import deployed, resources, write
+from . import ci, deployed, resources, write
 from .catalogue import TIERS, Tier
 from .deployed import LeftBehind
 from .errors import Problem, RenameError, SpecError, UsageError
@@ -118,3 +119,50 @@ def schema_json() -> str:
 def tiers() -> list[Tier]:
     """The five tiers, in order."""
     return [TIERS[n] for n in sorted(TIERS)]
+
+
+@dataclass
+class CiOutcome:
+    path: Path
+    #: What was done to the file: write.CREATE, IDENTICAL, UPDATE or OVERWRITE.
+    action: str
+    pipeline: ci.Pipeline
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def ci_pipeline(platform: str, specs: list[Path], out_dir: Path | str | None = None, *,
+                force: bool = False) -> CiOutcome:
+    """Write the CI pipeline of ``platform`` (github or azure-devops) for ``specs`` (default azoai-gen.yaml) into the
+    repository at ``out_dir`` (default: the current folder). Every spec must be valid and inside that folder; each
+    one's Bicep is expected in its default output folder, infra/ beside it. A pipeline file azoai-gen wrote and
+    nobody edited is replaced; any other file there only with ``force``."""
+    if out_dir == "":
+        raise UsageError("--out is empty", "name the top of the repository, for example --out .")
+    if platform not in ci.PATHS:
+        raise UsageError(f"unknown CI platform {platform!r}", "choose github or azure-devops")
+    root = Path(out_dir) if out_dir is not None else Path(".")
+    problems: list[Problem] = []
+    found = []
+    for spec in specs or [DEFAULT_SPEC]:
+        try:
+            found.append((spec, validate_file(spec)))
+        except SpecError as error:
+            problems += error.problems
+    if problems:
+        raise SpecError(problems)
+    targets = [(_inside(spec, root), _inside(default_out_dir(spec), root), validated.design)
+               for spec, validated in found]
+    plan = ci.pipeline(platform, targets)
+    path = root / plan.path
+    action = write.write_generated(path, ci.render(plan), force=force, ours=ci.is_ours)
+    return CiOutcome(path, action, plan, [w for _, validated in found for w in validated.warnings])
+
+
+def _inside(path: Path, root: Path) -> str:
+    """``path`` relative to ``root``, in POSIX form; a path outside ``root`` is a usage error."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    if relative == ".." or relative.startswith(".." + os.sep) or os.path.isabs(relative):
+        raise UsageError(f"{path} is outside {root}", "a pipeline runs from the top of the repository: run "
+                         "azoai-gen ci there, or name it with --out")
+    return Path(relative).as_posix()
+

@@ -293,6 +293,36 @@ def _tiers() -> None:
     out.print(table)
 
 
+@app.command("ci", epilog="Example: azoai-gen ci github dev/claims.yaml prod/claims.yaml")
+def ci_command(
+    platform: str = typer.Argument(..., metavar="PLATFORM", help="github or azure-devops."),
+    specs: Optional[List[Path]] = typer.Argument(None, metavar="SPEC", show_default=False,
+                                                 help="Specs to check and deploy, in deployment order "
+                                                      "(default: azoai-gen.yaml)."),
+    out_dir: Optional[str] = typer.Option(None, "--out", "-o", metavar="DIR",
+                                          help="Top of the repository (default: the current folder)."),
+    force: bool = typer.Option(False, "--force", help="Replace the pipeline file even if it was edited by hand or "
+                               "not written by azoai-gen."),
+) -> None:
+    """Write a CI pipeline: checks on pull requests, approved deployments from the main branch."""
+    _run(lambda: _ci(platform, specs or [], out_dir, force), "ci")
+
+
+def _ci(platform: str, specs: List[Path], out_dir: Optional[str], force: bool) -> None:
+    outcome = api.ci_pipeline(platform, specs, out_dir, force=force)
+    for warning in outcome.warnings:
+        _problem(warning)
+    done = {CREATE: "wrote", UPDATE: "updated", OVERWRITE: "replaced"}.get(outcome.action)
+    count = len(outcome.pipeline.targets)
+    _say(f"{done} {outcome.path} ({count} spec{'s' if count != 1 else ''})" if done
+         else f"{outcome.path} is already up to date", "green")
+    if outcome.warnings:
+        _say("note: the pipeline validates with --strict: the warnings above fail it until you fix them", "yellow")
+    if done:
+        _say("next: commit it, then do the one-time set-up its first lines describe (identities, environments, "
+             "resource groups)")
+
+
 def main() -> None:
     app()
 

@@ -40,7 +40,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from . import manifest
 from .errors import AzoaiError, ConflictError, DriftError, OutputError
@@ -867,3 +867,45 @@ def _init_needs_writing(folder: int, path: Path, data: bytes, force: bool, keep_
         raise AzoaiError(f"{path} already exists" + (" and differs from this version's" if keep_identical else ""),
                          "use --force to replace it" + ("" if keep_identical else ", or name another file"))
     return True
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# One generated file outside an output folder: a CI pipeline.
+
+
+def write_generated(path: Path, text: str, *, force: bool, ours: Callable[[bytes], bool]) -> str:
+    """Write ``path`` atomically, creating its folders: create it, leave it if it holds ``text`` already, replace it
+    if ``ours`` recognises its bytes (written by azoai-gen, unchanged since), and replace anything else only with
+    ``force``; never through a link. Returns what was done: CREATE, IDENTICAL, UPDATE or OVERWRITE."""
+    if not _NOFOLLOW or os.open not in os.supports_dir_fd:
+        raise OutputError("azoai-gen writes files only on POSIX systems (Linux, macOS)", "run it under WSL")
+    data = text.encode("utf-8")
+    folder = _open_init_folder(path)
+    try:
+        current = _current_bytes(folder, path)
+        if current == data:
+            return IDENTICAL
+        action = CREATE if current is None else UPDATE if current and ours(current) else OVERWRITE
+        if action == OVERWRITE and not force:
+            raise ConflictError(f"{path} exists and azoai-gen did not write it, or it was edited since", [str(path)],
+                                "move your changes elsewhere, or run again with --force to replace it (version "
+                                "control shows what it replaced)")
+        _write_init_file(folder, path, data, force=action != CREATE)
+        return action
+    finally:
+        os.close(folder)
+
+
+def _current_bytes(folder: int, path: Path) -> bytes | None:
+    """The bytes of ``path``, ``None`` if nothing has its name, and ``b""`` for a link (never followed); anything but
+    a file or a link is refused."""
+    try:
+        info = os.stat(path.name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        return b""
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(f"{path} exists and is not a file", "move it out of the way")
+    with os.fdopen(os.open(path.name, _READ, dir_fd=folder), "rb") as handle:
+        return handle.read()
