@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import ci, deployed, resources, write
+from . import ci, deployed, explain, resources, write
 from .catalogue import TIERS, Tier
 from .deployed import LeftBehind
 from .errors import Problem, RenameError, SpecError, UsageError
@@ -166,3 +166,13 @@ def _inside(path: Path, root: Path) -> str:
                          "azoai-gen ci there, or name it with --out")
     return Path(relative).as_posix()
 
+
+def explain_setting(path: str | None = None) -> explain.Setting:
+    """A spec setting, from the schema: its description, type, default, allowed values and the tiers that read it;
+    without a path, the spec's top-level settings. Raises :class:`UsageError` for a path the schema lacks."""
+    return explain.explain(path) if path else explain.top_level()
+
+
+def explain_text(path: str | None = None) -> str:
+    """:func:`explain_setting` as ``azoai-gen explain`` prints it."""
+    return explain.text(explain_setting(path))
