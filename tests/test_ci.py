@@ -399,3 +399,14 @@ def test_examples_render_a_pipeline_each(tmp_path):
             document = yaml.safe_load(ci.render(ci.pipeline(platform, [(example.relative_to(ROOT).as_posix(),
                                                                          "examples/infra", design)])))
             assert document
+
+
+def test_the_documentation_cites_every_action_task_and_input():
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text.split("## CI pipelines\n", 1)[1].split("\n## ", 1)[0]
+    cited = {}
+    for row in section.splitlines():
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`") and cells[2].startswith("http"):
+            cited[cells[0].strip("`")] = set(re.findall(r"`([^`]+)`", cells[1]))
+    assert cited == {**GITHUB_ACTIONS, **AZURE_TASKS}
