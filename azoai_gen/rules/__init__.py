@@ -117,6 +117,12 @@ def check(spec: Spec, positions: Positions, build: Callable[[Spec], Design]) -> 
     return Outcome(subject, problems)
 
 
+def registered() -> list[Rule]:
+    """Every rule, in the order they run."""
+    _load_rule_modules()
+    return list(RULES)
+
+
 def _load_rule_modules() -> None:
     from . import access, edge, limits, models, names, network, regions, tags  # noqa: F401  (they register rules)
 
