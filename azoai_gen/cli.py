@@ -259,7 +259,7 @@ def _init(spec: Path, tier: Optional[int], region: Optional[List[str]], workload
 @app.command(epilog="Example: azoai-gen validate examples/tier2.yaml; azoai-gen validate specs/ --output sarif "
                     "> azoai-gen.sarif")
 def validate(
-    specs: List[Path] = typer.Argument(..., metavar="SPEC...",
+    specs: List[Path] = typer.Argument(..., metavar="SPEC",
                                        help="Spec files, or folders to search for specs (*.yaml and *.yml files with "
                                             "version: and tier: at their top level)."),
     output: Output = typer.Option(Output.TEXT, "--output", metavar="FORMAT", help=_CHECK_OUTPUT_HELP),
@@ -307,7 +307,7 @@ _STYLES = {CREATE: "green", UPDATE: "cyan", OVERWRITE: "yellow", DELETE: "magent
 @app.command(epilog="Example: azoai-gen render examples/tier2.yaml --out infra && "
                     "azoai-gen render examples/tier2.yaml --out infra --check")
 def render(
-    specs: List[Path] = typer.Argument(..., metavar="SPEC...",
+    specs: List[Path] = typer.Argument(..., metavar="SPEC",
                                        help="Spec file to render; with --check, several specs or folders to search."),
     # Text rather than a path, so that an empty --out is refused instead of meaning the current folder.
     out_dir: Optional[str] = typer.Option(None, "--out", "-o", metavar="DIR",

@@ -1,0 +1,286 @@
+"""Machine-readable output (``--output json|github|sarif``) and many specs at once.
+
+Every JSON document a command writes is validated against the schema shipped for it (``schemas/output/``), SARIF
+logs against the official SARIF 2.1.0 schema (fetched from the package index, see :func:`sarif_schema`), and GitHub
+workflow commands are decoded back by a parser written here from GitHub's documented escaping.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from typer.testing import CliRunner
+
+from _support import EXAMPLES, MANIFEST, spec
+from azoai_gen import api, cli, report, resources
+
+runner = CliRunner()
+
+#: A spec with one warning (tier 2 keeps no key, so keyVault is ignored).
+WARNED = spec(2, extra="keyVault:\n  sku: premium\n")
+#: A spec with two errors: a SKU that is not one, and a capacity out of range.
+BROKEN = spec(1, replace={"sku: GlobalStandard": "sku: Globalstandard", "capacity: 50": "capacity: 0"})
+
+
+def invoke(*args: object):
+    return runner.invoke(cli.app, [str(a) for a in args])
+
+
+def output_validator(name: str) -> Draft202012Validator:
+    path = resources.output_schema_path(name)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(document)
+    return Draft202012Validator(document)
+
+
+def document(result, name: str = "report") -> dict[str, Any]:
+    """stdout as exactly one JSON document, valid against its shipped schema."""
+    data = json.loads(result.stdout)
+    errors = sorted(output_validator(name).iter_errors(data), key=str)
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    return data
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# JSON: validate
+
+
+def test_validate_json_of_a_valid_spec_with_a_warning(tmp_path):
+    path = write(tmp_path, "warned.yaml", WARNED)
+    result = invoke("validate", path, "--output", "json")
+    assert result.exit_code == 0
+    data = document(result)
+    assert data["command"] == "validate" and data["ok"] is True and data["error"] is None
+    assert "mode" not in data
+    [entry] = data["specs"]
+    assert entry["file"] == str(path) and entry["ok"] is True
+    assert (entry["tier"], entry["regions"], entry["deployments"]) == (2, 1, 1)
+    [warning] = entry["problems"]
+    assert warning["severity"] == "warning"
+    assert warning["rule"] == "key-vault-ignored"
+    assert warning["path"] == "keyVault" and warning["hint"] == "remove the keyVault section"
+    assert data["summary"] == {"specs": 1, "passed": 1, "failed": 0, "errors": 0, "warnings": 1}
+
+
+def test_validate_json_of_an_invalid_spec_exits_1_with_one_document(tmp_path):
+    path = write(tmp_path, "broken.yaml", BROKEN)
+    result = invoke("validate", path, "--output", "json")
+    assert result.exit_code == 1
+    data = document(result)
+    assert data["ok"] is False
+    [entry] = data["specs"]
+    assert entry["error"] == {"kind": "spec", "message": "2 problems in the spec", "hint": ""}
+    found = {(p["line"], p["column"], p["path"], p["rule"], p["severity"]) for p in entry["problems"]}
+    assert found == {(11, 10, "deployments[0].sku", "spec-schema", "error"),
+                     (12, 15, "deployments[0].capacity", "spec-schema", "error")}
+    assert all(p["file"] == str(path) and p["message"] for p in entry["problems"])
+    assert next(p for p in entry["problems"] if p["path"] == "deployments[0].sku")["hint"]
+
+
+def test_validate_json_names_the_loader_and_the_text_rules(tmp_path):
+    bad_yaml = write(tmp_path, "a.yaml", "version: 1\ntier: [\n")
+    bad_text = write(tmp_path, "b.yaml", spec(1, extra='tags:\n  "a\\tb": x\n'))
+    data = document(invoke("validate", bad_yaml, bad_text, "--output", "json"))
+    rules_found = [[p["rule"] for p in entry["problems"]] for entry in data["specs"]]
+    assert rules_found == [["spec-yaml"], ["spec-text"]]
+
+
+def test_validate_json_of_a_rule_error_names_the_rule(tmp_path):
+    path = write(tmp_path, "s.yaml", spec(4))  # tier 4 in one region
+    data = document(invoke("validate", path, "--output", "json"))
+    assert {p["rule"] for p in data["specs"][0]["problems"]} == {"regions-enough-for-tier"}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# JSON: render, dry run and check
+
+
+def test_render_json_lists_every_change_with_its_counts(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("render", EXAMPLES / "tier1.yaml", "--out", out, "--output", "json")
+    assert result.exit_code == 0, result.stderr
+    data = document(result)
+    assert (data["command"], data["mode"], data["ok"]) == ("render", "write", True)
+    [entry] = data["specs"]
+    assert entry["written"] is True and entry["outDir"] == str(out) and entry["tier"] == 1
+    written = {c["path"]: c for c in entry["changes"]}
+    assert set(written) == {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    bicep = (out / "main.bicep").read_text(encoding="utf-8")
+    assert written["main.bicep"]["action"] == "create"
+    assert written["main.bicep"]["added"] == len(bicep.splitlines()) and written["main.bicep"]["removed"] == 0
+    # Rendered again: nothing changes, and nothing is listed.
+    again = document(invoke("render", EXAMPLES / "tier1.yaml", "--out", out, "--output", "json"))
+    assert again["specs"][0]["changes"] == []
+
+
+def test_render_dry_run_json_with_a_conflict_exits_1(tmp_path):
+    out = tmp_path / "out"
+    assert invoke("render", EXAMPLES / "tier1.yaml", "--out", out).exit_code == 0
+    (out / "main.bicep").write_text("// edited by hand\n", encoding="utf-8")
+    result = invoke("render", EXAMPLES / "tier1.yaml", "--out", out, "--dry-run", "--output", "json")
+    assert result.exit_code == 1
+    data = document(result)
+    assert (data["mode"], data["ok"]) == ("dry-run", False)
+    [entry] = data["specs"]
+    assert entry["written"] is False and entry["error"] is None
+    [conflict] = entry["changes"]
+    assert (conflict["path"], conflict["action"], conflict["forceable"]) == ("main.bicep", "conflict", True)
+
+
+def test_render_json_lists_the_role_assignments_left_behind(tmp_path):
+    path = write(tmp_path, "s.yaml", spec(1))
+    out = tmp_path / "out"
+    assert invoke("render", path, "--out", out).exit_code == 0
+    path.write_text(spec(2), encoding="utf-8")  # leaving tier 1: the callers' roles on the vault stay in Azure
+    for options in (["--dry-run"], []):
+        result = invoke("render", path, "--out", out, *options, "--output", "json")
+        assert result.exit_code == 0, result.stderr
+        [entry] = document(result)["specs"]
+        assert entry["leftBehind"], options
+        for assignment in entry["leftBehind"]:
+            assert assignment["command"].startswith("az role assignment delete ")
+        assert any(c["action"] == "delete" and c["path"] == "modules/keyvault.bicep" for c in entry["changes"])
+
+
+def test_render_json_of_an_unchangeable_change_names_the_renames(tmp_path):
+    path = write(tmp_path, "s.yaml", spec(1))
+    out = tmp_path / "out"
+    assert invoke("render", path, "--out", out).exit_code == 0
+    path.write_text(spec(1, replace={"workload: claims": "workload: claimz"}), encoding="utf-8")
+    result = invoke("render", path, "--out", out, "--output", "json")
+    assert result.exit_code == 1
+    [entry] = document(result)["specs"]
+    assert entry["error"]["kind"] == "unchangeable"
+    assert entry["error"]["paths"] and all(" -> " in rename for rename in entry["error"]["paths"])
+    assert {p["rule"] for p in entry["problems"]} == {"render-unchangeable"}
+    assert {p["path"] for p in entry["problems"]} == {"workload"}
+
+
+def test_render_check_json_up_to_date_and_drift(tmp_path):
+    out = tmp_path / "out"
+    assert invoke("render", EXAMPLES / "tier2.yaml", "--out", out).exit_code == 0
+    result = invoke("render", EXAMPLES / "tier2.yaml", "--out", out, "--check", "--output", "json")
+    assert result.exit_code == 0
+    data = document(result)
+    assert (data["mode"], data["ok"], data["specs"][0]["changes"]) == ("check", True, [])
+    (out / "main.bicepparam").write_text("using 'main.bicep'\n", encoding="utf-8")
+    (out / "modules" / "identity.bicep").unlink()
+    result = invoke("render", EXAMPLES / "tier2.yaml", "--out", out, "--check", "--output", "json")
+    assert result.exit_code == 1
+    [entry] = document(result)["specs"]
+    assert entry["error"]["kind"] == "drift"
+    assert {(c["path"], c["action"]) for c in entry["changes"]} == {("main.bicepparam", "conflict"),
+                                                                    ("modules/identity.bicep", "create")}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Usage errors and bugs in a machine format
+
+
+def test_a_usage_error_found_after_parsing_is_one_document_and_exit_2(tmp_path):
+    one, two = write(tmp_path, "a/one.yaml", spec(1)), write(tmp_path, "b/two.yaml", spec(2))
+    result = invoke("render", one, two, "--check", "--out", tmp_path / "out", "--output", "json")
+    assert result.exit_code == 2
+    data = document(result)
+    assert data["ok"] is False and data["specs"] == []
+    assert data["error"]["kind"] == "usage"
+    assert "--out" in data["error"]["message"]
+    assert "--out names one output folder" in result.stderr
+
+
+def test_a_usage_error_of_the_command_line_itself_writes_no_document(tmp_path):
+    result = invoke("validate", EXAMPLES / "tier1.yaml", "--output", "yaml")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("output", ["github", "sarif"])
+def test_github_and_sarif_report_checks_only(tmp_path, output):
+    result = invoke("render", EXAMPLES / "tier1.yaml", "--out", tmp_path / "out", "--output", output)
+    assert result.exit_code == 2
+    assert not (tmp_path / "out").exists()
+    assert "use it with --check" in result.stderr
+
+
+def test_a_bug_in_json_mode_is_one_document_and_exit_3(monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(api, "validate_spec", fail)
+    result = invoke("validate", EXAMPLES / "tier1.yaml", "--output", "json")
+    assert result.exit_code == 3
+    data = document(result)
+    assert data["error"]["kind"] == "bug" and "planted" in data["error"]["message"]
+    assert len(result.stderr.splitlines()) == 1
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# tiers and schema
+
+
+def test_tiers_json():
+    result = invoke("tiers", "--output", "json")
+    assert result.exit_code == 0
+    data = document(result, "tiers")
+    assert [t["number"] for t in data["tiers"]] == [1, 2, 3, 4, 5]
+    assert data["tiers"][0]["title"] == api.tiers()[0].title
+
+
+def test_schema_json_is_the_schema_itself():
+    text = invoke("schema").stdout
+    result = invoke("schema", "--output", "json")
+    assert result.exit_code == 0 and result.stdout == text
+    # schema.schema.json refers to the draft 2020-12 meta-schema: the spec's schema is a valid schema of that draft.
+    document(result, "schema")
+    invalid = dict(json.loads(text), type=12)
+    assert not output_validator("schema").is_valid(invalid)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Streams: results and plans on stdout, diagnostics on stderr
+
+
+def test_validate_text_puts_the_result_on_stdout_and_warnings_on_stderr(tmp_path):
+    path = write(tmp_path, "warned.yaml", WARNED)
+    result = invoke("validate", path)
+    assert result.exit_code == 0
+    assert result.stdout == f"{path}: valid (tier 2, 1 region, 1 deployment)\n"
+    assert "warning: keyVault settings are ignored" in result.stderr
+    assert ": valid (" not in result.stderr
+
+
+def test_render_text_puts_the_plan_on_stdout_and_the_advice_on_stderr(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("render", EXAMPLES / "tier1.yaml", "--out", out)
+    assert result.exit_code == 0
+    assert "  create    main.bicep  +" in result.stdout
+    assert f"tier 1: 8 files changed in {out}" in result.stdout
+    assert "next: read" in result.stderr and "next: read" not in result.stdout
+    result = invoke("render", EXAMPLES / "tier1.yaml", "--out", out, "--dry-run")
+    assert "  identical main.bicep" in result.stdout
+    assert "dry run: 0 file(s) would change" in result.stdout
+    result = invoke("render", EXAMPLES / "tier1.yaml", "--out", out, "--check")
+    assert result.stdout == f"{out} is up to date with {EXAMPLES / 'tier1.yaml'}\n"
+
+
+def test_left_behind_commands_are_on_stdout_and_the_warning_on_stderr(tmp_path):
+    path = write(tmp_path, "s.yaml", spec(1))
+    out = tmp_path / "out"
+    assert invoke("render", path, "--out", out).exit_code == 0
+    path.write_text(spec(2), encoding="utf-8")
+    result = invoke("render", path, "--out", out, "--dry-run")
+    assert "warning: this render would no longer make" in result.stderr
+    commands = [line.strip() for line in result.stdout.splitlines() if "az role assignment delete" in line]
+    assert commands and all(line.startswith("az role assignment delete ") for line in commands)
