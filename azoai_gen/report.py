@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
@@ -27,8 +28,6 @@ from .errors import (DRIFT_RULE, OUTPUT_RULE, SCHEMA_RULE, TEXT_RULE, UNCHANGEAB
 
 #: The version of the JSON documents' layout; it changes only when a field changes meaning or goes away.
 FORMAT_VERSION = 1
-#: Where a SARIF consumer reads more about the tool.
-INFORMATION_URI = "https://pypi.org/project/azoai-gen/"
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -228,6 +227,21 @@ def rule_descriptors() -> list[dict[str, Any]]:
     return [{"id": rule_id, "shortDescription": {"text": summary}} for rule_id, summary in descriptors]
 
 
+def information_uri() -> str | None:
+    """Where to read about azoai-gen: the home page that the installed package's metadata declares (pyproject's
+    ``[project.urls]``), if any."""
+    try:
+        meta = metadata.metadata("azoai-gen")
+    except metadata.PackageNotFoundError:
+        return None
+    urls = {}
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        urls[label.strip().lower()] = url.strip()
+    found = [urls[label] for label in ("homepage", "documentation", "repository", "source") if urls.get(label)]
+    return found[0] if found else (meta.get("Home-page") or None)
+
+
 def _artifact_uri(file: str, cwd: Path) -> str:
     relative = _relative(file, cwd)
     return quote(relative, safe="/") if relative is not None else Path(os.path.abspath(file)).as_uri()
@@ -252,8 +266,11 @@ def sarif(runs: Sequence[SpecRun], cwd: Path, error: AzoaiError | None = None) -
     if error is not None:
         text = error.message + (f"\nhint: {error.hint}" if error.hint else "")
         invocation["toolExecutionNotifications"] = [{"level": "error", "message": {"text": text}}]
-    driver = {"name": "azoai-gen", "version": __version__, "semanticVersion": __version__,
-              "informationUri": INFORMATION_URI, "rules": descriptors}
+    driver: dict[str, Any] = {"name": "azoai-gen", "version": __version__, "semanticVersion": __version__}
+    uri = information_uri()
+    if uri:
+        driver["informationUri"] = uri
+    driver["rules"] = descriptors
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION,
             "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "columnKind": "unicodeCodePoints",
                       "results": results}]}

