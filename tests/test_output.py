@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from jsonschema.validators import validator_for
 from typer.testing import CliRunner
 
 from _support import EXAMPLES, MANIFEST, spec
-from azoai_gen import api, cli, report, resources, rules
+from azoai_gen import api, cli, report, resources, rules, schema
 
 runner = CliRunner()
 
@@ -491,3 +492,118 @@ def test_sarif_names_the_home_page_the_package_declares(sarif_validator, monkeyp
     monkeypatch.setattr(report, "information_uri", lambda: "https://example.org/azoai-gen")
     result = invoke("validate", EXAMPLES / "tier1.yaml", "--output", "sarif")
     assert sarif_log(result, sarif_validator)["tool"]["driver"]["informationUri"] == "https://example.org/azoai-gen"
+
+
+def test_a_spec_outside_the_working_folder_is_an_absolute_file_uri(tmp_path):
+    assert report._artifact_uri(str(tmp_path / "a b.yaml"), tmp_path / "elsewhere") == (tmp_path / "a b.yaml").as_uri()
+    assert report._artifact_uri(str(tmp_path / "a b.yaml"), tmp_path) == "a%20b.yaml"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Many specs at once: which files are specs, and fifty workloads checked in one command.
+
+
+def test_which_files_in_a_folder_are_specs(tmp_path):
+    write(tmp_path, "keys.yaml", "# a comment\nversion: 1\nworkload: a\ntier: 2\n")
+    write(tmp_path, "modeline.yml", "# yaml-language-server: $schema=../azoai-gen.schema.json\nworkload: a\n")
+    write(tmp_path, "broken.yaml", "version: 1\ntier: [\n")  # not YAML at all, but a spec: reported, not skipped
+    write(tmp_path, "nested/deeper/keys.yaml", "tier: 1\nversion: 1\n")
+    write(tmp_path, "compose.yaml", "version: '3'\nservices: {}\n")  # version alone
+    write(tmp_path, "indented.yaml", "spec:\n  version: 1\n  tier: 2\n")  # not at the top level
+    write(tmp_path, "other-schema.yaml", "# yaml-language-server: $schema=other.schema.json\ntier: 1\n")
+    write(tmp_path, "notes.txt", "version: 1\ntier: 1\n")
+    write(tmp_path, ".hidden/keys.yaml", "version: 1\ntier: 1\n")
+    write(tmp_path, "infra/keys.yaml", "version: 1\ntier: 1\n")
+    write(tmp_path, f"infra/{MANIFEST}", "{}\n")
+    (tmp_path / "linked").symlink_to(tmp_path / "nested", target_is_directory=True)
+    found = [p.relative_to(tmp_path).as_posix() for p in api.find_specs([tmp_path])]
+    assert found == ["broken.yaml", "keys.yaml", "modeline.yml", "nested/deeper/keys.yaml"]
+
+
+def test_named_files_are_specs_whatever_their_name_and_each_counts_once(tmp_path):
+    named = write(tmp_path, "spec.txt", spec(1))
+    write(tmp_path, "dir/a.yaml", spec(1))
+    found = api.find_specs([named, tmp_path / "dir", tmp_path / "dir" / "a.yaml", named])
+    assert found == [named, tmp_path / "dir" / "a.yaml"]
+
+
+def test_a_folder_without_specs_is_a_usage_error(tmp_path):
+    write(tmp_path, "compose.yaml", "version: '3'\n")
+    result = invoke("validate", tmp_path)
+    assert result.exit_code == 2
+    assert f"{tmp_path}: no azoai-gen spec in this folder" in result.stderr
+    assert result.stdout == ""
+
+
+def test_several_specs_report_each_and_exit_1_if_any_fails(tmp_path):
+    good, bad = write(tmp_path, "good.yaml", spec(1)), write(tmp_path, "bad.yaml", BROKEN)
+    result = invoke("validate", good, bad)
+    assert result.exit_code == 1
+    assert f"{good}: valid (tier 1" in result.stdout
+    assert f"{bad}:12:15: deployments[0].capacity" in result.stderr
+    assert f"2 specs: 1 passed, 1 failed ({bad})" in result.stdout
+
+
+def test_render_without_check_takes_one_spec(tmp_path):
+    one, two = write(tmp_path, "one.yaml", spec(1)), write(tmp_path, "two.yaml", spec(2))
+    result = invoke("render", one, two)
+    assert result.exit_code == 2
+    assert "render writes one spec at a time" in result.stderr
+    assert not (tmp_path / "infra").exists()
+
+
+FIFTY = 50
+
+
+@pytest.fixture(scope="module")
+def fifty(tmp_path_factory) -> Path:
+    """A repository of fifty workloads in teams' folders, each rendered into infra/ beside its spec, and files that
+    are not specs: a hidden folder's, a compose file, and the rendered folders themselves."""
+    root = tmp_path_factory.mktemp("repo")
+    tiers = [1, 2, 3, 1, 2]
+    for index in range(FIFTY):
+        text = spec(tiers[index % len(tiers)], replace={"workload: claims": f"workload: app{index}"})
+        path = write(root, f"team{index % 7}/app{index}/azoai-gen.yaml", text)
+        api.render_spec(path)
+    write(root, ".github/workflows/ci.yml", "on: push\njobs: {}\n")
+    write(root, ".config/azoai-gen.yaml", spec(1))
+    write(root, "compose.yaml", "version: '3'\n")
+    return root
+
+
+def test_fifty_specs_validate_in_one_command(fifty):
+    schema._validator.cache_clear()
+    started = time.perf_counter()
+    result = invoke("validate", fifty, "--output", "json")
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, result.stdout[-2000:]
+    data = document(result)
+    assert data["summary"] == {"specs": FIFTY, "passed": FIFTY, "failed": 0, "errors": 0, "warnings": 0}
+    assert len({entry["file"] for entry in data["specs"]}) == FIFTY
+    # One process, and the schema's validator built once for all fifty.
+    assert schema._validator.cache_info().misses == 1
+    assert elapsed < 20, f"validating {FIFTY} specs took {elapsed:.1f} s"
+
+
+def test_fifty_specs_are_checked_for_drift_in_one_command(fifty):
+    started = time.perf_counter()
+    result = invoke("render", fifty, "--check")
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0, result.stderr[-2000:]
+    assert result.stdout.count(" is up to date with ") == FIFTY
+    assert f"{FIFTY} specs: {FIFTY} passed, 0 failed" in result.stdout
+    assert elapsed < 60, f"checking {FIFTY} specs took {elapsed:.1f} s"
+    # One folder drifts: only its spec fails, and the others are still reported.
+    drifted = fifty / "team3" / "app10" / "infra" / "main.bicep"
+    kept = drifted.read_text(encoding="utf-8")
+    drifted.write_text(kept + "// edited\n", encoding="utf-8")
+    try:
+        result = invoke("render", fifty, "--check", "--output", "json")
+    finally:
+        drifted.write_text(kept, encoding="utf-8")
+    assert result.exit_code == 1
+    data = document(result)
+    failed = [entry for entry in data["specs"] if not entry["ok"]]
+    assert [entry["file"] for entry in failed] == [str(fifty / "team3" / "app10" / "azoai-gen.yaml")]
+    assert failed[0]["changes"] == [{"path": "main.bicep", "action": "conflict"}]
+    assert data["summary"]["passed"] == FIFTY - 1
