@@ -400,6 +400,8 @@ def schema(
                                       help="text or json: both print the schema itself, a JSON document."),
 ) -> None:
     """Print the JSON Schema of the spec."""
+    # Both formats print the schema itself: it is a JSON document already, and `schema > azoai-gen.schema.json`
+    # keeps writing the file that editors read (docs/architecture.md, "Machine-readable output").
     _run(lambda: sys.stdout.write(api.schema_json()), "schema")
 
 
