@@ -203,12 +203,13 @@ def workflow_command(command: str, message: str, **properties: Any) -> str:
 
 
 def github(runs: Sequence[SpecRun], cwd: Path, error: AzoaiError | None = None) -> str:
-    """One ``::error`` or ``::warning`` annotation per finding, at its file, line and column."""
+    """One ``::error`` or ``::warning`` annotation per finding, at its file, line and column. Text from the spec
+    (its file name, values quoted in messages) is :func:`shown`, as on a terminal: a log is read on one."""
     lines = []
     for rule, severity, file, line, column, message, hint in _findings(runs):
         text = shown(message) + (f"\nhint: {shown(hint)}" if hint else "")
         lines.append(workflow_command("warning" if severity == "warning" else "error", text,
-                                      file=_relative(file, cwd) or os.path.abspath(file), line=line, col=column,
+                                      file=shown(_relative(file, cwd) or os.path.abspath(file)), line=line, col=column,
                                       title=f"azoai-gen {rule}"))
     if error is not None:
         text = shown(error.message) + (f"\nhint: {shown(error.hint)}" if error.hint else "")

@@ -352,6 +352,18 @@ def test_validate_github_annotations_decode_to_the_json_problems(tmp_path, monke
     assert "%" in annotations[0]["message"] and "," in annotations[0]["message"]
 
 
+def test_github_annotations_show_control_characters_as_escapes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "a\x1b[2Jb.yaml", spec(1, replace={"workload: claims": 'workload: "x\\e[31my"'}))
+    result = invoke("validate", ".", "--output", "github")
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout
+    files = {annotation["file"] for annotation in parse_workflow_commands(result.stdout)}
+    assert files == {"a\\x1b[2Jb.yaml"}
+    json_output = invoke("validate", ".", "--output", "json").stdout
+    assert "\x1b" not in json_output and json.loads(json_output)["specs"][0]["file"] == "a\x1b[2Jb.yaml"
+
+
 def test_render_check_github_annotates_drift_at_the_spec(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = write(tmp_path, "app/azoai-gen.yaml", spec(1))
