@@ -34,6 +34,15 @@ def shown(text: str) -> str:
     return "".join(out)
 
 
+#: The ids of the checks that are not registered rules, for reports that name what found a problem (``--output``).
+YAML_RULE = "spec-yaml"
+SCHEMA_RULE = "spec-schema"
+TEXT_RULE = "spec-text"
+UNCHANGEABLE_RULE = "render-unchangeable"
+DRIFT_RULE = "render-drift"
+OUTPUT_RULE = "render-output"
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One problem found in a spec, located as precisely as the YAML allows."""
@@ -45,6 +54,8 @@ class Problem:
     message: str
     hint: str = ""
     severity: str = field(default="error", compare=False)
+    #: What found it: a registered rule's name (:mod:`azoai_gen.rules`), or one of the ids below.
+    rule: str = field(default="", compare=False)
 
     def format(self) -> str:
         """``file:line:column: path: message`` and the hint on a line of its own; text from the spec (the file name,

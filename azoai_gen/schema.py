@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -15,7 +16,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from . import resources, text
-from .errors import Problem
+from .errors import SCHEMA_RULE, TEXT_RULE, Problem
 from .load import PathT, Positions
 
 _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
@@ -197,15 +198,20 @@ def _problems(error: ValidationError, positions: Positions) -> list[Problem]:
     return [_value_problem(error, path, positions)]
 
 
+@lru_cache(maxsize=None)
+def _validator() -> Any:
+    """The spec's validator, built once: a run over many specs checks each with the same one."""
+    return _Validator(resources.schema())
+
+
 def problems(data: Any, positions: Positions) -> list[Problem]:
     """Every way ``data`` breaks the schema, located."""
-    validator = _Validator(resources.schema())
     found: list[Problem] = []
-    for error in validator.iter_errors(data):
-        found.extend(_problems(error, positions))
+    for error in _validator().iter_errors(data):
+        found.extend(replace(problem, rule=SCHEMA_RULE) for problem in _problems(error, positions))
     # The text rules (azoai_gen.text) run in the same pass; where they refuse a value, its schema error (a pattern
     # that a line break broke, say) would only repeat the news.
-    unfit = text.problems(data, positions)
+    unfit = [replace(problem, rule=TEXT_RULE) for problem in text.problems(data, positions)]
     blamed = {(p.line, p.column, p.path) for p in unfit}
     return sorted(set(unfit + [p for p in found if (p.line, p.column, p.path) not in blamed]))
 

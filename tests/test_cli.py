@@ -340,7 +340,7 @@ def test_python_m_version_and_validate(tmp_path):
     assert result.stdout == f"azoai-gen {__version__}\n"
     result = _python_m("validate", EXAMPLES / "tier1.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "valid (tier 1" in result.stderr
+    assert "valid (tier 1" in result.stdout
 
 
 def test_python_m_render_and_check(tmp_path):
