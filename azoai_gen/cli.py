@@ -447,8 +447,8 @@ def _ci(platform: str, specs: List[Path], out_dir: Optional[str], force: bool) -
         _problem(warning)
     done = {CREATE: "wrote", UPDATE: "updated", OVERWRITE: "replaced"}.get(outcome.action)
     count = len(outcome.pipeline.targets)
-    _say(f"{done} {outcome.path} ({count} spec{'s' if count != 1 else ''})" if done
-         else f"{outcome.path} is already up to date", "green")
+    _result(f"{done} {outcome.path} ({count} spec{'s' if count != 1 else ''})" if done
+            else f"{outcome.path} is already up to date", "green")
     if outcome.warnings:
         _say("note: the pipeline validates with --strict: the warnings above fail it until you fix them", "yellow")
     if done:

@@ -80,10 +80,14 @@ def test_github_checks_every_spec_with_the_strict_drift_and_checkov_gates(repo):
     assert steps[1]["with"] == {"python-version": "3.12"}
     runs = [lines(step["run"]) for step in steps if "run" in step]
     assert runs[0] == [["python", "-m", "pip", "install", f"azoai-gen=={__version__}", "checkov==3.3.30"]]
-    assert runs[1] == [["azoai-gen", "validate", "--strict", s] for s in SPECS]
-    assert runs[2] == [["azoai-gen", "render", "--check", s] for s in SPECS]
-    assert runs[3] == [["checkov", "--directory", folder, "--framework", "bicep", "--skip-download", "--compact"]
-                       for folder in ("dev/infra", "prod/infra")]
+    # One command for all specs, so that every spec is reported; findings become annotations at their lines.
+    assert runs[1] == [["azoai-gen", "validate", "--strict", "--output", "github", *SPECS]]
+    assert runs[2] == [["azoai-gen", "render", "--check", "--output", "github", *SPECS]]
+    assert runs[3] == [["status=0"]] + [
+        ["checkov", "--directory", folder, "--framework", "bicep", "--skip-download", "--compact", "||", "status=1"]
+        for folder in ("dev/infra", "prod/infra")] + [["exit", "$status"]]
+    # A failed check does not hide the others.
+    assert [step.get("if") for step in steps[3:]] == [None, "success() || failure()", "success() || failure()"]
 
 
 def test_github_posts_what_if_of_each_resource_group_on_pull_requests(repo):
@@ -141,7 +145,7 @@ def test_github_uses_only_the_documented_actions_and_inputs(repo):
                 assert step["uses"] in GITHUB_ACTIONS
                 assert set(step.get("with", {})) <= GITHUB_ACTIONS[step["uses"]]
             else:
-                assert set(step) <= {"name", "run", "env"}
+                assert set(step) <= {"name", "run", "env", "if"}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -162,10 +166,11 @@ def test_azure_devops_checks_every_spec(repo):
     assert steps[1] == {"task": "UsePythonVersion@0", "inputs": {"versionSpec": "3.12"}}
     scripts = [lines(step["bash"]) for step in steps if "bash" in step]
     assert scripts[0] == [["python", "-m", "pip", "install", f"azoai-gen=={__version__}", "checkov==3.3.30"]]
-    assert scripts[1] == [["azoai-gen", "validate", "--strict", s] for s in SPECS]
-    assert scripts[2] == [["azoai-gen", "render", "--check", s] for s in SPECS]
-    assert [line[:3] for line in scripts[3]] == [["checkov", "--directory", "dev/infra"],
-                                                 ["checkov", "--directory", "prod/infra"]]
+    assert scripts[1] == [["azoai-gen", "validate", "--strict", *SPECS]]
+    assert scripts[2] == [["azoai-gen", "render", "--check", *SPECS]]
+    assert [line[:3] for line in scripts[3][1:-1]] == [["checkov", "--directory", "dev/infra"],
+                                                       ["checkov", "--directory", "prod/infra"]]
+    assert [step.get("condition") for step in steps[3:]] == [None, "succeededOrFailed()", "succeededOrFailed()"]
 
 
 def test_azure_devops_uploads_what_if_on_pull_requests_with_a_read_only_connection(repo):
@@ -222,7 +227,7 @@ def test_azure_devops_uses_only_the_documented_tasks_and_inputs_and_no_secret(re
             assert step["task"] in AZURE_TASKS
             assert set(step["inputs"]) <= AZURE_TASKS[step["task"]]
         else:
-            assert set(step) <= {"checkout", "bash", "displayName"}
+            assert set(step) <= {"checkout", "bash", "displayName", "condition"}
     text = (repo / ci.PATHS["azure-devops"]).read_text(encoding="utf-8")
     # Nothing is read from variables that could hold a secret: no macro, template or runtime expression.
     assert not re.search(r"\$\(|\$\{\{|\$\[", text)
@@ -303,8 +308,8 @@ def test_out_names_the_top_of_the_repository(repo):
     result = runner.invoke(cli.app, ["ci", "github", "claims.yaml", "--out", ".."])
     assert result.exit_code == 0, result.output
     workflow = yaml.safe_load((repo / ci.PATHS["github"]).read_text(encoding="utf-8"))
-    assert lines(workflow["jobs"]["check"]["steps"][3]["run"]) == [["azoai-gen", "validate", "--strict",
-                                                                     "dev/claims.yaml"]]
+    assert lines(workflow["jobs"]["check"]["steps"][3]["run"]) == [["azoai-gen", "validate", "--strict", "--output",
+                                                                     "github", "dev/claims.yaml"]]
 
 
 def test_unknown_platform_is_a_usage_error_with_the_choices(repo):
@@ -328,7 +333,10 @@ def test_warnings_are_shown_because_the_pipeline_fails_on_them(repo):
 
 def test_writing_again_leaves_the_file_and_new_specs_update_it(repo):
     first = runner.invoke(cli.app, ["ci", "github", "dev/claims.yaml"])
-    assert first.exit_code == 0 and "wrote .github/workflows/azoai-gen.yml (1 spec)" in plain(first.output)
+    assert first.exit_code == 0
+    # The result goes to stdout, what to do next to stderr.
+    assert plain(first.stdout) == "wrote .github/workflows/azoai-gen.yml (1 spec)\n"
+    assert "next: commit it" in plain(first.stderr)
     again = runner.invoke(cli.app, ["ci", "github", "dev/claims.yaml"])
     assert again.exit_code == 0 and "is already up to date" in plain(again.output)
     more = runner.invoke(cli.app, ["ci", "github", *SPECS])
