@@ -195,9 +195,10 @@ class CiOutcome:
 
 def ci_pipeline(platform: str, specs: list[Path], out_dir: Path | str | None = None, *,
                 force: bool = False) -> CiOutcome:
-    """Write the CI pipeline of ``platform`` (github or azure-devops) for ``specs`` (default azoai-gen.yaml) into the
-    repository at ``out_dir`` (default: the current folder). Every spec must be valid and inside that folder; each
-    one's Bicep is expected in its default output folder, infra/ beside it. A pipeline file azoai-gen wrote and
+    """Write the CI pipeline of ``platform`` (github or azure-devops) for ``specs`` (default azoai-gen.yaml; a folder
+    stands for the specs in it, :mod:`azoai_gen.discover`) into the repository at ``out_dir`` (default: the current
+    folder). Every spec must be valid and inside that folder; each one's Bicep is expected in its default output
+    folder, infra/ beside it. A pipeline file azoai-gen wrote and
     nobody edited is replaced; any other file there only with ``force``."""
     if out_dir == "":
         raise UsageError("--out is empty", "name the top of the repository, for example --out .")
@@ -206,7 +207,7 @@ def ci_pipeline(platform: str, specs: list[Path], out_dir: Path | str | None = N
     root = Path(out_dir) if out_dir is not None else Path(".")
     problems: list[Problem] = []
     found = []
-    for spec in specs or [DEFAULT_SPEC]:
+    for spec in find_specs(specs or [DEFAULT_SPEC]):
         try:
             found.append((spec, validate_file(spec)))
         except SpecError as error:

@@ -430,8 +430,8 @@ def _tiers(output: DataOutput) -> None:
 def ci_command(
     platform: str = typer.Argument(..., metavar="PLATFORM", help="github or azure-devops."),
     specs: Optional[List[Path]] = typer.Argument(None, metavar="SPEC", show_default=False,
-                                                 help="Specs to check and deploy, in deployment order "
-                                                      "(default: azoai-gen.yaml)."),
+                                                 help="Specs to check and deploy, in deployment order, or "
+                                                      "folders of specs (default: azoai-gen.yaml)."),
     out_dir: Optional[str] = typer.Option(None, "--out", "-o", metavar="DIR",
                                           help="Top of the repository (default: the current folder)."),
     force: bool = typer.Option(False, "--force", help="Replace the pipeline file even if it was edited by hand or "

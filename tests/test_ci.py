@@ -258,6 +258,13 @@ def test_one_spec_by_default_is_azoai_gen_yaml(tmp_path, monkeypatch):
     assert jobs["deploy_claims_prod"]["needs"] == ["check"]
 
 
+def test_a_folder_stands_for_the_specs_in_it_in_name_order(repo):
+    jobs = generate("github", ["."])["jobs"]
+    assert [name for name in jobs if name.startswith("deploy")] == ["deploy_claims_dev", "deploy_claims_prod"]
+    assert lines(jobs["check"]["steps"][3]["run"]) == [["azoai-gen", "validate", "--strict", "--output", "github",
+                                                        *SPECS]]
+
+
 def test_a_spec_path_with_spaces_and_quotes_reaches_the_scripts_exactly(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     name = "team's specs/claims app.yaml"
