@@ -123,14 +123,14 @@ def _target(spec: str, infra: str, design: Design, previous: Target | None) -> T
     )
 
 
-def _check_path(path: str, argument: str) -> None:
+def _check_path(path: str) -> None:
     """Refuse a spec path that a pipeline cannot name as it is."""
     problem = pipeline_expression_problem(path)
     bad = next((char for char in path if invisible(char)), None)
     if bad is not None:
         problem = f"it holds U+{ord(bad):04X}, which a pipeline's script cannot hold"
     if problem:
-        raise UsageError(f"{argument}: cannot be named in a pipeline: {problem}", "rename the spec or its folder")
+        raise UsageError(f"{path}: cannot be named in a pipeline: {problem}", "rename the spec or its folder")
 
 
 def pipeline(platform: str, specs: list[tuple[str, str, Design]]) -> Pipeline:
@@ -141,7 +141,7 @@ def pipeline(platform: str, specs: list[tuple[str, str, Design]]) -> Pipeline:
     targets: list[Target] = []
     seen: dict[str, str] = {}
     for spec, infra, design in specs:
-        _check_path(spec, spec)
+        _check_path(spec)
         if spec in seen.values():
             raise UsageError(f"{spec} is named twice", "name each spec once, in the order they deploy")
         if design.resource_group in seen:
