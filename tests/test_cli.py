@@ -195,10 +195,17 @@ def test_validate_yaml_error(tmp_path):
     assert f"{path}:2:4: (spec): invalid YAML: mapping values are not allowed here" in output.splitlines()
 
 
-def test_validate_missing_file(tmp_path):
-    result, output = run("validate", tmp_path / "nope.yaml")
-    assert result.exit_code == 1
-    assert "no such file" in output
+@pytest.mark.parametrize("command", [("validate",), ("render", "--dry-run"), ("render",), ("render", "--check")])
+def test_a_missing_spec_or_a_folder_is_a_usage_error_without_a_position(tmp_path, command):
+    result, output = run(*command, tmp_path / "nope.yaml")
+    assert result.exit_code == 2
+    assert output.splitlines()[0] == f"error: no such file: {tmp_path / 'nope.yaml'}"
+    assert ":1:1:" not in output and "(spec)" not in output
+    result, output = run(*command, tmp_path)
+    assert result.exit_code == 2
+    assert output.splitlines()[0] == f"error: {tmp_path} is a folder, not a spec file"
+    assert ":1:1:" not in output and "(spec)" not in output
+    assert not (tmp_path / "infra").exists()
 
 
 # ---------------------------------------------------------------------------------------------------------------------
