@@ -122,6 +122,18 @@ _CORE_BY_TAG = dict(_CORE)
 _WORDS = {_NULL: "nothing (null)", _BOOL: "true or false", _FLOAT: "a number"}
 
 
+_KIND_OF_TAG = {_NULL: "null", _BOOL: "boolean", _INT: "integer", _FLOAT: "number"}
+
+
+def plain_kind(text: str) -> str | None:
+    """What YAML 1.2's core schema reads ``text`` as when it is written without quotes: ``"integer"``,
+    ``"number"``, ``"boolean"`` or ``"null"``, or ``None`` for text."""
+    for tag, pattern in _CORE:
+        if tag in _KIND_OF_TAG and pattern.match(text):
+            return _KIND_OF_TAG[tag]
+    return None
+
+
 class _CoreResolver(BaseResolver):
     """Resolves plain scalars by YAML 1.2's core schema: ``yes``, ``off``, ``1:30`` and ``2024-11-20`` are text."""
 

@@ -16,7 +16,7 @@ from jsonschema.exceptions import ValidationError
 
 from . import resources, text
 from .errors import Problem
-from .load import PathT, Positions
+from .load import PathT, Positions, plain_kind
 
 _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
                "object": "a mapping of keys to values", "array": "a list", "null": "nothing"}
@@ -60,10 +60,20 @@ _Validator = validators.extend(
 )
 
 
+def closest(word: str, choices: list[str]) -> str | None:
+    """The choice ``word`` was most likely meant to be: the one that differs from it only in case, else the
+    closest by spelling, or ``None``."""
+    same = [choice for choice in choices if choice.casefold() == word.casefold() and choice != word]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def suggest(word: str, choices: list[str]) -> str:
     """A did-you-mean hint, or nothing."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    close = closest(word, choices)
+    return f"did you mean '{close}'?" if close else ""
 
 
 def _kind(value: Any) -> str:
@@ -101,8 +111,23 @@ def _property_name_hint(rule: dict[str, Any]) -> str:
     return ""
 
 
-def _key_problems(error: ValidationError, path: PathT, positions: Positions) -> list[Problem] | None:
-    """Problems with the keys of a mapping, or ``None`` when the error is about something else."""
+def _misspelt(errors: list[ValidationError]) -> set[tuple[PathT, str]]:
+    """The keys that an unknown key of the same mapping was most likely meant to be: ``(mapping path, key)``."""
+    meant = set()
+    for error in errors:
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = sorted(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
+            for key in error.instance:
+                close = closest(str(key), allowed) if key not in allowed else None
+                if close is not None:
+                    meant.add((tuple(error.absolute_path), close))
+    return meant
+
+
+def _key_problems(error: ValidationError, path: PathT, positions: Positions,
+                  misspelt: set[tuple[PathT, str]] = frozenset()) -> list[Problem] | None:
+    """Problems with the keys of a mapping, or ``None`` when the error is about something else. A required key
+    that is missing because it was misspelt is not reported again: the unknown key's hint names it."""
     schema = error.schema if isinstance(error.schema, dict) else {}
     instance = error.instance
     if "propertyNames" in error.schema_path:
@@ -119,7 +144,7 @@ def _key_problems(error: ValidationError, path: PathT, positions: Positions) -> 
         return problems
     if error.validator == "required" and isinstance(instance, dict):
         return [positions.problem(path, f"missing required key '{key}'", _describe(schema, key))
-                for key in error.validator_value if key not in instance]
+                for key in error.validator_value if key not in instance and (path, key) not in misspelt]
     return None
 
 
@@ -134,8 +159,19 @@ def _type_problem(error: ValidationError, path: PathT, positions: Positions) -> 
         shown = _short_text(text if text is not None else str(error.instance))
         hint = f'quote it: "{shown}" (YAML reads {shown or "an empty value"} as {_TYPE_WORDS[found]})'
     elif found == "string" and text is not None:
-        hint = _yaml11_hint(text, expected_list)
+        hint = _unquote_hint(text, expected_list, positions.quotes.get(path)) or _yaml11_hint(text, expected_list)
     return positions.problem(path, f"expected {words}, found {_TYPE_WORDS.get(found, found)}", hint)
+
+
+def _unquote_hint(text: str, expected: list[str], quote: str | None) -> str:
+    """For a number or boolean that YAML read as text because it is quoted (or tagged): what to write instead."""
+    kind = plain_kind(text)
+    fits = kind in expected or (kind == "integer" and "number" in expected)
+    if not fits or kind not in ("integer", "number", "boolean"):
+        return ""
+    if quote:
+        return f"remove the quotes: write {_short_text(text)}, not {quote}{_short_text(text)}{quote}"
+    return f"remove the tag: write {_short_text(text)}"
 
 
 _YAML11_BOOLEANS = {"y", "yes", "n", "no", "on", "off"}
@@ -160,21 +196,35 @@ def _bound(kind: str) -> str:
     return "at least" if kind.startswith("min") else "at most"
 
 
+def _lower_case_fits(instance: Any, pattern: str) -> bool:
+    """Whether ``instance`` breaks ``pattern`` only by its capitals."""
+    return (isinstance(instance, str) and instance != instance.lower()
+            and bool(ecma_pattern(pattern).search(instance.lower())))
+
+
+def _length(instance: str, kind: str, limit: int) -> str:
+    return f"{len(instance)} character{'s' if len(instance) != 1 else ''} long; {_bound(kind)} {limit} allowed"
+
+
 def _value_problem(error: ValidationError, path: PathT, positions: Positions) -> Problem:
     schema = error.schema if isinstance(error.schema, dict) else {}
     instance, kind, limit = error.instance, error.validator, error.validator_value
     description = schema.get("description", "")
     if kind == "enum":
         choices = [str(c) for c in limit]
+        if isinstance(instance, str) and instance != instance.lower() and instance.lower() in limit:
+            return positions.problem(path, f"{_short(instance)} must be lower case: '{instance.lower()}'", description)
         hint = suggest(str(instance), choices) if isinstance(instance, str) else ""
         return positions.problem(path, f"{_short(instance)} is not allowed; use one of: {', '.join(choices)}", hint)
     if kind == "const":
-        return positions.problem(path, f"must be {limit!r}, found {_short(instance)}", description)
+        unquote = _unquote_hint(instance, [_kind(limit)], positions.quotes.get(path)) if isinstance(instance, str) else ""
+        return positions.problem(path, f"must be {limit!r}, found {_short(instance)}", unquote or description)
     if kind == "pattern":
+        if _lower_case_fits(instance, limit):
+            return positions.problem(path, f"{_short(instance)} must be lower case: '{instance.lower()}'", description)
         return positions.problem(path, f"{_short(instance)} is not valid here", description)
     if kind in ("minLength", "maxLength"):
-        return positions.problem(path, f"{_short(instance)} is {len(instance)} characters long; "
-                                       f"{_bound(kind)} {limit} allowed", description)
+        return positions.problem(path, f"{_short(instance)} is {_length(instance, kind, limit)}", description)
     if kind in ("minimum", "maximum"):
         return positions.problem(path, f"{instance} is out of range: must be {_bound(kind)} {limit}")
     if kind in ("minItems", "maxItems"):
@@ -187,27 +237,64 @@ def _value_problem(error: ValidationError, path: PathT, positions: Positions) ->
     return positions.problem(path, error.message)
 
 
-def _problems(error: ValidationError, positions: Positions) -> list[Problem]:
-    path: PathT = tuple(error.absolute_path)
-    keys = _key_problems(error, path, positions)
-    if keys is not None:
-        return keys
-    if error.validator == "type":
-        return [_type_problem(error, path, positions)]
-    return [_value_problem(error, path, positions)]
+def _value_problems(errors: list[ValidationError], path: PathT, positions: Positions) -> Problem:
+    """One problem for every way one value breaks its schema: a text too long and in capitals is one mistake to
+    fix, not two to read."""
+    if len(errors) == 1:
+        return _value_problem(errors[0], path, positions)
+    by_kind = {error.validator: error for error in errors}
+    length = by_kind.get("minLength") or by_kind.get("maxLength")
+    pattern = by_kind.get("pattern")
+    if length is not None and pattern is not None and len(errors) == 2:
+        instance = length.instance
+        if instance == "":
+            return _value_problem(length, path, positions)
+        form = ("must be lower case" if _lower_case_fits(instance, pattern.validator_value)
+                else "does not have the form allowed here")
+        description = length.schema.get("description", "") if isinstance(length.schema, dict) else ""
+        return positions.problem(path, f"{_short(instance)} is {_length(instance, length.validator, length.validator_value)}, "
+                                       f"and {form}", description)
+    return _merged([_value_problem(error, path, positions) for error in errors])
+
+
+def _merged(found: list[Problem]) -> Problem:
+    """Several problems at one place as one: their messages and hints, each said once."""
+    messages = list(dict.fromkeys(p.message for p in found))
+    hints = list(dict.fromkeys(p.hint for p in found if p.hint))
+    return Problem(found[0].file, found[0].line, found[0].column, found[0].path, "; ".join(messages),
+                   "; ".join(hints), found[0].severity)
+
+
+def _one_per_place(found: list[Problem]) -> list[Problem]:
+    """At most one problem per value (or key) of the spec."""
+    places: dict[tuple[int, int, str], list[Problem]] = {}
+    for problem in found:
+        places.setdefault((problem.line, problem.column, problem.path), []).append(problem)
+    return sorted(group[0] if len(group) == 1 else _merged(sorted(group)) for group in places.values())
 
 
 def problems(data: Any, positions: Positions) -> list[Problem]:
-    """Every way ``data`` breaks the schema, located."""
+    """Every way ``data`` breaks the schema, located, one problem per value or key."""
     validator = _Validator(resources.schema())
+    errors = list(validator.iter_errors(data))
+    misspelt = _misspelt(errors)
     found: list[Problem] = []
-    for error in validator.iter_errors(data):
-        found.extend(_problems(error, positions))
+    values: dict[PathT, list[ValidationError]] = {}
+    for error in errors:
+        path: PathT = tuple(error.absolute_path)
+        keys = _key_problems(error, path, positions, misspelt)
+        if keys is not None:
+            found.extend(keys)
+        elif error.validator == "type":
+            found.append(_type_problem(error, path, positions))
+        else:
+            values.setdefault(path, []).append(error)
+    found += [_value_problems(errors_here, path, positions) for path, errors_here in values.items()]
     # The text rules (azoai_gen.text) run in the same pass; where they refuse a value, its schema error (a pattern
     # that a line break broke, say) would only repeat the news.
     unfit = text.problems(data, positions)
     blamed = {(p.line, p.column, p.path) for p in unfit}
-    return sorted(set(unfit + [p for p in found if (p.line, p.column, p.path) not in blamed]))
+    return _one_per_place(unfit + [p for p in found if (p.line, p.column, p.path) not in blamed])
 
 
 def apply_defaults(schema: dict[str, Any], value: Any) -> Any:

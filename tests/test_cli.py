@@ -181,7 +181,8 @@ def test_validate_invalid_lists_every_problem(tmp_path):
     assert f"{path}:5:1: regoins: unknown key 'regoins'" in lines
     assert "    hint: did you mean 'regions'?" in lines
     assert f"{path}:12:15: deployments[0].capacity: 0 is out of range: must be at least 1" in lines
-    assert "error: 3 problems in the spec" in lines
+    # The misspelt key is one problem: its hint names the required key it means.
+    assert "error: 2 problems in the spec" in lines
     assert "Traceback" not in output
     # Messages go to stderr; stdout stays empty.
     assert result.stdout == ""

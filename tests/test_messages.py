@@ -1,0 +1,145 @@
+"""What a user reads about a mistake: one problem per mistake, with a hint that says what to write instead."""
+
+from __future__ import annotations
+
+import pytest
+
+from _support import spec
+from azoai_gen.errors import SpecError
+from azoai_gen.pipeline import validate_text
+
+
+def problems(text: str) -> list:
+    with pytest.raises(SpecError) as info:
+        validate_text(text)
+    return info.value.problems
+
+
+def one(text: str):
+    found = problems(text)
+    assert len(found) == 1, [p.format() for p in found]
+    return found[0]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A quoted number or boolean where the schema expects one: remove the quotes.
+
+
+@pytest.mark.parametrize("old, new, where, expected, hint", [
+    ("tier: 1", 'tier: "2"', "spec.yaml:4:7: tier", "a whole number", 'remove the quotes: write 2, not "2"'),
+    ("capacity: 50", 'capacity: "50"', "spec.yaml:12:15: deployments[0].capacity", "a whole number",
+     'remove the quotes: write 50, not "50"'),
+    ("capacity: 50", "capacity: '50'", "spec.yaml:12:15: deployments[0].capacity", "a whole number",
+     "remove the quotes: write 50, not '50'"),
+])
+def test_a_quoted_number_says_remove_the_quotes(old, new, where, expected, hint):
+    problem = one(spec(replace={old: new}))
+    assert problem.format() == f"{where}: expected {expected}, found text\n    hint: {hint}"
+
+
+def test_a_quoted_setting_in_a_section_says_remove_the_quotes():
+    problem = one(spec(extra="keyVault:\n  softDeleteRetentionInDays: \"30\"\n"))
+    assert problem.format() == ("spec.yaml:14:30: keyVault.softDeleteRetentionInDays: expected a whole number, found "
+                                'text\n    hint: remove the quotes: write 30, not "30"')
+
+
+def test_a_quoted_boolean_says_remove_the_quotes():
+    problem = one(spec(extra="access:\n  managedIdentity: 'false'\n"))
+    assert problem.format() == ("spec.yaml:14:20: access.managedIdentity: expected true or false, found text\n"
+                                "    hint: remove the quotes: write false, not 'false'")
+
+
+def test_a_quoted_spec_version_says_remove_the_quotes():
+    problem = one(spec(replace={"version: 1": 'version: "1"'}))
+    assert problem.format() == 'spec.yaml:1:10: version: must be 1, found \'1\'\n    hint: remove the quotes: write 1, not "1"'
+
+
+def test_a_tagged_number_says_remove_the_tag():
+    problem = one(spec(replace={"capacity: 50": "capacity: !!str 50"}))
+    assert problem.hint == "remove the tag: write 50"
+
+
+def test_a_quoted_text_that_is_no_number_gets_no_quote_hint():
+    problem = one(spec(replace={"capacity: 50": 'capacity: "fifty"'}))
+    assert problem.format() == "spec.yaml:12:15: deployments[0].capacity: expected a whole number, found text"
+
+
+def test_a_quoted_decimal_where_a_whole_number_is_expected_gets_no_quote_hint():
+    # Without the quotes it would still be wrong: no hint that leads to another error.
+    assert "remove the quotes" not in one(spec(replace={"capacity: 50": 'capacity: "50.5"'})).hint
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Capitals where only lower case is allowed: say so, and what to write.
+
+
+@pytest.mark.parametrize("old, new, where, lower", [
+    ("environment: prod", "environment: Prod", "spec.yaml:3:14: environment", "prod"),
+    ("environment: prod", "environment: PROD", "spec.yaml:3:14: environment", "prod"),
+    ("workload: claims", "workload: Claims-App", "spec.yaml:2:11: workload", "claims-app"),
+    ("location: swedencentral", "location: SwedenCentral", "spec.yaml:6:15: regions[0].location", "swedencentral"),
+])
+def test_capitals_in_a_lower_case_field_say_must_be_lower_case(old, new, where, lower):
+    problem = one(spec(replace={old: new}))
+    written = new.split(": ", 1)[1]
+    assert problem.format().split("\n")[0] == f"{where}: '{written}' must be lower case: '{lower}'"
+
+
+def test_capitals_in_a_lower_case_naming_suffix_say_must_be_lower_case():
+    problem = one(spec(extra="naming:\n  suffix: AB12\n"))
+    assert problem.message == "'AB12' must be lower case: 'ab12'"
+
+
+def test_capitals_in_a_lower_case_choice_say_must_be_lower_case():
+    problem = one(spec(extra="keyVault:\n  sku: Premium\n"))
+    assert problem.format() == ("spec.yaml:14:8: keyVault.sku: 'Premium' must be lower case: 'premium'\n"
+                                "    hint: Key Vault SKU.")
+
+
+def test_a_choice_in_the_wrong_case_names_the_right_one():
+    problem = one(spec(replace={"sku: GlobalStandard": "sku: globalstandard"}))
+    assert problem.hint == "did you mean 'GlobalStandard'?"
+
+
+def test_capitals_that_are_not_the_only_fault_are_not_called_the_fix():
+    # Lower case alone would not make it valid: the message says what is wrong without promising a fix.
+    problem = one(spec(replace={"workload: claims": "workload: Claims_App"}))
+    assert problem.message == "'Claims_App' is not valid here"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# One problem per value: every way it breaks its schema, said once.
+
+
+def test_a_value_too_long_and_in_capitals_is_one_problem():
+    problem = one(spec(replace={"environment: prod": "environment: Production"}))
+    assert problem.format().split("\n")[0] == ("spec.yaml:3:14: environment: 'Production' is 10 characters long; "
+                                               "at most 8 allowed, and must be lower case")
+
+
+def test_a_value_too_short_and_in_the_wrong_form_is_one_problem():
+    problem = one(spec(replace={"workload: claims": "workload: _"}))
+    assert problem.message == "'_' is 1 character long; at least 2 allowed, and does not have the form allowed here"
+
+
+def test_an_empty_value_is_one_problem_about_its_length():
+    problem = one(spec(replace={"environment: prod": 'environment: ""'}))
+    assert problem.message == "'' is 0 characters long; at least 1 allowed"
+
+
+def test_a_tag_name_too_long_and_with_a_slash_is_one_problem():
+    problem = one(spec(extra="tags:\n  " + "a/" * 300 + ": x\n"))
+    assert (problem.line, problem.column) == (14, 3)
+    assert problem.message == f"the key '{'a/' * 300}' is not allowed here"
+    assert problem.hint == "at most 512 characters; tag names cannot contain < > % & \\ ? /"
+
+
+@pytest.mark.parametrize("old, new, key", [
+    ("regions:", "regoins:", "regions"),
+    ("deployments:", "deployment:", "deployments"),
+    ("workload: claims", "Workload: claims", "workload"),
+])
+def test_a_misspelt_required_key_is_one_problem_that_names_the_key(old, new, key):
+    problem = one(spec(replace={old: new}))
+    assert problem.message == f"unknown key '{new.split(':')[0]}'"
+    assert problem.hint == f"did you mean '{key}'?"
