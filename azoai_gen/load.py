@@ -348,7 +348,8 @@ def _yaml_hint(exc: yaml.MarkedYAMLError, problem: str, before: str, above: list
             return "YAML does not allow tabs for indentation: use spaces"
         return "replace the tab with a space: a tab cannot separate a key or a dash from its value here"
     if start:
-        return f"quote the value: YAML reserves {start.group(1)} at the start of a value, as in key: \"{start.group(1)}...\""
+        char = start.group(1)
+        return f"quote the value: YAML reserves {char} at the start of a value, as in key: \"{char}...\""
     if problem == "mapping values are not allowed here":
         return _mapping_values_hint(before, above)
     if problem.startswith("expected <block end>") and exc.context_mark is not None:

@@ -217,7 +217,8 @@ def _value_problem(error: ValidationError, path: PathT, positions: Positions) ->
         hint = suggest(str(instance), choices) if isinstance(instance, str) else ""
         return positions.problem(path, f"{_short(instance)} is not allowed; use one of: {', '.join(choices)}", hint)
     if kind == "const":
-        unquote = _unquote_hint(instance, [_kind(limit)], positions.quotes.get(path)) if isinstance(instance, str) else ""
+        quote = positions.quotes.get(path)
+        unquote = _unquote_hint(instance, [_kind(limit)], quote) if isinstance(instance, str) else ""
         return positions.problem(path, f"must be {limit!r}, found {_short(instance)}", unquote or description)
     if kind == "pattern":
         if _lower_case_fits(instance, limit):
@@ -252,8 +253,8 @@ def _value_problems(errors: list[ValidationError], path: PathT, positions: Posit
         form = ("must be lower case" if _lower_case_fits(instance, pattern.validator_value)
                 else "does not have the form allowed here")
         description = length.schema.get("description", "") if isinstance(length.schema, dict) else ""
-        return positions.problem(path, f"{_short(instance)} is {_length(instance, length.validator, length.validator_value)}, "
-                                       f"and {form}", description)
+        size = _length(instance, length.validator, length.validator_value)
+        return positions.problem(path, f"{_short(instance)} is {size}, and {form}", description)
     return _merged([_value_problem(error, path, positions) for error in errors])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from _support import spec
+from _support import model_spec, spec
 from azoai_gen.errors import SpecError
 from azoai_gen.pipeline import validate_text
 
@@ -51,7 +51,8 @@ def test_a_quoted_boolean_says_remove_the_quotes():
 
 def test_a_quoted_spec_version_says_remove_the_quotes():
     problem = one(spec(replace={"version: 1": 'version: "1"'}))
-    assert problem.format() == 'spec.yaml:1:10: version: must be 1, found \'1\'\n    hint: remove the quotes: write 1, not "1"'
+    assert problem.format() == ("spec.yaml:1:10: version: must be 1, found '1'\n"
+                                '    hint: remove the quotes: write 1, not "1"')
 
 
 def test_a_tagged_number_says_remove_the_tag():
@@ -143,3 +144,59 @@ def test_a_misspelt_required_key_is_one_problem_that_names_the_key(old, new, key
     problem = one(spec(replace={old: new}))
     assert problem.message == f"unknown key '{new.split(':')[0]}'"
     assert problem.hint == f"did you mean '{key}'?"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Models and versions the dated data does not list: did you mean, and where a model is offered.
+
+
+def test_a_misspelt_model_gets_did_you_mean():
+    [warning] = validate_text(spec(replace={"model: gpt-5.4-mini": "model: gpt4o"})).warnings
+    assert warning.format() == (
+        "spec.yaml:9:12: deployments[0].model: model 'gpt4o' is not in the availability data of 2026-01-27\n"
+        "    hint: did you mean 'gpt-4o'? check the Azure OpenAI model availability tables before deploying")
+
+
+def test_a_model_in_the_wrong_case_gets_did_you_mean():
+    [warning] = validate_text(spec(replace={"model: gpt-5.4-mini": "model: GPT-5.4-mini"})).warnings
+    assert warning.hint.startswith("did you mean 'gpt-5.4-mini'? ")
+
+
+def test_a_model_nothing_resembles_gets_no_guess():
+    [warning] = validate_text(spec(replace={"model: gpt-5.4-mini": "model: llama"})).warnings
+    assert warning.hint == "check the Azure OpenAI model availability tables before deploying"
+
+
+def test_a_misspelt_version_gets_did_you_mean():
+    text = model_spec("gpt-4o", "2024-11-02", tier=2)
+    [warning] = validate_text(text).warnings
+    assert warning.format() == (
+        "spec.yaml:10:14: deployments[0].version: version '2024-11-02' of gpt-4o is not in the availability data of "
+        "2026-01-27\n    hint: did you mean '2024-11-20'? known versions: 2024-08-06, 2024-11-20")
+
+
+def test_a_region_that_does_not_offer_the_model_names_where_it_is_offered():
+    [warning] = validate_text(spec(regions="  - location: brazilsoutheast\n")).warnings
+    assert warning.format() == (
+        "spec.yaml:11:10: deployments[0].sku: gpt-5.4-mini 2026-03-17 (GlobalStandard) is not offered in "
+        "brazilsoutheast (regions[0]) according to the availability data of 2026-01-27\n"
+        "    hint: offered as GlobalStandard in 28 regions, those in South America first: brazilsouth, australiaeast, "
+        "canadacentral, canadaeast, centralus, ...; or check the current availability tables")
+
+
+def test_regions_that_do_not_offer_the_model_are_one_problem_of_the_deployment():
+    [warning] = validate_text(spec(3, regions="  - location: brazilsoutheast\n  - location: westindia\n")).warnings
+    assert warning.path == "deployments[0].sku"
+    assert warning.message == ("gpt-5.4-mini 2026-03-17 (GlobalStandard) is not offered in brazilsoutheast "
+                               "(regions[0]) and westindia (regions[1]) according to the availability data of "
+                               "2026-01-27")
+    assert warning.hint.startswith("offered as GlobalStandard in 28 regions, those in South America and Asia Pacific "
+                                   "first: brazilsouth, ")
+
+
+def test_a_region_that_offers_the_model_with_another_sku_says_which():
+    text = model_spec("gpt-5.4-mini", "2026-03-17", "DataZoneStandard", tier=2)
+    [warning] = validate_text(text).warnings
+    assert warning.hint == ("offered as DataZoneStandard in 7 regions, such as: centralus, eastus, eastus2, "
+                            "northcentralus, southcentralus, ...; swedencentral offers it as GlobalStandard; or check "
+                            "the current availability tables")
