@@ -32,9 +32,10 @@ class RenderOutcome:
     left_behind: list[LeftBehind] = field(default_factory=list)
 
 
-def validate_spec(path: Path) -> Validated:
-    """Load and check a spec. Raises :class:`SpecError` listing every problem."""
-    return validate_file(path)
+def validate_spec(path: Path, *, strict: bool = False) -> Validated:
+    """Load and check a spec. Raises :class:`SpecError` listing every problem; with ``strict`` (or
+    ``validation.strict: true`` in the spec), the warnings too."""
+    return validate_file(path, strict)
 
 
 def default_out_dir(spec_path: Path) -> Path:
@@ -43,11 +44,13 @@ def default_out_dir(spec_path: Path) -> Path:
 
 
 def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bool = False, dry_run: bool = False,
-                force: bool = False) -> RenderOutcome:
+                force: bool = False, strict: bool = False) -> RenderOutcome:
     """Validate, render and (unless ``check`` or ``dry_run``) write the output folder.
 
     * ``check``: write nothing; raise :class:`DriftError` if the folder differs from the render.
     * ``dry_run``: write nothing; return the plan, conflicts included (``plan.conflicts``), for the caller to show.
+    * ``strict``: every warning about the spec is an error, as in :func:`validate_spec` (the changes that ``force``
+      renders anyway stay warnings: forcing them is the user's decision).
     * ``force``: overwrite generated files that were edited by hand (never a file the manifest does not list), and
       render even if the render changes what the previous one recorded as unable to change once deployed (otherwise
       :class:`RenameError`).
@@ -56,7 +59,7 @@ def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bo
     """
     if out_dir == "":
         raise UsageError("--out is empty", "name the output folder, for example --out infra")
-    validated = validate_file(spec_path)
+    validated = validate_file(spec_path, strict)
     files = render(validated.design)
     tier = validated.spec.tier
     out = Path(out_dir) if out_dir is not None else default_out_dir(spec_path)

@@ -185,14 +185,20 @@ def _init(spec: Path, tier: Optional[int], region: Optional[List[str]], workload
     _say(f"next: edit it, then run: azoai-gen render {outcome.spec_path}")
 
 
+#: ``--strict`` of validate and render; AZOAI_GEN_STRICT=1 sets it too.
+_STRICT_HELP = ("Treat every warning about the spec as an error (exit 1), so that CI catches them; "
+                "validation.strict: true in the spec does the same.")
+
+
 @app.command(epilog="Example: azoai-gen validate examples/tier2.yaml")
-def validate(spec: Path = typer.Argument(..., help="Spec file to check.")) -> None:
+def validate(spec: Path = typer.Argument(..., help="Spec file to check."),
+             strict: bool = typer.Option(False, "--strict", envvar="AZOAI_GEN_STRICT", help=_STRICT_HELP)) -> None:
     """Check a spec and report every problem with its line and column."""
-    _run(lambda: _validate(spec), "validate")
+    _run(lambda: _validate(spec, strict), "validate")
 
 
-def _validate(spec: Path) -> None:
-    result = api.validate_spec(spec)
+def _validate(spec: Path, strict: bool = False) -> None:
+    result = api.validate_spec(spec, strict=strict)
     for warning in result.warnings:
         _problem(warning)
     regions, deployments = len(result.spec.regions), len(result.spec.deployments)
@@ -214,16 +220,18 @@ def render(
     force: bool = typer.Option(False, "--force", help="Overwrite generated files that were edited by hand (never "
                                "files that azoai-gen did not write)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and write nothing."),
+    strict: bool = typer.Option(False, "--strict", envvar="AZOAI_GEN_STRICT", help=_STRICT_HELP),
 ) -> None:
     """Render the spec into Bicep modules, a parameter file, a README and a manifest."""
     if check and (force or dry_run):
         _say("error: --check cannot be combined with --force or --dry-run", "bold red")
         raise typer.Exit(2)
-    _run(lambda: _render(spec, out_dir, check=check, force=force, dry_run=dry_run), "render")
+    _run(lambda: _render(spec, out_dir, check=check, force=force, dry_run=dry_run, strict=strict), "render")
 
 
-def _render(spec: Path, out_dir: Optional[Path], *, check: bool, force: bool, dry_run: bool) -> None:
-    outcome = api.render_spec(spec, out_dir, check=check, dry_run=dry_run, force=force)
+def _render(spec: Path, out_dir: Optional[Path], *, check: bool, force: bool, dry_run: bool,
+            strict: bool = False) -> None:
+    outcome = api.render_spec(spec, out_dir, check=check, dry_run=dry_run, force=force, strict=strict)
     for warning in outcome.warnings:
         _problem(warning)
     if check:

@@ -82,10 +82,10 @@ class AzoaiError(Exception):
 class SpecError(AzoaiError):
     """The spec is invalid. Carries every problem found, sorted."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], hint: str = "") -> None:
         self.problems = sorted(problems)
         count = len(self.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the spec")
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the spec", hint)
 
 
 class ConflictError(AzoaiError):

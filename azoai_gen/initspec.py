@@ -48,6 +48,8 @@ OPTIONAL_SETTINGS = """# Optional settings, shown with their defaults:
 #   retentionInDays: 90
 # naming:
 #   suffix: abc12                  # fixed suffix instead of uniqueString(resourceGroup().id)
+# validation:
+#   strict: false                  # true: every warning is an error, as with --strict
 """
 
 

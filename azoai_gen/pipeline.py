@@ -6,7 +6,7 @@ messages; ``render`` then prints the design (:mod:`azoai_gen.render`) and writes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
 from . import model, rules, schema
@@ -30,8 +30,10 @@ class Validated:
         return self.design.spec
 
 
-def validate_loaded(loaded: LoadedSpec) -> Validated:
-    """Check a parsed spec and design it. Raises :class:`SpecError` with every problem found."""
+def validate_loaded(loaded: LoadedSpec, strict: bool = False) -> Validated:
+    """Check a parsed spec and design it. Raises :class:`SpecError` with every problem found.
+
+    In strict mode (``strict``, or ``validation.strict: true`` in the spec) every warning is an error."""
     positions = loaded.positions
     problems = schema.problems(loaded.data, positions)
     if problems:
@@ -39,17 +41,28 @@ def validate_loaded(loaded: LoadedSpec) -> Validated:
     spec = model.build(schema.with_defaults(loaded.data))
     spec_name = PurePath(positions.file).name or "spec.yaml"
     outcome = rules.check(spec, positions, lambda typed: design(typed, spec_name=spec_name))
-    if outcome.errors:
-        raise SpecError(outcome.errors)
+    errors, warnings = outcome.errors, outcome.warnings
+    if (strict or spec.strict) and warnings:
+        raise SpecError(errors + [replace(w, severity="error") for w in warnings], _strict_hint(strict, len(warnings)))
+    if errors:
+        raise SpecError(errors)
     assert outcome.subject.design is not None
-    return Validated(outcome.subject.design, positions.file, outcome.warnings, positions)
+    return Validated(outcome.subject.design, positions.file, warnings, positions)
 
 
-def validate_file(path: Path) -> Validated:
-    """Load, check and design the spec at ``path``."""
-    return validate_loaded(load_file(path))
+def _strict_hint(strict: bool, count: int) -> str:
+    """Why warnings failed the spec: which setting made them errors."""
+    which = "--strict or AZOAI_GEN_STRICT=1" if strict else "validation.strict: true in the spec"
+    if count == 1:
+        return f"1 of these is a warning that strict mode ({which}) treats as an error"
+    return f"{count} of these are warnings that strict mode ({which}) treats as errors"
 
 
-def validate_text(text: str, file: str = "spec.yaml") -> Validated:
+def validate_file(path: Path, strict: bool = False) -> Validated:
+    """Load, check and design the spec at ``path`` (every warning an error when ``strict``)."""
+    return validate_loaded(load_file(path), strict)
+
+
+def validate_text(text: str, file: str = "spec.yaml", strict: bool = False) -> Validated:
     """Load, check and design a spec given as text (for tests and tools)."""
-    return validate_loaded(load_text(text.encode("utf-8"), file))
+    return validate_loaded(load_text(text.encode("utf-8"), file), strict)
