@@ -12,7 +12,7 @@ from pathlib import Path
 from . import deployed, resources, write
 from .catalogue import TIERS, Tier
 from .deployed import LeftBehind
-from .errors import Problem, RenameError, SpecError, UsageError
+from .errors import ConflictError, Problem, RenameError, SpecError, UsageError
 from .initspec import spec_text
 from .pipeline import Validated, validate_file, validate_text
 from .render import render
@@ -30,6 +30,8 @@ class RenderOutcome:
     written: bool = False
     #: Role assignments the previous render made and this one does not: deployments leave them in Azure.
     left_behind: list[LeftBehind] = field(default_factory=list)
+    #: With ``dry_run``: the error a real run would stop on (its conflicts, and what to do about them), or ``None``.
+    refusal: ConflictError | None = None
 
 
 def validate_spec(path: Path, *, strict: bool = False) -> Validated:
@@ -48,7 +50,8 @@ def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bo
     """Validate, render and (unless ``check`` or ``dry_run``) write the output folder.
 
     * ``check``: write nothing; raise :class:`DriftError` if the folder differs from the render.
-    * ``dry_run``: write nothing; return the plan, conflicts included (``plan.conflicts``), for the caller to show.
+    * ``dry_run``: write nothing; return the plan, conflicts included (``plan.conflicts``), and the error a real run
+      would raise on them (``refusal``), for the caller to show.
     * ``strict``: every warning about the spec is an error, as in :func:`validate_spec` (the changes that ``force``
       renders anyway stay warnings: forcing them is the user's decision).
     * ``force``: overwrite generated files that were edited by hand (never a file the manifest does not list), and
@@ -71,7 +74,7 @@ def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bo
             return RenderOutcome(out, output.check(files), tier, warnings, left_behind=left)
         plan = output.plan(files, force=force)
         if dry_run:
-            return RenderOutcome(out, plan, tier, warnings, left_behind=left)
+            return RenderOutcome(out, plan, tier, warnings, left_behind=left, refusal=write.conflict_error(plan))
         output.apply(plan)
     return RenderOutcome(out, plan, tier, warnings, written=True, left_behind=left)
 

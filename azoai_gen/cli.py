@@ -247,11 +247,9 @@ def _render(spec: Path, out_dir: Optional[Path], *, check: bool, force: bool, dr
         conflicts = outcome.plan.conflicts
         _say(f"dry run: {len(outcome.plan.pending)} file(s) would change in {outcome.out_dir}; nothing was written",
              "yellow" if conflicts else "green")
-        if conflicts:
-            theirs = any(not change.forceable for change in conflicts)
-            _say("error: a real run would stop on the conflicts above ("
-                 + ("--force never overwrites a file that azoai-gen did not write" if theirs
-                    else "use --force to overwrite") + ")", "bold red")
+        if outcome.refusal is not None:
+            _say("error: a real run would stop on the conflicts above", "bold red")
+            _say(f"hint: {outcome.refusal.hint}", "dim")
             raise typer.Exit(1)
         return
     if any(change.action == DELETE for change in outcome.plan.changes):

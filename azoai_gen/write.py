@@ -66,6 +66,9 @@ LOCK_WAIT = 5.0
 #: The mode of a file the writer creates; a file it replaces keeps its mode.
 NEW_FILE_MODE = 0o644
 LEFT_BEHIND = "left by an interrupted render"
+#: Why a file is in the way of a render and even ``force`` leaves it: it is not ours, or it is the spec itself.
+NOT_OURS = "not written by azoai-gen"
+THE_SPEC = "the spec being rendered"
 
 _TEMP = re.compile(r"\.(?P<name>.+)\.azoai-gen-[0-9a-f]{16}\.tmp")
 #: The temporary files of earlier versions (``tempfile.mkstemp``), recognised only beside a file of ours.
@@ -563,13 +566,13 @@ class Output:
             return Change(path, IDENTICAL)
         added, removed = _line_counts(current, new) if counts else (0, 0)
         if is_spec:
-            return Change(path, CONFLICT, "the spec being rendered", added, removed, forceable=False)
+            return Change(path, CONFLICT, THE_SPEC, added, removed, forceable=False)
         if path == MANIFEST or manifest.sha256(current) in (hashes or ()):
             return Change(path, UPDATE, added=added, removed=removed)
         if hashes is not None:
             return Change(path, OVERWRITE if force else CONFLICT, "edited by hand since the last render", added,
                           removed)
-        return Change(path, CONFLICT, "not written by azoai-gen", added, removed, forceable=False)
+        return Change(path, CONFLICT, NOT_OURS, added, removed, forceable=False)
 
     def _classify_old(self, path: str, hashes: frozenset[str], force: bool) -> Change | None:
         found = self._read(path)
@@ -608,9 +611,11 @@ class Output:
         result = self.plan(files, counts=False)
         if result.pending:
             count = len(result.pending)
+            # The hint leads to a render that succeeds: it first says what a plain render would stop on.
             raise DriftError(f"{self.path} is out of date with the spec ({count} file{'s' if count != 1 else ''})",
                              [(c.path, c.action) for c in result.pending],
-                             "run 'azoai-gen render' and commit the result")
+                             conflict_advice(result.conflicts, self.path, "run 'azoai-gen render'")
+                             + " and commit the result")
         return result
 
     def apply(self, plan: Plan) -> None:
@@ -630,25 +635,54 @@ def _identity(path: Path | None) -> tuple[int, int] | None:
 
 
 def _refuse_conflicts(plan: Plan) -> None:
+    refusal = conflict_error(plan)
+    if refusal is not None:
+        raise refusal
+
+
+def conflict_error(plan: Plan) -> ConflictError | None:
+    """The error that applying ``plan`` raises, or ``None`` when it has no conflict (``--dry-run`` shows it too)."""
     conflicts = plan.conflicts
     if not conflicts:
-        return
+        return None
     paths = [c.path for c in conflicts]
-    theirs = [c.path for c in conflicts if not c.forceable]
-    if not theirs:
-        raise ConflictError(
+    advice = conflict_advice(conflicts, plan.out_dir, "render again")
+    if all(c.forceable for c in conflicts):
+        return ConflictError(
             f"{len(paths)} generated file{'s were' if len(paths) != 1 else ' was'} changed outside azoai-gen; "
-            "nothing was written",
-            paths,
-            "move the change into the spec, or run again with --force to overwrite",
-        )
-    hint = (f"move {', '.join(theirs)} out of the output folder: azoai-gen never overwrites or deletes a file it did "
-            "not write (or the spec it renders), even with --force")
-    if len(theirs) < len(paths):
-        hint += "; for the files edited by hand, move the change into the spec, or use --force"
-    raise ConflictError(
+            "nothing was written", paths, advice)
+    return ConflictError(
         f"{len(paths)} file{'s are' if len(paths) != 1 else ' is'} in the way of the render; nothing was written",
-        paths, hint)
+        paths, advice)
+
+
+def conflict_advice(conflicts: list[Change], folder: Path, render: str) -> str:
+    """The steps after which ``render`` (the command that writes ``folder``) succeeds: first the files that even
+    ``--force`` leaves (never an invitation to ``--force`` for those), then the hand edits, which ``--force``
+    overwrites, then ``render`` itself."""
+    theirs = [c.path for c in conflicts if not c.forceable and c.reason != THE_SPEC]
+    spec = [c.path for c in conflicts if not c.forceable and c.reason == THE_SPEC]
+    edited = [c.path for c in conflicts if c.forceable]
+    steps = []
+    if theirs:
+        steps.append(f"{_listed(theirs)} {'is' if len(theirs) == 1 else 'are'} {NOT_OURS}: choose another --out, "
+                     f"or move {'it' if len(theirs) == 1 else 'them'} out of {folder}")
+    if spec:
+        steps.append(f"{_listed(spec)} is the spec being rendered: choose another --out, or move the spec out of "
+                     f"{folder}")
+    then = "then " if steps else ""
+    if edited:
+        steps.append(f"{then}{_listed(edited)} {'was' if len(edited) == 1 else 'were'} edited by hand since the last "
+                     f"render: move the change into the spec, then {render} with --force to overwrite "
+                     f"{'it' if len(edited) == 1 else 'them'}")
+    else:
+        steps.append(f"{then}{render}")
+    return "; ".join(steps)
+
+
+def _listed(paths: list[str], most: int = 5) -> str:
+    shown = ", ".join(paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
 
 
 class _Apply:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
-from _support import model_spec, spec
+import pytest
+from typer.testing import CliRunner
+
+from _support import MANIFEST, model_spec, plain, snapshot, spec
+from azoai_gen import cli
 from azoai_gen.errors import SpecError
 from azoai_gen.pipeline import validate_text
 
@@ -200,3 +204,100 @@ def test_a_region_that_offers_the_model_with_another_sku_says_which():
     assert warning.hint == ("offered as DataZoneStandard in 7 regions, such as: centralus, eastus, eastus2, "
                             "northcentralus, southcentralus, ...; swedencentral offers it as GlobalStandard; or check "
                             "the current availability tables")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The output folder: a file azoai-gen did not write is the user's, and a hint leads to a command that succeeds.
+
+
+runner = CliRunner()
+
+
+def run(*args):
+    result = runner.invoke(cli.app, [str(a) for a in args])
+    return result, plain(result.output)
+
+
+def hint_of(output: str) -> str:
+    [line] = [line for line in output.splitlines() if line.startswith("hint: ")]
+    return line[len("hint: "):]
+
+
+@pytest.fixture
+def spec_path(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec(2), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("options", [(), ("--force",), ("--dry-run",)])
+def test_a_users_own_file_is_not_written_by_azoai_gen_and_force_is_not_offered(spec_path, tmp_path, options):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "README.md").write_text("# My project\n", encoding="utf-8")
+    result, output = run("render", spec_path, "--out", out, *options)
+    assert result.exit_code == 1
+    assert hint_of(output) == (f"README.md is not written by azoai-gen: choose another --out, or move it out of "
+                               f"{out}; then render again")
+    assert "--force" not in output
+    assert snapshot(out) == {"README.md": b"# My project\n"}
+
+
+def test_render_check_with_a_users_own_file_says_so_and_the_way_it_names_works(spec_path, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "main.bicep").write_text("// mine\n", encoding="utf-8")
+    result, output = run("render", spec_path, "--out", out, "--check")
+    assert result.exit_code == 1
+    assert hint_of(output) == (f"main.bicep is not written by azoai-gen: choose another --out, or move it out of "
+                               f"{out}; then run 'azoai-gen render' and commit the result")
+    assert "--force" not in output
+    # Choosing another --out, as the hint says, renders.
+    assert run("render", spec_path, "--out", tmp_path / "other")[0].exit_code == 0
+    # So does moving the file out of the folder.
+    (out / "main.bicep").rename(tmp_path / "main.bicep")
+    assert run("render", spec_path, "--out", out)[0].exit_code == 0
+    assert run("render", spec_path, "--out", out, "--check")[0].exit_code == 0
+
+
+def test_render_check_with_a_hand_edit_names_force_and_the_command_works(spec_path, tmp_path):
+    out = tmp_path / "out"
+    assert run("render", spec_path, "--out", out)[0].exit_code == 0
+    (out / "main.bicep").write_text("// edited\n", encoding="utf-8")
+    result, output = run("render", spec_path, "--out", out, "--check")
+    assert result.exit_code == 1
+    assert hint_of(output) == ("main.bicep was edited by hand since the last render: move the change into the spec, "
+                               "then run 'azoai-gen render' with --force to overwrite it and commit the result")
+    # A plain render would stop on the hand edit, as the hint says ...
+    assert run("render", spec_path, "--out", out)[0].exit_code == 1
+    # ... and the command it names succeeds.
+    assert run("render", spec_path, "--out", out, "--force")[0].exit_code == 0
+    assert run("render", spec_path, "--out", out, "--check")[0].exit_code == 0
+
+
+def test_render_check_without_conflicts_says_render(spec_path, tmp_path):
+    out = tmp_path / "out"
+    assert run("render", spec_path, "--out", out)[0].exit_code == 0
+    spec_path.write_text(spec(2, replace={"capacity: 50": "capacity: 60"}), encoding="utf-8")
+    result, output = run("render", spec_path, "--out", out, "--check")
+    assert result.exit_code == 1
+    assert hint_of(output) == "run 'azoai-gen render' and commit the result"
+    assert run("render", spec_path, "--out", out)[0].exit_code == 0
+
+
+def test_a_users_file_and_a_hand_edit_say_first_what_force_cannot_solve(spec_path, tmp_path):
+    out = tmp_path / "out"
+    assert run("render", spec_path, "--out", out)[0].exit_code == 0
+    recorded = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    del recorded["files"]["README.md"]  # as if README.md had been the user's all along
+    (out / MANIFEST).write_text(json.dumps(recorded), encoding="utf-8")
+    (out / "README.md").write_text("mine\n", encoding="utf-8")
+    (out / "main.bicep").write_text("// edited\n", encoding="utf-8")
+    expected = (f"README.md is not written by azoai-gen: choose another --out, or move it out of {out}; then "
+                "main.bicep was edited by hand since the last render: move the change into the spec, then {} with "
+                "--force to overwrite it")
+    result, output = run("render", spec_path, "--out", out)
+    assert result.exit_code == 1
+    assert hint_of(output) == expected.format("render again")
+    result, output = run("render", spec_path, "--out", out, "--check")
+    assert hint_of(output) == expected.format("run 'azoai-gen render'") + " and commit the result"
