@@ -55,6 +55,23 @@ class Problem:
         return text
 
 
+def merged(found: list[Problem]) -> Problem:
+    """Several problems at one place as one: each message and hint said once, an error if any of them is one."""
+    messages = list(dict.fromkeys(p.message for p in found))
+    hints = list(dict.fromkeys(p.hint for p in found if p.hint))
+    severity = "error" if any(p.severity == "error" for p in found) else found[0].severity
+    return Problem(found[0].file, found[0].line, found[0].column, found[0].path, "; ".join(messages),
+                   "; ".join(hints), severity)
+
+
+def one_per_place(found: list[Problem]) -> list[Problem]:
+    """At most one problem per value (or key) of the spec, sorted: one mistake is one thing to read."""
+    places: dict[tuple[str, int, int, str], list[Problem]] = {}
+    for problem in found:
+        places.setdefault((problem.file, problem.line, problem.column, problem.path), []).append(problem)
+    return sorted(group[0] if len(group) == 1 else merged(sorted(group)) for group in places.values())
+
+
 @dataclass(frozen=True)
 class Finding:
     """A problem found by a rule, before it is located: the spec path it concerns, and what to say.

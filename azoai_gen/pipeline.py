@@ -11,7 +11,7 @@ from pathlib import Path, PurePath
 
 from . import model, rules, schema
 from .design import Design, design
-from .errors import Problem, SpecError
+from .errors import Problem, SpecError, one_per_place
 from .load import LoadedSpec, Positions, load_file, load_text
 
 
@@ -41,13 +41,22 @@ def validate_loaded(loaded: LoadedSpec, strict: bool = False) -> Validated:
     spec = model.build(schema.with_defaults(loaded.data))
     spec_name = PurePath(positions.file).name or "spec.yaml"
     outcome = rules.check(spec, positions, lambda typed: design(typed, spec_name=spec_name))
-    errors, warnings = outcome.errors, outcome.warnings
+    # One problem per place: where a value is wrong, a warning about it would only blur the error (a retired version
+    # that the availability data no longer lists is one thing to fix).
+    errors = one_per_place(outcome.errors)
+    wrong = {_place(p) for p in errors}
+    warnings = one_per_place([w for w in outcome.warnings if _place(w) not in wrong])
     if (strict or spec.strict) and warnings:
-        raise SpecError(errors + [replace(w, severity="error") for w in warnings], _strict_hint(strict, len(warnings)))
+        promoted = [replace(w, severity="error") for w in warnings]
+        raise SpecError(one_per_place(errors + promoted), _strict_hint(strict, len(warnings)))
     if errors:
         raise SpecError(errors)
     assert outcome.subject.design is not None
     return Validated(outcome.subject.design, positions.file, warnings, positions)
+
+
+def _place(problem: Problem) -> tuple[str, int, int, str]:
+    return problem.file, problem.line, problem.column, problem.path
 
 
 def _strict_hint(strict: bool, count: int) -> str:

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from . import resources, text
-from .errors import Problem
+from .errors import Problem, merged, one_per_place
 from .load import PathT, Positions, plain_kind
 
 _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
@@ -62,8 +62,9 @@ _Validator = validators.extend(
 
 def closest(word: str, choices: list[str]) -> str | None:
     """The choice ``word`` was most likely meant to be: the one that differs from it only in case, else the
-    closest by spelling, or ``None``."""
-    same = [choice for choice in choices if choice.casefold() == word.casefold() and choice != word]
+    closest by spelling, or ``None`` (never ``word`` itself)."""
+    choices = [choice for choice in choices if choice != word]
+    same = [choice for choice in choices if choice.casefold() == word.casefold()]
     if same:
         return same[0]
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
@@ -255,23 +256,7 @@ def _value_problems(errors: list[ValidationError], path: PathT, positions: Posit
         description = length.schema.get("description", "") if isinstance(length.schema, dict) else ""
         size = _length(instance, length.validator, length.validator_value)
         return positions.problem(path, f"{_short(instance)} is {size}, and {form}", description)
-    return _merged([_value_problem(error, path, positions) for error in errors])
-
-
-def _merged(found: list[Problem]) -> Problem:
-    """Several problems at one place as one: their messages and hints, each said once."""
-    messages = list(dict.fromkeys(p.message for p in found))
-    hints = list(dict.fromkeys(p.hint for p in found if p.hint))
-    return Problem(found[0].file, found[0].line, found[0].column, found[0].path, "; ".join(messages),
-                   "; ".join(hints), found[0].severity)
-
-
-def _one_per_place(found: list[Problem]) -> list[Problem]:
-    """At most one problem per value (or key) of the spec."""
-    places: dict[tuple[int, int, str], list[Problem]] = {}
-    for problem in found:
-        places.setdefault((problem.line, problem.column, problem.path), []).append(problem)
-    return sorted(group[0] if len(group) == 1 else _merged(sorted(group)) for group in places.values())
+    return merged([_value_problem(error, path, positions) for error in errors])
 
 
 def problems(data: Any, positions: Positions) -> list[Problem]:
@@ -295,7 +280,7 @@ def problems(data: Any, positions: Positions) -> list[Problem]:
     # that a line break broke, say) would only repeat the news.
     unfit = text.problems(data, positions)
     blamed = {(p.line, p.column, p.path) for p in unfit}
-    return _one_per_place(unfit + [p for p in found if (p.line, p.column, p.path) not in blamed])
+    return one_per_place(unfit + [p for p in found if (p.line, p.column, p.path) not in blamed])
 
 
 def apply_defaults(schema: dict[str, Any], value: Any) -> Any:

@@ -301,3 +301,92 @@ def test_a_users_file_and_a_hand_edit_say_first_what_force_cannot_solve(spec_pat
     assert hint_of(output) == expected.format("render again")
     result, output = run("render", spec_path, "--out", out, "--check")
     assert hint_of(output) == expected.format("run 'azoai-gen render'") + " and commit the result"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# One mistake, one problem: a table of specs that each hold a single mistake, from YAML to the rules.
+
+KEY_VAULT = "keyVault:\n  sku: premium\n"
+
+#: name -> (spec with one mistake, the spec path the problem names, strict mode)
+SINGLE_MISTAKES = {
+    "tab indentation": (spec(2, replace={"  - location": "\t- location"}), "(spec)", False),
+    "line indented too far": (spec(2, replace={"tier: 2": "  tier: 2"}), "(spec)", False),
+    "duplicate key": (spec(2, extra="tier: 2\n"), "tier", False),
+    "misspelt required key": (spec(2, replace={"regions:": "regoins:"}), "regoins", False),
+    "misspelt nested key": (spec(2, replace={"capacity: 50": "capacit: 50"}), "deployments[0].capacit", False),
+    "required key in capitals": (spec(2, replace={"workload: claims": "Workload: claims"}), "Workload", False),
+    "unknown key": (spec(2, extra="access:\n  zzz: 1\n"), "access.zzz", False),
+    "quoted tier": (spec(2, replace={"tier: 2": 'tier: "2"'}), "tier", False),
+    "quoted capacity": (spec(2, replace={"capacity: 50": 'capacity: "50"'}), "deployments[0].capacity", False),
+    "quoted boolean": (spec(2, extra="access:\n  managedIdentity: 'true'\n"), "access.managedIdentity", False),
+    "quoted spec version": (spec(2, replace={"version: 1": 'version: "1"'}), "version", False),
+    "tier out of range": (spec(2, replace={"tier: 2": "tier: 9"}), "tier", False),
+    "decimal tier": (spec(2, replace={"tier: 2": "tier: 2.5"}), "tier", False),
+    "number where text is meant": (spec(2, replace={'"2026-03-17"': "2026"}), "deployments[0].version", False),
+    "environment in capitals": (spec(2, replace={"environment: prod": "environment: Prod"}), "environment", False),
+    "environment too long and in capitals": (spec(2, replace={"environment: prod": "environment: Production"}),
+                                             "environment", False),
+    "empty environment": (spec(2, replace={"environment: prod": 'environment: ""'}), "environment", False),
+    "workload of one capital": (spec(2, replace={"workload: claims": "workload: A"}), "workload", False),
+    "workload with an underscore": (spec(2, replace={"workload: claims": "workload: claims_app"}), "workload", False),
+    "region in capitals": (spec(2, regions="  - location: SwedenCentral\n"), "regions[0].location", False),
+    "misspelt region": (spec(2, regions="  - location: swedencentrl\n"), "regions[0].location", False),
+    "region listed twice": (spec(3, regions="  - location: swedencentral\n  - location: swedencentral\n"),
+                            "regions[1].location", False),
+    "one region for tier 4": (spec(4), "regions", False),
+    "choice in the wrong case": (spec(2, replace={"sku: GlobalStandard": "sku: globalstandard"}),
+                                 "deployments[0].sku", False),
+    "lower-case choice in capitals": (spec(1, extra="keyVault:\n  sku: Premium\n"), "keyVault.sku", False),
+    "tag value that is a number": (spec(2, extra="tags:\n  costCenter: 1234\n"), "tags.costCenter", False),
+    "tag name too long, with a slash": (spec(2, extra="tags:\n  " + "a/" * 300 + ": x\n"),
+                                        "tags." + "a/" * 300, False),
+    "object ID that is no GUID": (spec(2, extra="access:\n  principals:\n    - objectId: abc\n"),
+                                  "access.principals[0].objectId", False),
+    "IP range with host bits": (spec(2, extra="openai:\n  allowedIpRanges: [203.0.113.1/24]\n"),
+                                "openai.allowedIpRanges[0]", False),
+    "weight of zero": (spec(4, regions="  - location: swedencentral\n    weight: 0\n  - location: francecentral\n"),
+                       "regions[0].weight", False),
+    "workload too long for the vault": (spec(1, replace={"workload: claims": "workload: abcdefghijklmnopqrst"}),
+                                        "workload", False),
+    "gateway SKU that cannot carry tier 5": (spec(5, regions="  - location: swedencentral\n  - location: "
+                                                             "francecentral\n", extra="apiManagement:\n  sku: Basic\n"),
+                                             "apiManagement.sku", False),
+    # Warnings, one each; in strict mode, one error each.
+    "misspelt model": (spec(2, replace={"model: gpt-5.4-mini": "model: gpt4o"}), "deployments[0].model", True),
+    "misspelt version": (model_spec("gpt-4o", "2024-11-02", tier=2), "deployments[0].version", True),
+    "region that does not offer the model": (spec(2, regions="  - location: brazilsoutheast\n"),
+                                             "deployments[0].sku", True),
+    "tier 3 in two regions, neither offering the model": (
+        spec(3, regions="  - location: brazilsoutheast\n  - location: westindia\n"), "deployments[0].sku", True),
+    "setting the tier ignores": (spec(2, extra=KEY_VAULT), "keyVault", True),
+    "deprecating version": (model_spec("gpt-4o", "2024-11-20", tier=2), "deployments[0].version", True),
+    "retired version the availability data no longer lists": (model_spec("gpt-4o", "2024-05-13", tier=2),
+                                                              "deployments[0].version", True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SINGLE_MISTAKES))
+def test_a_single_mistake_is_a_single_problem(name):
+    text, path, strict = SINGLE_MISTAKES[name]
+    for mode in sorted({False, strict}):
+        try:
+            found = validate_text(text, strict=mode).warnings
+        except SpecError as error:
+            found = error.problems
+        assert [p.path for p in found] == [path], [p.format() for p in found]
+
+
+def test_a_model_the_lifecycle_data_knows_gets_no_did_you_mean():
+    # gpt-5-codex is a real model that the availability tables of the data do not list: no typo to suggest a fix for.
+    [warning] = validate_text(model_spec("gpt-5-codex", "2025-09-15", tier=2)).warnings
+    assert warning.message == "model 'gpt-5-codex' is not in the availability data of 2026-01-27"
+    assert warning.hint == "check the Azure OpenAI model availability tables before deploying"
+
+
+def test_a_retired_version_is_one_error_without_the_availability_warning_in_strict_mode():
+    with pytest.raises(SpecError) as info:
+        validate_text(model_spec("gpt-4o", "2024-05-13", tier=2), strict=True)
+    [problem] = info.value.problems
+    assert problem.message.startswith("gpt-4o 2024-05-13 retired on 2026-10-01")
+    assert "availability data" not in problem.message and "did you mean" not in problem.hint

@@ -45,9 +45,10 @@ def deployments_unique(subject: Subject) -> Iterator[Finding]:
 NAMED_REGIONS = 5
 
 
-def _known_models(models: dict) -> list[str]:
-    """Every model name the dated data knows: available ones and those the lifecycle data lists."""
-    return sorted(set(models["models"]) | set(models.get("lifecycle", {}).get("models", {})))
+def _meant(word: str, known: list[str], elsewhere: dict) -> str:
+    """A did-you-mean hint for a model or version that the availability data does not list, unless the lifecycle
+    data knows it (``elsewhere``): a real model missing from the availability tables is no typo."""
+    return "" if word in elsewhere else suggest(word, known)
 
 
 def _availability(index: int, deployment: Deployment, models: dict, locations: list[str]) -> Iterator[Finding]:
@@ -55,14 +56,16 @@ def _availability(index: int, deployment: Deployment, models: dict, locations: l
     path = ("deployments", index)
     versions = models["models"].get(deployment.model)
     if versions is None:
-        meant = suggest(deployment.model, _known_models(models))
+        lifecycle = models.get("lifecycle", {}).get("models", {})
+        meant = _meant(deployment.model, sorted(set(models["models"]) | set(lifecycle)), lifecycle)
         yield Finding(path + ("model",), f"model '{deployment.model}' is not in the availability data of {date}",
                       _then(meant, "check the Azure OpenAI model availability tables before deploying"),
                       severity="warning")
         return
     skus = versions.get(deployment.version)
     if skus is None:
-        meant = suggest(deployment.version, sorted(versions))
+        lifecycle = models.get("lifecycle", {}).get("models", {}).get(deployment.model, {})
+        meant = _meant(deployment.version, sorted(versions), lifecycle)
         yield Finding(path + ("version",), f"version '{deployment.version}' of {deployment.model} is not in the "
                                            f"availability data of {date}",
                       _then(meant, "known versions: " + ", ".join(sorted(versions))),
