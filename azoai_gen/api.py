@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable, Sequence
 
 from . import deployed, resources, write
 from .catalogue import TIERS, Tier
 from .deployed import LeftBehind
-from .errors import ConflictError, Problem, RenameError, SpecError, UsageError
+from .discover import find_specs
+from .errors import AzoaiError, ConflictError, Problem, RenameError, SpecError, UsageError
 from .initspec import spec_text
 from .pipeline import Validated, validate_file, validate_text
 from .render import render
@@ -87,6 +89,69 @@ def _fixed_changes(validated: Validated, previous: str | None, force: bool) -> l
     if found.problems and not force:
         raise RenameError(found.problems, found.renames)
     return [replace(p, severity="warning", hint="rendered anyway (--force)") for p in found.problems]
+
+
+@dataclass
+class SpecRun:
+    """One spec's part in a command: what it found, or the error that stopped it (never both)."""
+
+    spec: Path
+    validated: Validated | None = None
+    rendered: RenderOutcome | None = None
+    error: AzoaiError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """No error, and (for a dry run) nothing a real run would stop on."""
+        return self.error is None and not (self.rendered is not None and self.rendered.plan.conflicts)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The located problems: an invalid spec's errors, or the warnings of one that passed."""
+        if self.error is not None:
+            return list(getattr(self.error, "problems", []))
+        if self.rendered is not None:
+            return list(self.rendered.warnings)
+        return list(self.validated.warnings) if self.validated is not None else []
+
+
+def _attempt(spec: Path, step: Callable[[Path], SpecRun]) -> SpecRun:
+    """Run one spec's step; the library's own errors become the spec's result, so that the next spec still runs."""
+    try:
+        return step(spec)
+    except AzoaiError as error:
+        return SpecRun(spec, error=error)
+
+
+def validate_specs(paths: Sequence[Path], *, strict: bool = False) -> list[SpecRun]:
+    """Validate every spec named, and every spec in the folders named (:mod:`azoai_gen.discover`), each on its own
+    (every warning an error with ``strict``).
+
+    Raises :class:`UsageError` for a folder that holds no spec."""
+    return [_attempt(spec, lambda s: SpecRun(s, validated=validate_spec(s, strict=strict)))
+            for spec in find_specs(paths)]
+
+
+def render_specs(paths: Sequence[Path], out_dir: str | None = None, *, check: bool = False, dry_run: bool = False,
+                 force: bool = False, strict: bool = False) -> list[SpecRun]:
+    """:func:`render_spec` for each spec. Only ``check`` takes several specs and folders (each spec checked against
+    its own default output folder, so ``out_dir`` only with one spec); a render or a dry run takes one spec.
+
+    Raises :class:`UsageError` for options that do not go together, before any spec runs."""
+    if check and (force or dry_run):
+        raise UsageError("--check cannot be combined with --force or --dry-run")
+    if not check:
+        if len(paths) != 1:
+            raise UsageError(f"render writes one spec at a time, and {len(paths)} were given",
+                             "give one spec, or check several with --check")
+        specs = list(paths)
+    else:
+        specs = find_specs(paths)
+        if out_dir is not None and len(specs) > 1:
+            raise UsageError(f"--out names one output folder, and {len(specs)} specs were given",
+                             "leave out --out: each spec is checked against infra/ beside it")
+    return [_attempt(spec, lambda s: SpecRun(s, rendered=render_spec(s, out_dir, check=check, dry_run=dry_run,
+                                                                      force=force, strict=strict))) for spec in specs]
 
 
 @dataclass

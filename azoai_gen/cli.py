@@ -9,14 +9,15 @@ from __future__ import annotations
 import sys
 import traceback
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
-from typing import Callable, List, Optional, TypeVar
+from typing import Callable, List, Optional, Sequence, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, api
+from . import __version__, api, report
 from .errors import AzoaiError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError, shown
 from .initspec import default_regions
 from .write import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, REMOVE, UPDATE
@@ -53,10 +54,46 @@ class _Options:
 _options = _Options()
 
 
+class Output(str, Enum):
+    """``--output`` of the commands that check specs."""
+
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+    SARIF = "sarif"
+
+
+class DataOutput(str, Enum):
+    """``--output`` of the commands that print data."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@dataclass
+class _Reporting:
+    """How a command that checks specs reports: its name, its --output and (for render) its mode. A failure that
+    stops it before any spec (a usage error, a bug) is reported in the same format."""
+
+    command: str
+    output: Output = Output.TEXT
+    mode: Optional[str] = None
+    written: bool = False
+
+
+_CHECK_OUTPUT_HELP = ("text (the default), json (one document), github (workflow annotations) or sarif (for code "
+                      "scanning).")
+
+
 def _say(text: str, style: str = "", end: str = "\n") -> None:
     """One message line. Messages quote the spec's file name, keys, values and paths: each is shown with its control
     and invisible characters escaped, so that none reaches the terminal raw."""
     err.print(shown(text), style=style or None, markup=False, end=end)
+
+
+def _result(text: str, style: str = "") -> None:
+    """One line of a command's result or plan, on stdout (messages about it go to stderr)."""
+    out.print(shown(text), style=style or None, markup=False)
 
 
 def _problem(problem: Problem) -> None:
@@ -68,31 +105,65 @@ def _problem(problem: Problem) -> None:
         err.print(f"    hint: {shown(problem.hint)}", style="dim", markup=False)
 
 
-def _run(action: Callable[[], T], command: str) -> T:
+def _run(action: Callable[[], T], command: str, reporting: Optional[_Reporting] = None) -> T:
     """Run ``command``: call the library, report, and map every exception to a message and an exit code.
 
     azoai-gen's own errors are exit 1 (2 for a usage error); any other exception is a bug: one line that says what
     failed, that it is a bug and how to report it, exit 3, or the traceback with ``--debug``. The command line's own
-    exits pass through."""
+    exits pass through. With ``reporting`` in a machine format, a failure is also the one document on stdout."""
     try:
-        return _reported(action)
+        return _reported(action, reporting)
     except (typer.Exit, typer.Abort, typer.TyperException):
         raise
     except Exception as error:  # noqa: BLE001 - every unexpected exception is a bug, reported on one line
         if _options.debug:
             raise
-        _say(f"error: azoai-gen {command} failed unexpectedly ({_one_line(error)}). This is a bug in azoai-gen "
-             f"{__version__}, not a problem with your input: {REPORT}.", "bold red")
+        message = (f"azoai-gen {command} failed unexpectedly ({_one_line(error)}). This is a bug in azoai-gen "
+                   f"{__version__}, not a problem with your input: {REPORT}.")
+        _say(f"error: {message}", "bold red")
+        _emit_failure(reporting, AzoaiError(message), "bug")
         raise typer.Exit(BUG_EXIT) from None
 
 
-def _reported(action: Callable[[], T]) -> T:
+def _exit_code(error: AzoaiError) -> int:
+    """The exit code of one of the library's errors: 2 for a usage error, 1 for every other."""
+    return 2 if isinstance(error, UsageError) else 1
+
+
+def _reported(action: Callable[[], T], reporting: Optional[_Reporting] = None) -> T:
     """Call ``action``; show the library's own errors and exit 1 (2 for a usage error)."""
     try:
         return action()
     except AzoaiError as error:
         _report(error)
-        raise typer.Exit(2 if isinstance(error, UsageError) else 1) from None
+        _emit_failure(reporting, error)
+        raise typer.Exit(_exit_code(error)) from None
+
+
+def _finish(runs: Sequence[api.SpecRun]) -> None:
+    """Exit as the worst spec requires: 2 if one was a usage error, 1 if one failed, else 0."""
+    codes = [_exit_code(run.error) if run.error is not None else 1 for run in runs if not run.ok]
+    if codes:
+        raise typer.Exit(max(codes))
+
+
+def _emit(reporting: _Reporting, runs: Sequence[api.SpecRun], error: Optional[AzoaiError] = None,
+          kind: str = "") -> None:
+    """Write the machine-readable report of ``runs`` (or of the ``error`` that stopped the command) to stdout."""
+    if reporting.output is Output.JSON:
+        text = report.json_text(report.document(reporting.command, runs, mode=reporting.mode, error=error, kind=kind))
+    elif reporting.output is Output.SARIF:
+        text = report.json_text(report.sarif(runs, Path.cwd(), error))
+    else:
+        text = report.github(runs, Path.cwd(), error)
+    reporting.written = True
+    sys.stdout.write(text)
+
+
+def _emit_failure(reporting: Optional[_Reporting], error: AzoaiError, kind: str = "") -> None:
+    """A failure outside any spec, as the one document of a machine format (unless one was written already)."""
+    if reporting is not None and reporting.output is not Output.TEXT and not reporting.written:
+        _emit(reporting, [], error, kind)
 
 
 def _one_line(error: BaseException) -> str:
@@ -190,20 +261,49 @@ _STRICT_HELP = ("Treat every warning about the spec as an error (exit 1), so tha
                 "validation.strict: true in the spec does the same.")
 
 
-@app.command(epilog="Example: azoai-gen validate examples/tier2.yaml")
-def validate(spec: Path = typer.Argument(..., help="Spec file to check."),
-             strict: bool = typer.Option(False, "--strict", envvar="AZOAI_GEN_STRICT", help=_STRICT_HELP)) -> None:
-    """Check a spec and report every problem with its line and column."""
-    _run(lambda: _validate(spec, strict), "validate")
+@app.command(epilog="Example: azoai-gen validate examples/tier2.yaml; azoai-gen validate specs/ --output sarif "
+                    "> azoai-gen.sarif")
+def validate(
+    specs: List[Path] = typer.Argument(..., metavar="SPEC",
+                                       help="Spec files, or folders to search for specs (*.yaml and *.yml files with "
+                                            "version: and tier: at their top level)."),
+    output: Output = typer.Option(Output.TEXT, "--output", metavar="FORMAT", help=_CHECK_OUTPUT_HELP),
+    strict: bool = typer.Option(False, "--strict", envvar="AZOAI_GEN_STRICT", help=_STRICT_HELP),
+) -> None:
+    """Check specs and report every problem with its line and column."""
+    reporting = _Reporting("validate", output)
+    _run(lambda: _validate(specs, reporting, strict), "validate", reporting)
 
 
-def _validate(spec: Path, strict: bool = False) -> None:
-    result = api.validate_spec(spec, strict=strict)
-    for warning in result.warnings:
+def _validate(specs: List[Path], reporting: _Reporting, strict: bool = False) -> None:
+    runs = api.validate_specs(specs, strict=strict)
+    if reporting.output is not Output.TEXT:
+        _emit(reporting, runs)
+    else:
+        for run in runs:
+            _show_validated(run)
+        _summary(runs)
+    _finish(runs)
+
+
+def _show_validated(run: api.SpecRun) -> None:
+    if run.error is not None or run.validated is None:
+        _report(run.error)
+        return
+    for warning in run.validated.warnings:
         _problem(warning)
-    regions, deployments = len(result.spec.regions), len(result.spec.deployments)
-    _say(f"{spec}: valid (tier {result.spec.tier}, {regions} region{'s' if regions != 1 else ''}, "
-         f"{deployments} deployment{'s' if deployments != 1 else ''})", "green")
+    regions, deployments = len(run.validated.spec.regions), len(run.validated.spec.deployments)
+    _result(f"{run.spec}: valid (tier {run.validated.spec.tier}, {regions} region{'s' if regions != 1 else ''}, "
+            f"{deployments} deployment{'s' if deployments != 1 else ''})", "green")
+
+
+def _summary(runs: Sequence[api.SpecRun]) -> None:
+    """With several specs, one line that counts them."""
+    if len(runs) < 2:
+        return
+    failed = [run for run in runs if not run.ok]
+    _result(f"{len(runs)} specs: {len(runs) - len(failed)} passed, {len(failed)} failed"
+            + (f" ({', '.join(str(run.spec) for run in failed)})" if failed else ""), "red" if failed else "green")
 
 
 _STYLES = {CREATE: "green", UPDATE: "cyan", OVERWRITE: "yellow", DELETE: "magenta", CONFLICT: "red",
@@ -213,57 +313,79 @@ _STYLES = {CREATE: "green", UPDATE: "cyan", OVERWRITE: "yellow", DELETE: "magent
 @app.command(epilog="Example: azoai-gen render examples/tier2.yaml --out infra && "
                     "azoai-gen render examples/tier2.yaml --out infra --check")
 def render(
-    spec: Path = typer.Argument(..., help="Spec file to render."),
+    specs: List[Path] = typer.Argument(..., metavar="SPEC",
+                                       help="Spec file to render; with --check, several specs or folders to search."),
     # Text rather than a path, so that an empty --out is refused instead of meaning the current folder.
-    out_dir: Optional[str] = typer.Option(None, "--out", "-o", help="Output folder (default: infra/ beside the spec)."),
+    out_dir: Optional[str] = typer.Option(None, "--out", "-o", metavar="DIR",
+                                          help="Output folder (default: infra/ beside the spec)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the folder differs from the spec."),
     force: bool = typer.Option(False, "--force", help="Overwrite generated files that were edited by hand (never "
                                "files that azoai-gen did not write)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and write nothing."),
+    output: Output = typer.Option(Output.TEXT, "--output", metavar="FORMAT",
+                                  help=_CHECK_OUTPUT_HELP + " github and sarif need --check."),
     strict: bool = typer.Option(False, "--strict", envvar="AZOAI_GEN_STRICT", help=_STRICT_HELP),
 ) -> None:
     """Render the spec into Bicep modules, a parameter file, a README and a manifest."""
-    if check and (force or dry_run):
-        _say("error: --check cannot be combined with --force or --dry-run", "bold red")
-        raise typer.Exit(2)
-    _run(lambda: _render(spec, out_dir, check=check, force=force, dry_run=dry_run, strict=strict), "render")
+    reporting = _Reporting("render", output, "check" if check else "dry-run" if dry_run else "write")
+    _run(lambda: _render(specs, out_dir, reporting, check=check, force=force, dry_run=dry_run, strict=strict),
+         "render", reporting)
 
 
-def _render(spec: Path, out_dir: Optional[Path], *, check: bool, force: bool, dry_run: bool,
-            strict: bool = False) -> None:
-    outcome = api.render_spec(spec, out_dir, check=check, dry_run=dry_run, force=force, strict=strict)
+def _render(specs: List[Path], out_dir: Optional[str], reporting: _Reporting, *, check: bool, force: bool,
+            dry_run: bool, strict: bool = False) -> None:
+    if reporting.output in (Output.GITHUB, Output.SARIF) and not check:
+        raise UsageError(f"--output {reporting.output.value} reports a check: use it with --check (or with validate)")
+    runs = api.render_specs(specs, out_dir, check=check, dry_run=dry_run, force=force, strict=strict)
+    if reporting.output is not Output.TEXT:
+        _emit(reporting, runs)
+    else:
+        for run in runs:
+            _show_rendered(run, check=check, dry_run=dry_run)
+        _summary(runs)
+    _finish(runs)
+
+
+def _show_rendered(run: api.SpecRun, *, check: bool, dry_run: bool) -> None:
+    outcome = run.rendered
+    if run.error is not None or outcome is None:
+        _report(run.error)
+        return
     for warning in outcome.warnings:
         _problem(warning)
     if check:
-        _say(f"{outcome.out_dir} is up to date with {spec}", "green")
+        _result(f"{outcome.out_dir} is up to date with {run.spec}", "green")
         return
     for change in outcome.plan.changes:
         if change.action != IDENTICAL or dry_run:
             counts = f"  +{change.added} -{change.removed}" if change.action not in (IDENTICAL, REMOVE) else ""
             detail = counts + (f"  ({change.reason})" if change.reason else "")
-            err.print(shown(f"  {change.action:<9} {change.path}{detail}"), style=_STYLES[change.action], markup=False)
+            _result(f"  {change.action:<9} {change.path}{detail}", _STYLES[change.action])
     _left_behind(outcome, dry_run)
     if dry_run:
-        conflicts = outcome.plan.conflicts
-        _say(f"dry run: {len(outcome.plan.pending)} file(s) would change in {outcome.out_dir}; nothing was written",
-             "yellow" if conflicts else "green")
-        if outcome.refusal is not None:
-            _say("error: a real run would stop on the conflicts above", "bold red")
-            _say(f"hint: {outcome.refusal.hint}", "dim")
-            raise typer.Exit(1)
+        _dry_run_result(outcome)
         return
     if any(change.action == DELETE for change in outcome.plan.changes):
         _say("note: Azure deployments are incremental: resources that a deleted module used to deploy stay in "
              "Azure until you delete them (for example the Key Vault when leaving tier 1)", "yellow")
     changed = len(outcome.plan.pending)
-    _say(f"tier {outcome.tier}: {changed} file{'s' if changed != 1 else ''} changed in {outcome.out_dir}"
-         if changed else f"tier {outcome.tier}: {outcome.out_dir} is already up to date", "green")
+    _result(f"tier {outcome.tier}: {changed} file{'s' if changed != 1 else ''} changed in {outcome.out_dir}"
+            if changed else f"tier {outcome.tier}: {outcome.out_dir} is already up to date", "green")
     if changed:
         _say(f"next: read {outcome.out_dir / 'README.md'}, then az deployment group what-if")
 
 
+def _dry_run_result(outcome: api.RenderOutcome) -> None:
+    conflicts = outcome.plan.conflicts
+    _result(f"dry run: {len(outcome.plan.pending)} file(s) would change in {outcome.out_dir}; nothing was written",
+            "yellow" if conflicts else "green")
+    if outcome.refusal is not None:
+        _say("error: a real run would stop on the conflicts above", "bold red")
+        _say(f"hint: {outcome.refusal.hint}", "dim")
+
+
 def _left_behind(outcome: api.RenderOutcome, dry_run: bool) -> None:
-    """The role assignments that stay in Azure, each with the command that deletes it."""
+    """The role assignments that stay in Azure, each with the command that deletes it (the commands on stdout)."""
     if not outcome.left_behind:
         return
     count = len(outcome.left_behind)
@@ -274,23 +396,34 @@ def _left_behind(outcome: api.RenderOutcome, dry_run: bool) -> None:
          f"{around} until you delete it. Once the new deployment has succeeded, run (in the README's resource "
          "group):", "yellow")
     for assignment in outcome.left_behind:
-        _say(f"  # {assignment.role} of {assignment.principal} on {assignment.scope}", "yellow")
-        err.print(shown(f"  {assignment.command}"), markup=False)
+        _result(f"  # {assignment.role} of {assignment.principal} on {assignment.scope}", "yellow")
+        _result(f"  {assignment.command}")
 
 
 @app.command(epilog="Example: azoai-gen schema > azoai-gen.schema.json")
-def schema() -> None:
+def schema(
+    output: DataOutput = typer.Option(DataOutput.TEXT, "--output", metavar="FORMAT",
+                                      help="text or json: both print the schema itself, a JSON document."),
+) -> None:
     """Print the JSON Schema of the spec."""
+    # Both formats print the schema itself: it is a JSON document already, and `schema > azoai-gen.schema.json`
+    # keeps writing the file that editors read (docs/architecture.md, "Machine-readable output").
     _run(lambda: sys.stdout.write(api.schema_json()), "schema")
 
 
-@app.command(epilog="Example: azoai-gen tiers")
-def tiers() -> None:
+@app.command(epilog="Example: azoai-gen tiers; azoai-gen tiers --output json")
+def tiers(
+    output: DataOutput = typer.Option(DataOutput.TEXT, "--output", metavar="FORMAT",
+                                      help="text (a table, the default) or json (one document)."),
+) -> None:
     """Compare the five security tiers: what each adds, pros, cons and cost drivers."""
-    _run(_tiers, "tiers")
+    _run(lambda: _tiers(output), "tiers")
 
 
-def _tiers() -> None:
+def _tiers(output: DataOutput) -> None:
+    if output is DataOutput.JSON:
+        sys.stdout.write(report.json_text(report.tiers_document(api.tiers())))
+        return
     table = Table(title="azoai-gen security tiers", show_lines=True, expand=False)
     for column in ("Tier", "Adds", "Pros", "Cons", "Cost drivers"):
         table.add_column(column, overflow="fold")

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import manifest
 from .azure import COMPUTED_SUFFIX_LENGTH, ROLE_NAMES, ROLES
 from .design import Design
 from .design.records import Fixed
-from .errors import Problem
+from .errors import UNCHANGEABLE_RULE, Problem
 from .load import Positions
 from .naming import COMPUTED_SUFFIX_MARK
 
@@ -41,7 +41,7 @@ class Refusals:
 def _located(fact: Fixed, positions: Positions, message: str, hint: str) -> Problem:
     """The problem at the first of the fact's spec paths that the spec writes (the first path when none is)."""
     written = [path for path in fact.where if path in positions.values or path in positions.keys]
-    return positions.problem((written or list(fact.where))[0], message, hint)
+    return replace(positions.problem((written or list(fact.where))[0], message, hint), rule=UNCHANGEABLE_RULE)
 
 
 def refusals(design: Design, positions: Positions, previous: str | None) -> Refusals:

@@ -34,6 +34,15 @@ def shown(text: str) -> str:
     return "".join(out)
 
 
+#: The ids of the checks that are not registered rules, for reports that name what found a problem (``--output``).
+YAML_RULE = "spec-yaml"
+SCHEMA_RULE = "spec-schema"
+TEXT_RULE = "spec-text"
+UNCHANGEABLE_RULE = "render-unchangeable"
+DRIFT_RULE = "render-drift"
+OUTPUT_RULE = "render-output"
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One problem found in a spec, located as precisely as the YAML allows."""
@@ -45,6 +54,8 @@ class Problem:
     message: str
     hint: str = ""
     severity: str = field(default="error", compare=False)
+    #: What found it: a registered rule's name (:mod:`azoai_gen.rules`), or one of the ids below.
+    rule: str = field(default="", compare=False)
 
     def format(self) -> str:
         """``file:line:column: path: message`` and the hint on a line of its own; text from the spec (the file name,
@@ -59,9 +70,9 @@ def merged(found: list[Problem]) -> Problem:
     """Several problems at one place as one: each message and hint said once, an error if any of them is one."""
     messages = list(dict.fromkeys(p.message for p in found))
     hints = list(dict.fromkeys(p.hint for p in found if p.hint))
-    severity = "error" if any(p.severity == "error" for p in found) else found[0].severity
-    return Problem(found[0].file, found[0].line, found[0].column, found[0].path, "; ".join(messages),
-                   "; ".join(hints), severity)
+    first = next((p for p in found if p.severity == "error"), found[0])
+    return Problem(first.file, first.line, first.column, first.path, "; ".join(messages), "; ".join(hints),
+                   first.severity, first.rule)
 
 
 def one_per_place(found: list[Problem]) -> list[Problem]:

@@ -6,12 +6,14 @@ messages; ``render`` then prints the design (:mod:`azoai_gen.render`) and writes
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
+from typing import Iterator
 
 from . import model, rules, schema
 from .design import Design, design
-from .errors import Problem, SpecError, one_per_place
+from .errors import YAML_RULE, Problem, SpecError, one_per_place
 from .load import LoadedSpec, Positions, load_file, load_text
 
 
@@ -69,9 +71,22 @@ def _strict_hint(strict: bool, count: int) -> str:
 
 def validate_file(path: Path, strict: bool = False) -> Validated:
     """Load, check and design the spec at ``path`` (every warning an error when ``strict``)."""
-    return validate_loaded(load_file(path), strict)
+    with _read_as_yaml():
+        loaded = load_file(path)
+    return validate_loaded(loaded, strict)
 
 
 def validate_text(text: str, file: str = "spec.yaml", strict: bool = False) -> Validated:
     """Load, check and design a spec given as text (for tests and tools)."""
-    return validate_loaded(load_text(text.encode("utf-8"), file), strict)
+    with _read_as_yaml():
+        loaded = load_text(text.encode("utf-8"), file)
+    return validate_loaded(loaded, strict)
+
+
+@contextmanager
+def _read_as_yaml() -> Iterator[None]:
+    """Name the loader as what found the problems of a spec that cannot be read (reports show it)."""
+    try:
+        yield
+    except SpecError as error:
+        raise SpecError([replace(p, rule=p.rule or YAML_RULE) for p in error.problems]) from None

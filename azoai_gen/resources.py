@@ -34,6 +34,11 @@ def schema_path() -> Path:
     return _shipped("schemas") / SCHEMA_FILE
 
 
+def output_schema_path(name: str) -> Path:
+    """The JSON Schema of a command's ``--output json`` document: ``report``, ``tiers`` or ``schema``."""
+    return _shipped("schemas") / "output" / f"{name}.schema.json"
+
+
 @lru_cache(maxsize=None)
 def schema_text() -> str:
     return schema_path().read_text(encoding="utf-8")

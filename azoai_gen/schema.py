@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -15,7 +16,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from . import resources, text
-from .errors import Problem, merged, one_per_place
+from .errors import SCHEMA_RULE, TEXT_RULE, Problem, merged, one_per_place
 from .load import PathT, Positions, plain_kind
 
 _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
@@ -259,10 +260,15 @@ def _value_problems(errors: list[ValidationError], path: PathT, positions: Posit
     return merged([_value_problem(error, path, positions) for error in errors])
 
 
+@lru_cache(maxsize=None)
+def _validator() -> Any:
+    """The spec's validator, built once: a run over many specs checks each with the same one."""
+    return _Validator(resources.schema())
+
+
 def problems(data: Any, positions: Positions) -> list[Problem]:
     """Every way ``data`` breaks the schema, located, one problem per value or key."""
-    validator = _Validator(resources.schema())
-    errors = list(validator.iter_errors(data))
+    errors = list(_validator().iter_errors(data))
     misspelt = _misspelt(errors)
     found: list[Problem] = []
     values: dict[PathT, list[ValidationError]] = {}
@@ -276,9 +282,10 @@ def problems(data: Any, positions: Positions) -> list[Problem]:
         else:
             values.setdefault(path, []).append(error)
     found += [_value_problems(errors_here, path, positions) for path, errors_here in values.items()]
+    found = [replace(problem, rule=SCHEMA_RULE) for problem in found]
     # The text rules (azoai_gen.text) run in the same pass; where they refuse a value, its schema error (a pattern
     # that a line break broke, say) would only repeat the news.
-    unfit = text.problems(data, positions)
+    unfit = [replace(problem, rule=TEXT_RULE) for problem in text.problems(data, positions)]
     blamed = {(p.line, p.column, p.path) for p in unfit}
     return one_per_place(unfit + [p for p in found if (p.line, p.column, p.path) not in blamed])
 

@@ -109,7 +109,8 @@ class Finding:
 @dataclass
 class Invocation:
     exit: int | None
-    stderr: str
+    #: What the command printed, on stdout and stderr: results and messages alike quote the spec.
+    printed: str
     error: str | None = None
     location: str = ""
     hang: bool = False
@@ -210,9 +211,9 @@ class Runner:
         error = result.exception
         if error is not None and not isinstance(error, SystemExit):
             message = " ".join(str(error).split())[:300]
-            return Invocation(result.exit_code, result.stderr, f"{type(error).__name__}: {message}",
+            return Invocation(result.exit_code, result.output, f"{type(error).__name__}: {message}",
                               innermost(error))
-        return Invocation(result.exit_code, result.stderr)
+        return Invocation(result.exit_code, result.output)
 
 
 def _hidden(text: str) -> str:
@@ -383,7 +384,7 @@ class Harness:
                           f"{run.error.split(':')[0]} at {run.location}")
             elif run.exit not in (0, 1):
                 self.find("exit", case, f"{command} exited {run.exit}", f"{command} exit {run.exit}")
-            hidden = _hidden(run.stderr)
+            hidden = _hidden(run.printed)
             if hidden:
                 self.find("terminal", case, f"{command} printed {hidden}", hidden.split(" at ")[0])
         if not (validated.hang or rendered.hang or validated.error or rendered.error) and validated.exit != rendered.exit:

@@ -191,6 +191,7 @@ def test_rule_flags_its_failing_spec(name, small_limit, monkeypatch):
     assert any(case.message in p.message for p in found), [p.message for p in found]
     assert {p.severity for p in found} == {case.severity}
     assert all(p.file == "spec.yaml" and p.line >= 1 and p.column >= 1 for p in found)
+    assert all(p.rule == name for p in found)  # reports (--output) name the rule
 
 
 def test_a_failing_gate_stops_before_the_design():

@@ -15,7 +15,7 @@ of a spec that passes and one that fails in ``tests/test_rules.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ..errors import Finding, Problem
@@ -78,13 +78,14 @@ def ignored(subject: Subject, section: str, why: str, region_keys: tuple[str, ..
                 yield Finding(region.path + (key,), f"ignored: {why}", at_key=True, severity="warning")
 
 
-def locate(findings: Iterable[Finding], positions: Positions) -> list[Problem]:
-    return [positions.problem(f.path, f.message, f.hint, at_key=f.at_key, severity=f.severity) for f in findings]
+def locate(findings: Iterable[Finding], positions: Positions, rule: str = "") -> list[Problem]:
+    return [replace(positions.problem(f.path, f.message, f.hint, at_key=f.at_key, severity=f.severity), rule=rule)
+            for f in findings]
 
 
 def run(rules: Iterable[Rule], subject: Subject) -> dict[str, list[Problem]]:
-    """The problems each rule finds, by rule name."""
-    return {r.name: locate(r.check(subject), subject.positions) for r in rules}
+    """The problems each rule finds, by rule name; each problem names its rule."""
+    return {r.name: locate(r.check(subject), subject.positions, r.name) for r in rules}
 
 
 @dataclass
@@ -114,6 +115,12 @@ def check(spec: Spec, positions: Positions, build: Callable[[Spec], Design]) -> 
     subject.design = build(spec)
     problems.update(run([r for r in RULES if not r.before_design], subject))
     return Outcome(subject, problems)
+
+
+def registered() -> list[Rule]:
+    """Every rule, in the order they run."""
+    _load_rule_modules()
+    return list(RULES)
 
 
 def _load_rule_modules() -> None:
