@@ -14,7 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
-from . import resources, text
+from . import regions, resources, text
 from .errors import Problem
 from .load import PathT, Positions
 
@@ -194,7 +194,15 @@ def _problems(error: ValidationError, positions: Positions) -> list[Problem]:
         return keys
     if error.validator == "type":
         return [_type_problem(error, path, positions)]
+    if error.validator == "pattern" and _is_location(path) and isinstance(error.instance, str):
+        # A display name (Sweden Central) or a name with capitals or hyphens: the region it means, not the pattern.
+        return [positions.problem(path, *regions.unknown(error.instance))]
     return [_value_problem(error, path, positions)]
+
+
+def _is_location(path: PathT) -> bool:
+    """A region's location, or the location of a region's Private Link target."""
+    return len(path) >= 3 and path[0] == "regions" and path[-1] == "location"
 
 
 def problems(data: Any, positions: Positions) -> list[Problem]:
