@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, api
+from .cliapp import App
 from .errors import AzoaiError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError, shown
 from .initspec import default_regions
 from .write import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, REMOVE, UPDATE
@@ -24,12 +25,12 @@ from .write import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, REMOVE, UPDAT
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 out = Console(highlight=False, soft_wrap=True, emoji=False)
 
-app = typer.Typer(
+app = App(
     name="azoai-gen",
     help="Turn a short YAML spec into secure, deployable Bicep for Azure OpenAI.",
     epilog="Example: azoai-gen init --tier 2 --region swedencentral --workload claims --environment prod, "
            "then azoai-gen render azoai-gen.yaml",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -150,12 +151,15 @@ def _main(
 @app.command(epilog="Example: azoai-gen init claims.yaml --tier 2 --region swedencentral --workload claims "
                     "--environment prod --no-input")
 def init(
-    spec: Path = typer.Argument(api.DEFAULT_SPEC, help="Spec file to write."),
-    tier: Optional[int] = typer.Option(None, "--tier", "-t", min=1, max=5, help="Security tier, 1 to 5 (default 2)."),
-    region: Optional[List[str]] = typer.Option(None, "--region", "-r",
+    spec: Path = typer.Argument(api.DEFAULT_SPEC, metavar="SPEC", help="Spec file to write."),
+    tier: Optional[int] = typer.Option(None, "--tier", "-t", min=1, max=5, metavar="N",
+                                       help="Security tier, 1 to 5 (default 2)."),
+    region: Optional[List[str]] = typer.Option(None, "--region", "-r", metavar="REGION[,REGION...]",
                                                help="Azure region; repeat for several. The first is the primary."),
-    workload: Optional[str] = typer.Option(None, "--workload", "-w", help="Workload name used in resource names."),
-    environment: Optional[str] = typer.Option(None, "--environment", "-e", help="Environment token (default dev)."),
+    workload: Optional[str] = typer.Option(None, "--workload", "-w", metavar="NAME",
+                                           help="Workload name used in resource names."),
+    environment: Optional[str] = typer.Option(None, "--environment", "-e", metavar="ENV",
+                                              help="Environment token (default dev)."),
     no_input: bool = typer.Option(False, "--no-input", help="Never prompt; use defaults for missing values."),
     force: bool = typer.Option(False, "--force", help="Replace an existing spec file."),
 ) -> None:
@@ -186,7 +190,7 @@ def _init(spec: Path, tier: Optional[int], region: Optional[List[str]], workload
 
 
 @app.command(epilog="Example: azoai-gen validate examples/tier2.yaml")
-def validate(spec: Path = typer.Argument(..., help="Spec file to check.")) -> None:
+def validate(spec: Path = typer.Argument(..., metavar="SPEC", help="Spec file to check.")) -> None:
     """Check a spec and report every problem with its line and column."""
     _run(lambda: _validate(spec), "validate")
 
@@ -207,9 +211,10 @@ _STYLES = {CREATE: "green", UPDATE: "cyan", OVERWRITE: "yellow", DELETE: "magent
 @app.command(epilog="Example: azoai-gen render examples/tier2.yaml --out infra && "
                     "azoai-gen render examples/tier2.yaml --out infra --check")
 def render(
-    spec: Path = typer.Argument(..., help="Spec file to render."),
+    spec: Path = typer.Argument(..., metavar="SPEC", help="Spec file to render."),
     # Text rather than a path, so that an empty --out is refused instead of meaning the current folder.
-    out_dir: Optional[str] = typer.Option(None, "--out", "-o", help="Output folder (default: infra/ beside the spec)."),
+    out_dir: Optional[str] = typer.Option(None, "--out", "-o", metavar="DIR",
+                                          help="Output folder (default: infra/ beside the spec)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 if the folder differs from the spec."),
     force: bool = typer.Option(False, "--force", help="Overwrite generated files that were edited by hand (never "
                                "files that azoai-gen did not write)."),
@@ -294,7 +299,7 @@ def _tiers() -> None:
 
 
 def main() -> None:
-    app()
+    app(prog_name="azoai-gen")
 
 
 if __name__ == "__main__":
