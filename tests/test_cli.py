@@ -501,16 +501,21 @@ def test_render_says_that_azure_keeps_what_a_deleted_module_deployed(tmp_path):
     assert not (tmp_path / "infra" / "modules" / "keyvault.bicep").exists()
 
 
+def _init_optional_lines() -> list[str]:
+    """The commented optional settings of the starting spec, uncommented (without the line on regions' settings)."""
+    from azoai_gen.initspec import spec_text
+
+    text = spec_text(tier=2, regions=["swedencentral"], workload="claims", environment="prod")
+    block = text[text.index("\n# access:\n") + 1:]
+    lines = [line[2:] if line.startswith("# ") else line[1:] for line in block.splitlines()]
+    return [line for line in lines if not line.startswith("(")]
+
+
 def _init_optional_block() -> dict:
     """The commented optional settings of the starting spec, read as YAML."""
     import yaml
 
-    from azoai_gen.initspec import spec_text
-
-    text = spec_text(tier=2, regions=["swedencentral"], workload="claims", environment="prod")
-    block = text.split("# Optional settings, shown with their defaults:\n", 1)[1]
-    lines = [line[2:] if line.startswith("# ") else line[1:] for line in block.splitlines()]
-    return yaml.safe_load("\n".join(line for line in lines if not line.startswith("(")))
+    return yaml.safe_load("\n".join(_init_optional_lines()))
 
 
 def _schema_defaults(node: dict, path: tuple = ()) -> dict[tuple, object]:
@@ -537,3 +542,41 @@ def test_init_shows_every_schema_default_and_only_the_schema_defaults():
         assert node == value, path
     # The one value that is not a schema default is derived from the tier, and named where the design decides it.
     assert shown["frontDoor"]["healthProbe"]["path"] == OPENAI_PROBE_PATH
+
+
+def test_init_labels_each_optional_value_as_the_schemas_default_or_as_an_example():
+    """A value labelled "default" is the schema's default (or, where the schema has none, the one the design
+    derives, said as "default for ..."); a value that is not is labelled "example"."""
+    import yaml
+
+    from azoai_gen import resources
+
+    labelled, path = 0, []
+    for line in _init_optional_lines():
+        depth = (len(line) - len(line.lstrip())) // 2
+        entry, _, label = line.strip().partition("  # ")
+        key, value = next(iter(yaml.safe_load(entry).items()))
+        path = path[:depth] + [key]
+        if value is None:  # a section
+            continue
+        node = resources.schema()
+        for part in path:
+            node = node["properties"][part]
+        labelled += 1
+        if "default" in node:
+            assert label.startswith("default") and value == node["default"], (path, label)
+        elif label.startswith("default"):
+            assert label.startswith("default for "), (path, label)
+        else:
+            assert label.startswith("example; left out: "), (path, label)
+    assert labelled >= 30
+
+
+def test_the_starting_spec_names_its_own_file_in_the_render_command(tmp_path):
+    for name, command in (("claims.yaml", "run 'azoai-gen render claims.yaml'"),
+                          ("my claims.yaml", "run: azoai-gen render 'my claims.yaml'")):
+        result, output = run("init", tmp_path / name, "--no-input")
+        assert result.exit_code == 0, output
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert text.splitlines()[1] == f"# azoai-gen spec: edit it, then {command}."
+        assert "{" not in text.split("tags:")[0], "no placeholder"
