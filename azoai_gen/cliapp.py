@@ -2,10 +2,11 @@
 
 Two things typer 0.29 does not do as users expect, set right once for every command (those added later included):
 
-* **Help.** typer shows a type beside every option (``--force <bool>``, ``--region <list[str]>``, ``--tier
-  <int range>``, ``--help <bool>``) and wraps a required argument in braces in the usage line (``{spec}``). Here a
-  flag shows nothing, an option its metavar (``NAME`` unless it sets one, such as ``REGION[,REGION...]``), and the
-  usage line names arguments as click does: ``SPEC``, or ``[SPEC]`` when it may be left out.
+* **Help.** typer shows a type beside every parameter (``--force <bool>``, ``--region <list[str]>``, ``--tier
+  <int range>``, ``--help <bool>``, ``spec <path>``) and wraps a required argument in braces in the usage line
+  (``{spec}``). Here a flag shows nothing, a choice its choices (``[text|json]``), another option its metavar
+  (``NAME`` unless it sets one, such as ``REGION[,REGION...]``), an argument its metavar alone, and the usage line
+  names arguments as click does: ``SPEC``, or ``[SPEC]`` when it may be left out.
 * **Completion for a named shell.** ``--show-completion`` and ``--install-completion`` (typer's own, from
   ``add_completion=True``) take no value and work for the shell they detect: ``--show-completion zsh`` run from
   bash printed the bash script. Here a shell named after either option is the shell used, through typer's own
@@ -19,7 +20,7 @@ from typing import Any, Sequence
 
 import typer
 import typer.completion
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from .errors import shown
 
@@ -34,12 +35,28 @@ _COMPLETION_HELP = {
 }
 
 
+class _Argument(TyperArgument):
+    """An argument whose help row is its metavar and its help, without typer's type label (``<list[Path]>``)."""
+
+    def display_type_rich(self, ctx: typer.Context) -> str | None:
+        return None
+
+
 def _settle(param: Any) -> None:
-    """Give a parameter that names no metavar the one its help shows: nothing for a flag, else its name."""
+    """Give a parameter that names no metavar the one its help shows: nothing for a flag, its choices for a choice
+    (``[text|json]``), else its name in capitals. An argument's help row shows no type."""
+    if isinstance(param, TyperArgument) and type(param) is TyperArgument:
+        param.__class__ = _Argument
     if param.param_type_name == "option" and param.opts and param.opts[0] in _COMPLETION_HELP:
         param.metavar, param.help = "[SHELL]", _COMPLETION_HELP[param.opts[0]]
     elif param.metavar is None:
-        param.metavar = "" if getattr(param, "is_flag", False) else param.name.upper()
+        choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif choices:
+            param.metavar = "[" + "|".join(str(getattr(choice, "value", choice)) for choice in choices) + "]"
+        else:
+            param.metavar = param.name.upper()
 
 
 class _Help:

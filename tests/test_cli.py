@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from enum import Enum
 from pathlib import Path
 
 import pytest
@@ -54,8 +55,8 @@ def _commands() -> list[str]:
 
 
 #: What typer prints for a parameter that sets no metavar: a type in angle brackets (<bool>, <str>, <list[str]>,
-#: <int range>, <text|json>), or a required argument in braces ({spec}). An argument's <path> is typer's own label.
-_TYPE_METAVAR = re.compile(r"<(?!path>)[^<>\s]+(?: range)?>|\{[A-Za-z_][\w-]*\}")
+#: <int range>, <path>, <text|json>), or a required argument in braces ({spec}).
+_TYPE_METAVAR = re.compile(r"<[^<>\s]+(?: range)?>|\{[A-Za-z_][\w-]*\}")
 
 
 @pytest.mark.parametrize("command", [[]] + [[name] for name in _commands()])
@@ -78,6 +79,37 @@ def test_help_names_each_value_by_what_it_is():
     output = plain(runner.invoke(cli.app, ["render", "--help"], env={"COLUMNS": "200"}).output)
     assert "Usage: azoai-gen render [OPTIONS] SPEC" in output
     assert re.search(r"--out\s+-o\s+DIR\s", output), output
+
+
+class _Output(str, Enum):
+    """A choice, as a command added later may take one (module level: the annotations are read by name)."""
+
+    text = "text"
+    json = "json"
+
+
+def test_a_command_added_later_gets_metavars_without_setting_any():
+    """What the application class does for every command: a choice shows its choices, a list argument its name."""
+    import typer
+
+    from azoai_gen.cliapp import App
+
+    later = App(name="azoai-gen", add_completion=True)
+
+    @later.command()
+    def check(specs: list[Path] = typer.Argument(...), output: _Output = typer.Option(_Output.text, "--output"),
+              limit: int = typer.Option(3, "--limit"), strict: bool = typer.Option(False, "--strict")) -> None:
+        """Check."""
+
+    @later.command()
+    def other() -> None:
+        """Other."""
+
+    output = plain(runner.invoke(later, ["check", "--help"], env={"COLUMNS": "200"}).output)
+    assert "Usage: azoai-gen check [OPTIONS] SPECS..." in output
+    assert not _TYPE_METAVAR.findall(output), output
+    assert re.search(r"--output\s+\[text\|json\]", output), output
+    assert re.search(r"--limit\s+LIMIT", output) and "--strict" in output, output
 
 
 def test_pyproject_pins_the_typer_release_the_help_is_tested_with():
