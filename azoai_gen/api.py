@@ -6,16 +6,16 @@ Nothing here prints or exits: results are returned, failures raised as
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-from . import deployed, resources, write
+from . import deployed, initspec, resources, text, write
 from .catalogue import TIERS, Tier
 from .deployed import LeftBehind
 from .discover import find_specs
 from .errors import AzoaiError, ConflictError, Problem, RenameError, SpecError, UsageError
-from .initspec import spec_text
 from .pipeline import Validated, validate_file, validate_text
 from .render import render
 
@@ -160,23 +160,76 @@ class InitOutcome:
     schema_path: Path
 
 
+def init_target(spec: str | os.PathLike[str] = DEFAULT_SPEC, *, force: bool = False) -> Path:
+    """Where ``init`` writes the spec: ``spec``, or ``azoai-gen.yaml`` inside it when it names a folder (one that
+    exists, or any path written with a trailing slash, such as ``infra-specs/``). Raises now, before any question is
+    asked, what writing would raise later: a spec or schema file in the way (unless ``force``), a folder where the
+    spec goes, a file name that the generated files could not print."""
+    written = os.fspath(spec)
+    if not written:
+        raise UsageError("the spec path is empty", "name a spec file or a folder, for example azoai-gen.yaml")
+    path = Path(written)
+    if written.endswith(("/", os.sep)) or path.is_dir():
+        path = path / DEFAULT_SPEC.name
+    for problem in text.file_name_problems(str(path)):
+        raise UsageError(f"{path}: {problem.message}", problem.hint)
+    schema_path = path.parent / resources.SCHEMA_FILE
+    write.check_init([(path, None), (schema_path, resources.schema_text())], force=force,
+                     keep_identical=frozenset([schema_path]))
+    return path
+
+
+@dataclass
+class InitAnswers:
+    """The answers given as options, checked: values by spec key, and how they were read (a display name taken as
+    its region's name)."""
+
+    values: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def init_answers(*, tier: int | None = None, regions: list[str] | None = None, workload: str | None = None,
+                 environment: str | None = None) -> InitAnswers:
+    """Check the answers given as options, in the order ``init`` asks its questions, as it checks a typed answer.
+    Raises :class:`UsageError` naming every option refused, with what it may have meant."""
+    given = {"tier": tier, "regions": regions or None, "workload": workload, "environment": environment}
+    answers = InitAnswers({})
+    refused, meant = [], []
+    for question in initspec.QUESTIONS:
+        if given[question.key] is None:
+            continue
+        answer = initspec.check_answer(question.key, given[question.key], answers.values)
+        answers.notes.extend(answer.notes)
+        if answer.ok:
+            answers.values[question.key] = answer.value
+            continue
+        refused.extend(f"{question.option}: {message}" + (f" ({hint})" if hint else "")
+                       for message, hint in answer.problems)
+        if answer.suggestion:
+            meant.append(f"{question.option} {answer.suggestion}")
+    if refused:
+        raise UsageError("; ".join(refused), f"did you mean {' and '.join(meant)}?" if meant else "")
+    return answers
+
+
 def init_spec(spec_path: Path, *, tier: int, regions: list[str], workload: str, environment: str,
               force: bool = False) -> InitOutcome:
-    """Write a commented starting spec, and the JSON Schema beside it for editor completion."""
-    text = spec_text(tier=tier, regions=regions, workload=workload, environment=environment)
+    """Write a commented starting spec, and the JSON Schema beside it for editor completion. A region may be given
+    as the portal shows it (``Sweden Central``): it is written as the region's name."""
+    content = initspec.spec_text(tier=tier, regions=initspec.region_names(regions), workload=workload,
+                                 environment=environment, spec_name=spec_path.name)
     try:
-        validate_text(text, str(spec_path))
+        validate_text(content, str(spec_path))
     except SpecError as error:
-        options = {"workload": "--workload", "environment": "--environment", "tier": "--tier", "regions": "--region"}
         messages = []
         for problem in error.problems:
-            option = options.get(problem.path.split(".")[0].split("[")[0], problem.path)
+            option = initspec.OPTIONS.get(initspec.top_key(problem.path), problem.path)
             messages.append(f"{option}: {problem.message}" + (f" ({problem.hint})" if problem.hint else ""))
         raise UsageError("; ".join(messages)) from None
     schema_path = spec_path.parent / resources.SCHEMA_FILE
     # Both files go through the writer of render; an existing schema is replaced only with --force (one that is
     # already this version's is left as it is).
-    write.write_init([(spec_path, text), (schema_path, resources.schema_text())], force=force,
+    write.write_init([(spec_path, content), (schema_path, resources.schema_text())], force=force,
                      keep_identical=frozenset([schema_path]))
     return InitOutcome(spec_path, schema_path)
 

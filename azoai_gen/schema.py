@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
-from . import resources, text
+from . import regions, resources, text
 from .errors import SCHEMA_RULE, TEXT_RULE, Problem, merged, one_per_place
 from .load import PathT, Positions, plain_kind
 
@@ -243,6 +243,10 @@ def _value_problem(error: ValidationError, path: PathT, positions: Positions) ->
 def _value_problems(errors: list[ValidationError], path: PathT, positions: Positions) -> Problem:
     """One problem for every way one value breaks its schema: a text too long and in capitals is one mistake to
     fix, not two to read."""
+    located = [e for e in errors if e.validator == "pattern" and isinstance(e.instance, str)]
+    if located and _is_location(path) and located[0].instance.lower() not in regions.known():
+        # A display name (Sweden Central) or a name with capitals or hyphens: the region it means, not the pattern.
+        return positions.problem(path, *regions.unknown(located[0].instance))
     if len(errors) == 1:
         return _value_problem(errors[0], path, positions)
     by_kind = {error.validator: error for error in errors}
@@ -264,6 +268,11 @@ def _value_problems(errors: list[ValidationError], path: PathT, positions: Posit
 def _validator() -> Any:
     """The spec's validator, built once: a run over many specs checks each with the same one."""
     return _Validator(resources.schema())
+
+
+def _is_location(path: PathT) -> bool:
+    """A region's location, or the location of a region's Private Link target."""
+    return len(path) >= 3 and path[0] == "regions" and path[-1] == "location"
 
 
 def problems(data: Any, positions: Positions) -> list[Problem]:

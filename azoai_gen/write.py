@@ -836,61 +836,153 @@ def apply(result: Plan, spec: Path | None = None) -> None:
 # init
 
 
+def check_init(files: list[tuple[Path, str | None]], *, force: bool = False,
+               keep_identical: frozenset[Path] = frozenset()) -> None:
+    """Refuse now what :func:`write_init` would refuse for these files, and write nothing: ``init`` asks this before
+    its first question, so that an existing spec is reported before the answers, not after them. A text of ``None``
+    is not known yet (the spec's, which the answers make); such a file is refused whenever it exists."""
+    _check_posix()
+    for path, text in files:
+        _refuse_folder_name(path)
+        try:
+            folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            continue  # nothing is there yet
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
+        try:
+            data = text.encode("utf-8") if text is not None else None
+            _init_needs_writing(folder, path, data, force, path in keep_identical and data is not None)
+        finally:
+            os.close(folder)
+
+
 def write_init(files: list[tuple[Path, str]], *, force: bool = False, keep_identical: frozenset[Path] = frozenset()
                ) -> None:
     """Write ``init``'s files, each atomically beside where it goes, with the writer of ``render``. Without
     ``force`` nothing is written if any of them exists already (one in ``keep_identical`` that holds exactly its text
     is left as it is); with ``force`` existing files are replaced (a link is replaced, never written through).
-    Anything but a file or a link is refused."""
-    if not _NOFOLLOW or os.open not in os.supports_dir_fd:
-        raise OutputError("azoai-gen writes files only on POSIX systems (Linux, macOS)", "run it under WSL")
+    Anything but a file or a link is refused.
+
+    All or nothing: every file is staged before any is renamed into place, and on any failure (an error, a file
+    that appeared meanwhile, Ctrl-C) the temporary files, the files this call created and the folders it created are
+    removed again. A file that ``force`` replaced stays replaced."""
+    _check_posix()
+    made: list[Path] = []
     folders: dict[Path, int] = {}
+    done = False
     try:
         todo = []
         for path, text in files:
             if path.parent not in folders:
-                folders[path.parent] = _open_init_folder(path)
+                folders[path.parent] = _open_init_folder(path, made)
             if _init_needs_writing(folders[path.parent], path, text.encode("utf-8"), force, path in keep_identical):
                 todo.append((path, text.encode("utf-8")))
-        for path, data in todo:
-            _write_init_file(folders[path.parent], path, data, force)
+        _InitWrite(folders, force).run(todo)
+        done = True
     finally:
         for fd in folders.values():
             os.close(fd)
+        if not done:
+            for folder in made:  # deepest first; only while empty
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    pass
 
 
-def _write_init_file(folder: int, path: Path, data: bytes, force: bool) -> None:
-    try:
-        temp = _stage(folder, path.name, data, _mode_of(folder, path.name))
+def _check_posix() -> None:
+    if not _NOFOLLOW or os.open not in os.supports_dir_fd:
+        raise OutputError("azoai-gen writes files only on POSIX systems (Linux, macOS)", "run it under WSL")
+
+
+class _InitWrite:
+    """Stage every file of ``init``, then rename each into place; undo all of it on any failure."""
+
+    def __init__(self, folders: dict[Path, int], force: bool) -> None:
+        self.folders = folders
+        self.force = force
+        self.staged: list[tuple[Path, str]] = []
+        self.created: list[tuple[Path, tuple[int, int]]] = []  # new files: path, (device, inode)
+
+    def run(self, todo: list[tuple[Path, bytes]]) -> None:
+        path = None
         try:
-            if force:
-                os.replace(temp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
-            elif not _install_new(folder, temp, path.name):
-                _unlink_quietly(folder, temp)
-                raise AzoaiError(f"{path} already exists", "use --force to replace it, or name another file")
-        except OSError:
-            _unlink_quietly(folder, temp)
+            for path, data in todo:
+                folder = self.folders[path.parent]
+                self.staged.append((path, _stage(folder, path.name, data, _mode_of(folder, path.name))))
+            for path, temp in list(self.staged):
+                self._install(path, temp)
+            for folder in set(self.folders.values()):
+                os.fsync(folder)
+        except BaseException as exc:
+            self._undo()
+            if isinstance(exc, OSError) and path is not None:
+                raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
             raise
-        os.fsync(folder)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
+
+    def _install(self, path: Path, temp: str) -> None:
+        folder = self.folders[path.parent]
+        if self.force:
+            os.replace(temp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+        elif not _install_new(folder, temp, path.name):
+            raise AzoaiError(f"{path} already exists", "use --force to replace it, or name another file")
+        else:
+            info = os.stat(path.name, dir_fd=folder, follow_symlinks=False)
+            self.created.append((path, (info.st_dev, info.st_ino)))
+        self.staged.remove((path, temp))
+        _checkpoint(f"installed {path.name}")
+
+    def _undo(self) -> None:
+        """Remove the temporary files, and the files this write created while they are still the ones it created."""
+        for path, temp in self.staged:
+            _unlink_quietly(self.folders[path.parent], temp)
+        for path, identity in self.created:
+            folder = self.folders[path.parent]
+            try:
+                info = os.stat(path.name, dir_fd=folder, follow_symlinks=False)
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) == identity:
+                _unlink_quietly(folder, path.name)
 
 
-def _open_init_folder(path: Path) -> int:
+def _refuse_folder_name(path: Path) -> None:
     if not path.name or path.name in (".", "..") or os.path.isdir(path):
         raise OutputError(f"{path} is a folder", "name the spec file, for example azoai-gen.yaml")
+
+
+def _open_init_folder(path: Path, made: list[Path]) -> int:
+    """Open the folder ``path`` goes in, creating it (and its missing parents, recorded in ``made``, deepest first)."""
+    _refuse_folder_name(path)
+    missing = []
+    folder = path.parent
+    while folder != folder.parent and not os.path.lexists(folder):
+        missing.append(folder)
+        folder = folder.parent
     try:
         os.makedirs(path.parent, exist_ok=True)
+        made.extend(missing)
         return os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
 
 
-def _init_needs_writing(folder: int, path: Path, data: bytes, force: bool, keep_identical: bool) -> bool:
+def _init_needs_writing(folder: int, path: Path, data: bytes | None, force: bool, keep_identical: bool) -> bool:
     try:
         info = os.stat(path.name, dir_fd=folder, follow_symlinks=False)
     except FileNotFoundError:
         return True
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+        raise OutputError(f"{path} exists and is not a file", "name another file")
+    if keep_identical and stat.S_ISREG(info.st_mode):
+        with os.fdopen(os.open(path.name, _READ, dir_fd=folder), "rb") as handle:
+            if handle.read() == data:
+                return False
+    if not force:
+        raise AzoaiError(f"{path} already exists" + (" and differs from this version's" if keep_identical else ""),
+                         "use --force to replace it" + ("" if keep_identical else ", or name another file"))
+    return True
     if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
         raise OutputError(f"{path} exists and is not a file", "name another file")
     if keep_identical and stat.S_ISREG(info.st_mode):

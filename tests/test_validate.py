@@ -182,6 +182,39 @@ def test_unknown_region_with_did_you_mean():
                                 "    hint: did you mean 'swedencentral'?")
 
 
+@pytest.mark.parametrize("written, hint", [
+    ("Sweden Central", "did you mean 'swedencentral'? 'Sweden Central' is the region's display name; the spec takes "
+                       "its name"),
+    ("sweden central", "did you mean 'swedencentral'? 'sweden central' is the region's display name; the spec takes "
+                       "its name"),
+    ("sweden-central", "did you mean 'swedencentral'? Region names are lower case, without spaces or hyphens"),
+    ("Sweden Centrl", "did you mean 'swedencentral'?"),
+])
+def test_a_region_written_as_the_portal_shows_it_gets_one_message_naming_the_region(written, hint):
+    """The schema's pattern refuses a display name before any rule runs; the message is still the region's, once."""
+    problem = one(spec(regions=f"  - location: {written}\n"))
+    assert (problem.path, problem.message, problem.hint) == ("regions[0].location", f"unknown Azure region '{written}'",
+                                                             hint)
+    assert (problem.line, problem.column) == (6, 15)
+
+
+def test_a_region_name_in_capitals_is_told_to_be_lower_case():
+    """Capitals alone keep 'SwedenCentral' from a region's name: the message says so, rather than 'unknown'."""
+    problem = one(spec(regions="  - location: SwedenCentral\n"))
+    assert (problem.path, problem.message) == ("regions[0].location", "'SwedenCentral' must be lower case: 'swedencentral'")
+
+
+def test_a_private_link_location_written_as_a_display_name_names_the_region():
+    regions = ("  - location: swedencentral\n    app:\n      hostName: a.example.com\n      privateLink:\n"
+               "        resourceId: /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/"
+               "Microsoft.Web/sites/a\n        groupId: sites\n        location: West Europe\n"
+               "  - location: francecentral\n    app:\n      hostName: b.example.com\n")
+    problem = one(spec(4, regions=regions, extra="frontDoor:\n  origin: app\n"))
+    assert problem.path == "regions[0].app.privateLink.location"
+    assert problem.message == "unknown Azure region 'West Europe'"
+    assert problem.hint.startswith("did you mean 'westeurope'?")
+
+
 def test_unknown_region_without_close_match_points_to_the_cli():
     problem = one(spec(regions="  - location: qqqqqq\n"))
     assert "az account list-locations" in problem.hint
