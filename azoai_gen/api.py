@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-from . import ci, deployed, explain, resources, write
+from . import ci, deployed, explain, initspec, resources, text, write
 from .catalogue import TIERS, Tier
 from .deployed import LeftBehind
 from .discover import find_specs
-from .errors import AzoaiError, Problem, RenameError, SpecError, UsageError
-from .initspec import spec_text
+from .errors import AzoaiError, ConflictError, Problem, RenameError, SpecError, UsageError
 from .pipeline import Validated, validate_file, validate_text
 from .render import render
 
@@ -33,11 +32,14 @@ class RenderOutcome:
     written: bool = False
     #: Role assignments the previous render made and this one does not: deployments leave them in Azure.
     left_behind: list[LeftBehind] = field(default_factory=list)
+    #: With ``dry_run``: the error a real run would stop on (its conflicts, and what to do about them), or ``None``.
+    refusal: ConflictError | None = None
 
 
-def validate_spec(path: Path) -> Validated:
-    """Load and check a spec. Raises :class:`SpecError` listing every problem."""
-    return validate_file(path)
+def validate_spec(path: Path, *, strict: bool = False) -> Validated:
+    """Load and check a spec. Raises :class:`SpecError` listing every problem; with ``strict`` (or
+    ``validation.strict: true`` in the spec), the warnings too."""
+    return validate_file(path, strict)
 
 
 def default_out_dir(spec_path: Path) -> Path:
@@ -46,11 +48,14 @@ def default_out_dir(spec_path: Path) -> Path:
 
 
 def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bool = False, dry_run: bool = False,
-                force: bool = False) -> RenderOutcome:
+                force: bool = False, strict: bool = False) -> RenderOutcome:
     """Validate, render and (unless ``check`` or ``dry_run``) write the output folder.
 
     * ``check``: write nothing; raise :class:`DriftError` if the folder differs from the render.
-    * ``dry_run``: write nothing; return the plan, conflicts included (``plan.conflicts``), for the caller to show.
+    * ``dry_run``: write nothing; return the plan, conflicts included (``plan.conflicts``), and the error a real run
+      would raise on them (``refusal``), for the caller to show.
+    * ``strict``: every warning about the spec is an error, as in :func:`validate_spec` (the changes that ``force``
+      renders anyway stay warnings: forcing them is the user's decision).
     * ``force``: overwrite generated files that were edited by hand (never a file the manifest does not list), and
       render even if the render changes what the previous one recorded as unable to change once deployed (otherwise
       :class:`RenameError`).
@@ -59,7 +64,7 @@ def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bo
     """
     if out_dir == "":
         raise UsageError("--out is empty", "name the output folder, for example --out infra")
-    validated = validate_file(spec_path)
+    validated = validate_file(spec_path, strict)
     files = render(validated.design)
     tier = validated.spec.tier
     out = Path(out_dir) if out_dir is not None else default_out_dir(spec_path)
@@ -71,7 +76,7 @@ def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bo
             return RenderOutcome(out, output.check(files), tier, warnings, left_behind=left)
         plan = output.plan(files, force=force)
         if dry_run:
-            return RenderOutcome(out, plan, tier, warnings, left_behind=left)
+            return RenderOutcome(out, plan, tier, warnings, left_behind=left, refusal=write.conflict_error(plan))
         output.apply(plan)
     return RenderOutcome(out, plan, tier, warnings, written=True, left_behind=left)
 
@@ -118,15 +123,17 @@ def _attempt(spec: Path, step: Callable[[Path], SpecRun]) -> SpecRun:
         return SpecRun(spec, error=error)
 
 
-def validate_specs(paths: Sequence[Path]) -> list[SpecRun]:
-    """Validate every spec named, and every spec in the folders named (:mod:`azoai_gen.discover`), each on its own.
+def validate_specs(paths: Sequence[Path], *, strict: bool = False) -> list[SpecRun]:
+    """Validate every spec named, and every spec in the folders named (:mod:`azoai_gen.discover`), each on its own
+    (every warning an error with ``strict``).
 
     Raises :class:`UsageError` for a folder that holds no spec."""
-    return [_attempt(spec, lambda s: SpecRun(s, validated=validate_spec(s))) for spec in find_specs(paths)]
+    return [_attempt(spec, lambda s: SpecRun(s, validated=validate_spec(s, strict=strict)))
+            for spec in find_specs(paths)]
 
 
 def render_specs(paths: Sequence[Path], out_dir: str | None = None, *, check: bool = False, dry_run: bool = False,
-                 force: bool = False) -> list[SpecRun]:
+                 force: bool = False, strict: bool = False) -> list[SpecRun]:
     """:func:`render_spec` for each spec. Only ``check`` takes several specs and folders (each spec checked against
     its own default output folder, so ``out_dir`` only with one spec); a render or a dry run takes one spec.
 
@@ -144,7 +151,7 @@ def render_specs(paths: Sequence[Path], out_dir: str | None = None, *, check: bo
             raise UsageError(f"--out names one output folder, and {len(specs)} specs were given",
                              "leave out --out: each spec is checked against infra/ beside it")
     return [_attempt(spec, lambda s: SpecRun(s, rendered=render_spec(s, out_dir, check=check, dry_run=dry_run,
-                                                                      force=force))) for spec in specs]
+                                                                      force=force, strict=strict))) for spec in specs]
 
 
 @dataclass
@@ -153,23 +160,76 @@ class InitOutcome:
     schema_path: Path
 
 
+def init_target(spec: str | os.PathLike[str] = DEFAULT_SPEC, *, force: bool = False) -> Path:
+    """Where ``init`` writes the spec: ``spec``, or ``azoai-gen.yaml`` inside it when it names a folder (one that
+    exists, or any path written with a trailing slash, such as ``infra-specs/``). Raises now, before any question is
+    asked, what writing would raise later: a spec or schema file in the way (unless ``force``), a folder where the
+    spec goes, a file name that the generated files could not print."""
+    written = os.fspath(spec)
+    if not written:
+        raise UsageError("the spec path is empty", "name a spec file or a folder, for example azoai-gen.yaml")
+    path = Path(written)
+    if written.endswith(("/", os.sep)) or path.is_dir():
+        path = path / DEFAULT_SPEC.name
+    for problem in text.file_name_problems(str(path)):
+        raise UsageError(f"{path}: {problem.message}", problem.hint)
+    schema_path = path.parent / resources.SCHEMA_FILE
+    write.check_init([(path, None), (schema_path, resources.schema_text())], force=force,
+                     keep_identical=frozenset([schema_path]))
+    return path
+
+
+@dataclass
+class InitAnswers:
+    """The answers given as options, checked: values by spec key, and how they were read (a display name taken as
+    its region's name)."""
+
+    values: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+def init_answers(*, tier: int | None = None, regions: list[str] | None = None, workload: str | None = None,
+                 environment: str | None = None) -> InitAnswers:
+    """Check the answers given as options, in the order ``init`` asks its questions, as it checks a typed answer.
+    Raises :class:`UsageError` naming every option refused, with what it may have meant."""
+    given = {"tier": tier, "regions": regions or None, "workload": workload, "environment": environment}
+    answers = InitAnswers({})
+    refused, meant = [], []
+    for question in initspec.QUESTIONS:
+        if given[question.key] is None:
+            continue
+        answer = initspec.check_answer(question.key, given[question.key], answers.values)
+        answers.notes.extend(answer.notes)
+        if answer.ok:
+            answers.values[question.key] = answer.value
+            continue
+        refused.extend(f"{question.option}: {message}" + (f" ({hint})" if hint else "")
+                       for message, hint in answer.problems)
+        if answer.suggestion:
+            meant.append(f"{question.option} {answer.suggestion}")
+    if refused:
+        raise UsageError("; ".join(refused), f"did you mean {' and '.join(meant)}?" if meant else "")
+    return answers
+
+
 def init_spec(spec_path: Path, *, tier: int, regions: list[str], workload: str, environment: str,
               force: bool = False) -> InitOutcome:
-    """Write a commented starting spec, and the JSON Schema beside it for editor completion."""
-    text = spec_text(tier=tier, regions=regions, workload=workload, environment=environment)
+    """Write a commented starting spec, and the JSON Schema beside it for editor completion. A region may be given
+    as the portal shows it (``Sweden Central``): it is written as the region's name."""
+    content = initspec.spec_text(tier=tier, regions=initspec.region_names(regions), workload=workload,
+                                 environment=environment, spec_name=spec_path.name)
     try:
-        validate_text(text, str(spec_path))
+        validate_text(content, str(spec_path))
     except SpecError as error:
-        options = {"workload": "--workload", "environment": "--environment", "tier": "--tier", "regions": "--region"}
         messages = []
         for problem in error.problems:
-            option = options.get(problem.path.split(".")[0].split("[")[0], problem.path)
+            option = initspec.OPTIONS.get(initspec.top_key(problem.path), problem.path)
             messages.append(f"{option}: {problem.message}" + (f" ({problem.hint})" if problem.hint else ""))
         raise UsageError("; ".join(messages)) from None
     schema_path = spec_path.parent / resources.SCHEMA_FILE
     # Both files go through the writer of render; an existing schema is replaced only with --force (one that is
     # already this version's is left as it is).
-    write.write_init([(spec_path, text), (schema_path, resources.schema_text())], force=force,
+    write.write_init([(spec_path, content), (schema_path, resources.schema_text())], force=force,
                      keep_identical=frozenset([schema_path]))
     return InitOutcome(spec_path, schema_path)
 

@@ -6,6 +6,7 @@ Exit codes, decided in :func:`_run` only: 0 success, 1 invalid spec, conflict or
 
 from __future__ import annotations
 
+import shlex
 import sys
 import traceback
 from dataclasses import dataclass
@@ -17,20 +18,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, api, report
+from . import __version__, api, initspec, report
+from .cliapp import App
 from .errors import AzoaiError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError, shown
-from .initspec import default_regions
 from .write import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, REMOVE, UPDATE
 
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 out = Console(highlight=False, soft_wrap=True, emoji=False)
 
-app = typer.Typer(
+app = App(
     name="azoai-gen",
     help="Turn a short YAML spec into secure, deployable Bicep for Azure OpenAI.",
     epilog="Example: azoai-gen init --tier 2 --region swedencentral --workload claims --environment prod, "
            "then azoai-gen render azoai-gen.yaml",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -39,6 +40,8 @@ T = TypeVar("T")
 
 #: Exit code of an unexpected exception: a bug in azoai-gen, not something the user did.
 BUG_EXIT = 3
+#: Exit code of a command the user stopped: Ctrl-C (as a shell reports SIGINT), or Ctrl-D at one of init's questions.
+CANCELLED_EXIT = 130
 #: How to report a bug, said on the one line that replaces the traceback.
 REPORT = ("please report it to the azoai-gen maintainers with the command, the spec and the output of the same "
           "command run with --debug (which shows the traceback)")
@@ -113,7 +116,11 @@ def _run(action: Callable[[], T], command: str, reporting: Optional[_Reporting] 
     exits pass through. With ``reporting`` in a machine format, a failure is also the one document on stdout."""
     try:
         return _reported(action, reporting)
-    except (typer.Exit, typer.Abort, typer.TyperException):
+    except typer.Abort:  # Ctrl-C or Ctrl-D at a question: nothing was written yet
+        _say("")
+        _say(f"azoai-gen {command}: cancelled; nothing was written", "yellow")
+        raise typer.Exit(CANCELLED_EXIT) from None
+    except (typer.Exit, typer.TyperException):
         raise
     except Exception as error:  # noqa: BLE001 - every unexpected exception is a bug, reported on one line
         if _options.debug:
@@ -221,39 +228,65 @@ def _main(
 @app.command(epilog="Example: azoai-gen init claims.yaml --tier 2 --region swedencentral --workload claims "
                     "--environment prod --no-input")
 def init(
-    spec: Path = typer.Argument(api.DEFAULT_SPEC, help="Spec file to write."),
-    tier: Optional[int] = typer.Option(None, "--tier", "-t", min=1, max=5, help="Security tier, 1 to 5 (default 2)."),
-    region: Optional[List[str]] = typer.Option(None, "--region", "-r",
-                                               help="Azure region; repeat for several. The first is the primary."),
-    workload: Optional[str] = typer.Option(None, "--workload", "-w", help="Workload name used in resource names."),
-    environment: Optional[str] = typer.Option(None, "--environment", "-e", help="Environment token (default dev)."),
+    # path_type=str: the argument arrives as written, so that a trailing slash (infra-specs/) names a folder.
+    spec: Path = typer.Argument(api.DEFAULT_SPEC, metavar="SPEC", path_type=str,
+                                help="Spec file to write, or a folder to write azoai-gen.yaml in."),
+    tier: Optional[int] = typer.Option(None, "--tier", "-t", min=1, max=5, metavar="N",
+                                       help="Security tier, 1 to 5 (default 2)."),
+    region: Optional[List[str]] = typer.Option(
+        None, "--region", "-r", metavar="REGION[,REGION...]",
+        help="Azure regions, comma-separated or repeated, the primary first; a name (swedencentral) or the "
+             "portal's display name (Sweden Central)."),
+    workload: Optional[str] = typer.Option(None, "--workload", "-w", metavar="NAME",
+                                           help="Workload name used in resource names (default app)."),
+    environment: Optional[str] = typer.Option(None, "--environment", "-e", metavar="ENV",
+                                              help="Environment token (default dev)."),
     no_input: bool = typer.Option(False, "--no-input", help="Never prompt; use defaults for missing values."),
     force: bool = typer.Option(False, "--force", help="Replace an existing spec file."),
 ) -> None:
     """Write a commented starting spec (and its JSON Schema, for editor completion)."""
-    _run(lambda: _init(spec, tier, region, workload, environment, interactive=sys.stdin.isatty() and not no_input,
-                       force=force), "init")
+    given = {"tier": tier, "regions": region, "workload": workload, "environment": environment}
+    _run(lambda: _init(str(spec), given, interactive=sys.stdin.isatty() and not no_input, force=force), "init")
 
 
-def _init(spec: Path, tier: Optional[int], region: Optional[List[str]], workload: Optional[str],
-          environment: Optional[str], *, interactive: bool, force: bool) -> None:
-    if tier is None:
-        tier = typer.prompt("Tier (1-5)", default=2, type=typer.IntRange(1, 5)) if interactive else 2
-    if workload is None:
-        workload = typer.prompt("Workload name", default="app") if interactive else "app"
-    if environment is None:
-        environment = typer.prompt("Environment", default="dev") if interactive else "dev"
-    if not region:
-        fallback = default_regions(tier)
-        if interactive:
-            answer = typer.prompt("Regions (comma-separated, primary first)", default=",".join(fallback))
-            region = [r.strip() for r in answer.split(",") if r.strip()]
-        else:
-            region = fallback
-    outcome = api.init_spec(spec, tier=tier, regions=list(region), workload=workload, environment=environment,
-                            force=force)
-    _say(f"wrote {outcome.spec_path} (tier {tier}) and {outcome.schema_path}", "green")
-    _say(f"next: edit it, then run: azoai-gen render {outcome.spec_path}")
+def _init(spec: str, given: dict, *, interactive: bool, force: bool) -> None:
+    target = api.init_target(spec, force=force)  # a file in the way is reported before the first question
+    answers = api.init_answers(**given)
+    for note in answers.notes:
+        _say(f"note: {note}", "dim")
+    values = answers.values
+    for question in initspec.QUESTIONS:
+        if question.key not in values:
+            values[question.key] = (_ask(question, values) if interactive
+                                    else initspec.default(question.key, values))
+    outcome = api.init_spec(target, force=force, **values)
+    _say(f"wrote {outcome.spec_path} (tier {values['tier']}) and {outcome.schema_path}", "green")
+    _say(f"next: edit it, then run: azoai-gen render {shlex.quote(str(outcome.spec_path))}")
+
+
+def _ask(question: initspec.Question, answers: dict) -> object:
+    """Ask until the answer passes; a refused answer is shown with its reasons, and a suggestion becomes the
+    default."""
+    default = initspec.shown_default(question.key, answers)
+    while True:
+        text = typer.prompt(question.prompt, default=default, err=True)
+        answer = initspec.check_answer(question.key, text, answers)
+        for note in answer.notes:
+            _say(f"  {note}", "dim")
+        if answer.ok:
+            return answer.value
+        for message, hint in answer.problems:
+            _say(f"  {message}", "red")
+            if hint:
+                _say(f"    hint: {hint}", "dim")
+        if answer.suggestion:
+            _say(f"  press Enter for '{answer.suggestion}', or type another answer", "yellow")
+            default = answer.suggestion
+
+
+#: ``--strict`` of validate and render; AZOAI_GEN_STRICT=1 sets it too.
+_STRICT_HELP = ("Treat every warning about the spec as an error (exit 1), so that CI catches them; "
+                "validation.strict: true in the spec does the same.")
 
 
 @app.command(epilog="Example: azoai-gen validate examples/tier2.yaml; azoai-gen validate specs/ --output sarif "
@@ -263,14 +296,15 @@ def validate(
                                        help="Spec files, or folders to search for specs (*.yaml and *.yml files with "
                                             "version: and tier: at their top level)."),
     output: Output = typer.Option(Output.TEXT, "--output", metavar="FORMAT", help=_CHECK_OUTPUT_HELP),
+    strict: bool = typer.Option(False, "--strict", envvar="AZOAI_GEN_STRICT", help=_STRICT_HELP),
 ) -> None:
     """Check specs and report every problem with its line and column."""
     reporting = _Reporting("validate", output)
-    _run(lambda: _validate(specs, reporting), "validate", reporting)
+    _run(lambda: _validate(specs, reporting, strict), "validate", reporting)
 
 
-def _validate(specs: List[Path], reporting: _Reporting) -> None:
-    runs = api.validate_specs(specs)
+def _validate(specs: List[Path], reporting: _Reporting, strict: bool = False) -> None:
+    runs = api.validate_specs(specs, strict=strict)
     if reporting.output is not Output.TEXT:
         _emit(reporting, runs)
     else:
@@ -318,17 +352,19 @@ def render(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and write nothing."),
     output: Output = typer.Option(Output.TEXT, "--output", metavar="FORMAT",
                                   help=_CHECK_OUTPUT_HELP + " github and sarif need --check."),
+    strict: bool = typer.Option(False, "--strict", envvar="AZOAI_GEN_STRICT", help=_STRICT_HELP),
 ) -> None:
     """Render the spec into Bicep modules, a parameter file, a README and a manifest."""
     reporting = _Reporting("render", output, "check" if check else "dry-run" if dry_run else "write")
-    _run(lambda: _render(specs, out_dir, reporting, check=check, force=force, dry_run=dry_run), "render", reporting)
+    _run(lambda: _render(specs, out_dir, reporting, check=check, force=force, dry_run=dry_run, strict=strict),
+         "render", reporting)
 
 
 def _render(specs: List[Path], out_dir: Optional[str], reporting: _Reporting, *, check: bool, force: bool,
-            dry_run: bool) -> None:
+            dry_run: bool, strict: bool = False) -> None:
     if reporting.output in (Output.GITHUB, Output.SARIF) and not check:
         raise UsageError(f"--output {reporting.output.value} reports a check: use it with --check (or with validate)")
-    runs = api.render_specs(specs, out_dir, check=check, dry_run=dry_run, force=force)
+    runs = api.render_specs(specs, out_dir, check=check, dry_run=dry_run, force=force, strict=strict)
     if reporting.output is not Output.TEXT:
         _emit(reporting, runs)
     else:
@@ -371,11 +407,9 @@ def _dry_run_result(outcome: api.RenderOutcome) -> None:
     conflicts = outcome.plan.conflicts
     _result(f"dry run: {len(outcome.plan.pending)} file(s) would change in {outcome.out_dir}; nothing was written",
             "yellow" if conflicts else "green")
-    if conflicts:
-        theirs = any(not change.forceable for change in conflicts)
-        _say("error: a real run would stop on the conflicts above ("
-             + ("--force never overwrites a file that azoai-gen did not write" if theirs
-                else "use --force to overwrite") + ")", "bold red")
+    if outcome.refusal is not None:
+        _say("error: a real run would stop on the conflicts above", "bold red")
+        _say(f"hint: {outcome.refusal.hint}", "dim")
 
 
 def _left_behind(outcome: api.RenderOutcome, dry_run: bool) -> None:
@@ -465,7 +499,7 @@ def explain(path: Optional[str] = typer.Argument(None, metavar="PATH", show_defa
 
 
 def main() -> None:
-    app()
+    app(prog_name="azoai-gen")
 
 
 if __name__ == "__main__":

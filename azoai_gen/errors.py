@@ -66,6 +66,23 @@ class Problem:
         return text
 
 
+def merged(found: list[Problem]) -> Problem:
+    """Several problems at one place as one: each message and hint said once, an error if any of them is one."""
+    messages = list(dict.fromkeys(p.message for p in found))
+    hints = list(dict.fromkeys(p.hint for p in found if p.hint))
+    first = next((p for p in found if p.severity == "error"), found[0])
+    return Problem(first.file, first.line, first.column, first.path, "; ".join(messages), "; ".join(hints),
+                   first.severity, first.rule)
+
+
+def one_per_place(found: list[Problem]) -> list[Problem]:
+    """At most one problem per value (or key) of the spec, sorted: one mistake is one thing to read."""
+    places: dict[tuple[str, int, int, str], list[Problem]] = {}
+    for problem in found:
+        places.setdefault((problem.file, problem.line, problem.column, problem.path), []).append(problem)
+    return sorted(group[0] if len(group) == 1 else merged(sorted(group)) for group in places.values())
+
+
 @dataclass(frozen=True)
 class Finding:
     """A problem found by a rule, before it is located: the spec path it concerns, and what to say.
@@ -93,10 +110,10 @@ class AzoaiError(Exception):
 class SpecError(AzoaiError):
     """The spec is invalid. Carries every problem found, sorted."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], hint: str = "") -> None:
         self.problems = sorted(problems)
         count = len(self.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the spec")
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the spec", hint)
 
 
 class ConflictError(AzoaiError):

@@ -36,7 +36,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
-from .errors import Problem, SpecError
+from .errors import Problem, SpecError, UsageError
 
 MAX_BYTES = 256 * 1024
 MAX_NODES = 20_000
@@ -69,6 +69,8 @@ class Positions:
     values: dict[PathT, tuple[int, int]] = field(default_factory=dict)
     keys: dict[PathT, tuple[int, int]] = field(default_factory=dict)
     texts: dict[PathT, str] = field(default_factory=dict)
+    #: The quote (``'`` or ``"``) of each scalar written in quotes, so that a quoted number can be told apart.
+    quotes: dict[PathT, str] = field(default_factory=dict)
 
     def of_value(self, path: PathT) -> tuple[int, int]:
         """Where the value at ``path`` is, or the nearest enclosing value."""
@@ -118,6 +120,18 @@ _CORE = [
 
 _CORE_BY_TAG = dict(_CORE)
 _WORDS = {_NULL: "nothing (null)", _BOOL: "true or false", _FLOAT: "a number"}
+
+
+_KIND_OF_TAG = {_NULL: "null", _BOOL: "boolean", _INT: "integer", _FLOAT: "number"}
+
+
+def plain_kind(text: str) -> str | None:
+    """What YAML 1.2's core schema reads ``text`` as when it is written without quotes: ``"integer"``,
+    ``"number"``, ``"boolean"`` or ``"null"``, or ``None`` for text."""
+    for tag, pattern in _CORE:
+        if tag in _KIND_OF_TAG and pattern.match(text):
+            return _KIND_OF_TAG[tag]
+    return None
 
 
 class _CoreResolver(BaseResolver):
@@ -183,6 +197,8 @@ class _Builder:
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
         self.positions.texts[path] = node.value
+        if node.style in ("'", '"'):
+            self.positions.quotes[path] = node.style
         return self.scalar(node, path)
 
     def scalar(self, node: ScalarNode, path: PathT) -> Any:
@@ -250,6 +266,7 @@ class _Builder:
             result[key] = self.build(value_node, path + (key,), depth + 1)
         self.positions.values.pop(path + ("<key>",), None)
         self.positions.texts.pop(path + ("<key>",), None)
+        self.positions.quotes.pop(path + ("<key>",), None)
         return result
 
 
@@ -279,10 +296,7 @@ def load_text(raw: bytes, file: str) -> LoadedSpec:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = exc.problem or exc.context or "invalid YAML"
-        raise single(line, column, f"invalid YAML: {message}") from None
+        raise SpecError([_invalid_yaml(exc, text, file)]) from None
     except yaml.YAMLError as exc:
         raise single(1, 1, f"invalid YAML: {exc}") from None
     except RecursionError:
@@ -305,18 +319,90 @@ def load_text(raw: bytes, file: str) -> LoadedSpec:
     return LoadedSpec(data=data, positions=positions, raw=raw)
 
 
+def _invalid_yaml(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    """PyYAML's own words, located where the mistake is, with a hint that says what to change."""
+    problem = exc.problem or exc.context or "invalid YAML"
+    mark = exc.problem_mark or exc.context_mark
+    # The reader notices a key without a colon, or a quote never closed, only lines later: point at where it began.
+    if exc.context_mark is not None and (problem == "could not find expected ':'"
+                                         or (exc.context or "").startswith("while scanning a quoted scalar")):
+        mark = exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    lines = text.splitlines()
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    hint = _yaml_hint(exc, problem, here[:column - 1], lines[:line - 1], column)
+    return Problem(file, line, column, "(spec)", f"invalid YAML: {problem}", hint)
+
+
+#: A line whose first colon has no space after it (``capacity:50``): YAML reads the whole line as one text.
+_NO_SPACE_AFTER_COLON = re.compile(r"\s*(?:- +)?[^\s:#'\"][^:#]*:[^\s:]")
+_START = re.compile(r"found character '(.*)' that cannot start any token")
+
+
+def _yaml_hint(exc: yaml.MarkedYAMLError, problem: str, before: str, above: list[str], column: int) -> str:
+    """What to change, for the mistakes PyYAML's messages leave unexplained: tabs, indentation, missing spaces and
+    quotes. ``before`` is the text of the line before the problem, ``above`` the lines above it."""
+    start = _START.fullmatch(problem)
+    if start and start.group(1) == "\\t":
+        if not before.strip():
+            return "YAML does not allow tabs for indentation: use spaces"
+        return "replace the tab with a space: a tab cannot separate a key or a dash from its value here"
+    if start:
+        char = start.group(1)
+        return f"quote the value: YAML reserves {char} at the start of a value, as in key: \"{char}...\""
+    if problem == "mapping values are not allowed here":
+        return _mapping_values_hint(before, above)
+    if problem.startswith("expected <block end>") and exc.context_mark is not None:
+        return _block_end_hint(exc.context or "", exc.context_mark, column)
+    if problem == "could not find expected ':'":
+        return ("a key needs a colon and a space after it (key: value); a text that runs on to the next line must "
+                "be indented more than its key")
+    if (exc.context or "").startswith("while scanning a quoted scalar"):
+        return "this quote is never closed: end the value with the same quote on the same line"
+    if problem.startswith("expected ',' or"):
+        return "a [list] or {mapping} written on one line is not closed, or an item in it needs quotes"
+    if problem.startswith("found undefined alias"):
+        return "YAML reads a value that starts with * as an alias: quote it"
+    if problem == "but found another document":
+        return "a spec is one YAML document: remove the '---' line and what follows it"
+    return ""
+
+
+def _block_end_hint(context: str, start: yaml.Mark, column: int) -> str:
+    line, first = start.line + 1, start.column + 1
+    if "collection" in context and first == column:
+        return (f"this line starts in the column of the dashes of the list on line {line}, without a dash: start "
+                "it with '- ' for a new item, or indent it to line up with the keys of the item above")
+    what = "keys" if "mapping" in context else "items"
+    return (f"check the indentation: the {what} of the block that starts on line {line} are in column {first}, "
+            f"and this line starts in column {column}; indent with spaces so that the keys of one mapping, and the "
+            "dashes of one list, line up (a list item's keys line up after its '- ')")
+
+
+def _mapping_values_hint(before: str, above: list[str]) -> str:
+    if ": " in before.lstrip(" -"):
+        return 'quote a value that contains ": ", as in description: "note: read me"'
+    previous = next((line for line in reversed(above) if line.strip() and not line.lstrip().startswith("#")), "")
+    if _NO_SPACE_AFTER_COLON.match(previous):
+        return (f"the line above, {previous.strip()!r}, has no space after its colon, so YAML reads it as one text: "
+                "write key: value")
+    return ("check the indentation: this line is indented more than the key above it, and the keys of one mapping "
+            "start in the same column")
+
+
 def load_file(path: Path) -> LoadedSpec:
-    """Read and parse a spec file. A missing, unreadable or irregular file is a :class:`SpecError` too."""
+    """Read and parse a spec file. A missing, unreadable or irregular file is a :class:`UsageError`: the command
+    line named something that is not a spec, so there is no line or column to show."""
     file = str(path)
     try:
         raw = _read_spec(path, file)
     except FileNotFoundError:
-        raise SpecError([Problem(file, 1, 1, "(spec)", "no such file",
-                                 "run 'azoai-gen init' to write a starting spec")]) from None
+        raise UsageError(f"no such file: {file}", "give the path of a spec file, or run 'azoai-gen init' to write "
+                                                  "a starting spec") from None
     except IsADirectoryError:
-        raise _not_regular(file, "a folder") from None
+        raise _not_regular(path, "a folder") from None
     except OSError as exc:
-        raise SpecError([Problem(file, 1, 1, "(spec)", f"cannot read the file: {exc.strerror or exc}")]) from None
+        raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
     return load_text(raw, file)
 
 
@@ -329,9 +415,9 @@ def _read_spec(path: Path, file: str) -> bytes:
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise _not_regular(file, "a folder")
+            raise _not_regular(path, "a folder")
         if not stat.S_ISREG(info.st_mode):
-            raise _not_regular(file, _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file"))
+            raise _not_regular(path, _KINDS.get(stat.S_IFMT(info.st_mode), "a special file"))
         if info.st_size > MAX_BYTES:
             raise _too_large(file, info.st_size)
         chunks, size = [], 0
@@ -352,9 +438,12 @@ _KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device
           stat.S_IFSOCK: "a socket"}
 
 
-def _not_regular(file: str, kind: str) -> SpecError:
-    return SpecError([Problem(file, 1, 1, "(spec)", f"this is {kind}, not a spec file",
-                              "give the path of a YAML file")])
+def _not_regular(path: Path, kind: str) -> UsageError:
+    hint = "give the path of a spec file (YAML)"
+    if kind == "a folder":
+        inside = path / "azoai-gen.yaml"
+        hint = f"did you mean {inside}?" if inside.is_file() else f"give the path of a spec file, such as {inside}"
+    return UsageError(f"{path} is {kind}, not a spec file", hint)
 
 
 def _too_large(file: str, size: int, exact: bool = True) -> SpecError:

@@ -182,6 +182,8 @@ class Spec:
     naming_suffix: str | None
     #: sha256 of the spec's content after defaults: independent of comments, key order and layout.
     digest: str
+    #: ``validation.strict``: the spec's warnings are errors. How the spec is checked, not what it renders.
+    strict: bool = False
 
 
 def _region_network(data: Mapping[str, Any] | None) -> RegionNetwork | None:
@@ -228,7 +230,13 @@ def _ip_rules(values: list[str]) -> tuple[str, ...]:
     return tuple(single_address(value) for value in values)
 
 
+#: Top-level sections that say how a spec is checked and change no generated file: the digest leaves them out, so
+#: that turning strict mode on does not make a rendered folder out of date.
+NOT_RENDERED = ("validation",)
+
+
 def digest(data: Mapping[str, Any]) -> str:
+    data = {key: value for key, value in data.items() if key not in NOT_RENDERED}
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -258,4 +266,5 @@ def build(data: Mapping[str, Any]) -> Spec:
                               data["monitoring"]["retentionInDays"]),
         naming_suffix=data["naming"].get("suffix"),
         digest=digest(data),
+        strict=data["validation"]["strict"],
     )

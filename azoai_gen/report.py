@@ -154,15 +154,17 @@ def json_text(data: Any) -> str:
 # Located findings, for annotations and SARIF
 
 
-def _findings(runs: Sequence[SpecRun]) -> Iterable[tuple[str, str, str, int, int, str, str]]:
+def _findings(runs: Sequence[SpecRun]) -> Iterable[tuple[str, str, str, int | None, int | None, str, str]]:
     """(rule, severity, file, line, column, message, hint) for every problem, and for every spec that stopped on an
-    error without one (at its first line)."""
+    error without one (at its first line; with no line when the path is no spec that could be read: a missing file
+    or a folder has none)."""
     for run in runs:
         problems = run.problems
         for p in problems:
             yield p.rule or SCHEMA_RULE, p.severity, p.file, p.line, p.column, f"{p.path}: {p.message}", p.hint
         if run.error is not None and not any(p.severity != "warning" for p in problems):
-            yield _rule_of(run.error), "error", str(run.spec), 1, 1, _error_text(run.error), run.error.hint
+            line = None if isinstance(run.error, UsageError) else 1
+            yield _rule_of(run.error), "error", str(run.spec), line, line, _error_text(run.error), run.error.hint
 
 
 def _error_text(error: AzoaiError) -> str:
@@ -208,8 +210,10 @@ def github(runs: Sequence[SpecRun], cwd: Path, error: AzoaiError | None = None) 
     lines = []
     for rule, severity, file, line, column, message, hint in _findings(runs):
         text = shown(message) + (f"\nhint: {shown(hint)}" if hint else "")
-        lines.append(workflow_command("warning" if severity == "warning" else "error", text,
-                                      file=shown(_relative(file, cwd) or os.path.abspath(file)), line=line, col=column,
+        place: dict[str, Any] = {"file": shown(_relative(file, cwd) or os.path.abspath(file))}
+        if line is not None:
+            place.update(line=line, col=column)
+        lines.append(workflow_command("warning" if severity == "warning" else "error", text, **place,
                                       title=f"azoai-gen {rule}"))
     if error is not None:
         text = shown(error.message) + (f"\nhint: {shown(error.hint)}" if error.hint else "")
@@ -255,11 +259,12 @@ def sarif(runs: Sequence[SpecRun], cwd: Path, error: AzoaiError | None = None) -
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
     for rule, severity, file, line, column, message, hint in _findings(runs):
+        # Code scanning needs a region.startLine in every result: a path that is no readable spec is at its line 1.
         result: dict[str, Any] = {
             "ruleId": rule, "level": "warning" if severity == "warning" else "error",
             "message": {"text": message + (f"\nhint: {hint}" if hint else "")},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": _artifact_uri(file, cwd)},
-                                                "region": {"startLine": line, "startColumn": column}}}]}
+                                                "region": {"startLine": line or 1, "startColumn": column or 1}}}]}
         if rule in index:
             result["ruleIndex"] = index[rule]
         results.append(result)

@@ -15,9 +15,9 @@ from typing import Any
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
-from . import resources, text
-from .errors import SCHEMA_RULE, TEXT_RULE, Problem
-from .load import PathT, Positions
+from . import regions, resources, text
+from .errors import SCHEMA_RULE, TEXT_RULE, Problem, merged, one_per_place
+from .load import PathT, Positions, plain_kind
 
 _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
                "object": "a mapping of keys to values", "array": "a list", "null": "nothing"}
@@ -61,10 +61,21 @@ _Validator = validators.extend(
 )
 
 
+def closest(word: str, choices: list[str]) -> str | None:
+    """The choice ``word`` was most likely meant to be: the one that differs from it only in case, else the
+    closest by spelling, or ``None`` (never ``word`` itself)."""
+    choices = [choice for choice in choices if choice != word]
+    same = [choice for choice in choices if choice.casefold() == word.casefold()]
+    if same:
+        return same[0]
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def suggest(word: str, choices: list[str]) -> str:
     """A did-you-mean hint, or nothing."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    close = closest(word, choices)
+    return f"did you mean '{close}'?" if close else ""
 
 
 def _kind(value: Any) -> str:
@@ -102,8 +113,23 @@ def _property_name_hint(rule: dict[str, Any]) -> str:
     return ""
 
 
-def _key_problems(error: ValidationError, path: PathT, positions: Positions) -> list[Problem] | None:
-    """Problems with the keys of a mapping, or ``None`` when the error is about something else."""
+def _misspelt(errors: list[ValidationError]) -> set[tuple[PathT, str]]:
+    """The keys that an unknown key of the same mapping was most likely meant to be: ``(mapping path, key)``."""
+    meant = set()
+    for error in errors:
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = sorted(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
+            for key in error.instance:
+                close = closest(str(key), allowed) if key not in allowed else None
+                if close is not None:
+                    meant.add((tuple(error.absolute_path), close))
+    return meant
+
+
+def _key_problems(error: ValidationError, path: PathT, positions: Positions,
+                  misspelt: set[tuple[PathT, str]] = frozenset()) -> list[Problem] | None:
+    """Problems with the keys of a mapping, or ``None`` when the error is about something else. A required key
+    that is missing because it was misspelt is not reported again: the unknown key's hint names it."""
     schema = error.schema if isinstance(error.schema, dict) else {}
     instance = error.instance
     if "propertyNames" in error.schema_path:
@@ -120,7 +146,7 @@ def _key_problems(error: ValidationError, path: PathT, positions: Positions) -> 
         return problems
     if error.validator == "required" and isinstance(instance, dict):
         return [positions.problem(path, f"missing required key '{key}'", _describe(schema, key))
-                for key in error.validator_value if key not in instance]
+                for key in error.validator_value if key not in instance and (path, key) not in misspelt]
     return None
 
 
@@ -135,8 +161,19 @@ def _type_problem(error: ValidationError, path: PathT, positions: Positions) -> 
         shown = _short_text(text if text is not None else str(error.instance))
         hint = f'quote it: "{shown}" (YAML reads {shown or "an empty value"} as {_TYPE_WORDS[found]})'
     elif found == "string" and text is not None:
-        hint = _yaml11_hint(text, expected_list)
+        hint = _unquote_hint(text, expected_list, positions.quotes.get(path)) or _yaml11_hint(text, expected_list)
     return positions.problem(path, f"expected {words}, found {_TYPE_WORDS.get(found, found)}", hint)
+
+
+def _unquote_hint(text: str, expected: list[str], quote: str | None) -> str:
+    """For a number or boolean that YAML read as text because it is quoted (or tagged): what to write instead."""
+    kind = plain_kind(text)
+    fits = kind in expected or (kind == "integer" and "number" in expected)
+    if not fits or kind not in ("integer", "number", "boolean"):
+        return ""
+    if quote:
+        return f"remove the quotes: write {_short_text(text)}, not {quote}{_short_text(text)}{quote}"
+    return f"remove the tag: write {_short_text(text)}"
 
 
 _YAML11_BOOLEANS = {"y", "yes", "n", "no", "on", "off"}
@@ -161,21 +198,36 @@ def _bound(kind: str) -> str:
     return "at least" if kind.startswith("min") else "at most"
 
 
+def _lower_case_fits(instance: Any, pattern: str) -> bool:
+    """Whether ``instance`` breaks ``pattern`` only by its capitals."""
+    return (isinstance(instance, str) and instance != instance.lower()
+            and bool(ecma_pattern(pattern).search(instance.lower())))
+
+
+def _length(instance: str, kind: str, limit: int) -> str:
+    return f"{len(instance)} character{'s' if len(instance) != 1 else ''} long; {_bound(kind)} {limit} allowed"
+
+
 def _value_problem(error: ValidationError, path: PathT, positions: Positions) -> Problem:
     schema = error.schema if isinstance(error.schema, dict) else {}
     instance, kind, limit = error.instance, error.validator, error.validator_value
     description = schema.get("description", "")
     if kind == "enum":
         choices = [str(c) for c in limit]
+        if isinstance(instance, str) and instance != instance.lower() and instance.lower() in limit:
+            return positions.problem(path, f"{_short(instance)} must be lower case: '{instance.lower()}'", description)
         hint = suggest(str(instance), choices) if isinstance(instance, str) else ""
         return positions.problem(path, f"{_short(instance)} is not allowed; use one of: {', '.join(choices)}", hint)
     if kind == "const":
-        return positions.problem(path, f"must be {limit!r}, found {_short(instance)}", description)
+        quote = positions.quotes.get(path)
+        unquote = _unquote_hint(instance, [_kind(limit)], quote) if isinstance(instance, str) else ""
+        return positions.problem(path, f"must be {limit!r}, found {_short(instance)}", unquote or description)
     if kind == "pattern":
+        if _lower_case_fits(instance, limit):
+            return positions.problem(path, f"{_short(instance)} must be lower case: '{instance.lower()}'", description)
         return positions.problem(path, f"{_short(instance)} is not valid here", description)
     if kind in ("minLength", "maxLength"):
-        return positions.problem(path, f"{_short(instance)} is {len(instance)} characters long; "
-                                       f"{_bound(kind)} {limit} allowed", description)
+        return positions.problem(path, f"{_short(instance)} is {_length(instance, kind, limit)}", description)
     if kind in ("minimum", "maximum"):
         return positions.problem(path, f"{instance} is out of range: must be {_bound(kind)} {limit}")
     if kind in ("minItems", "maxItems"):
@@ -188,14 +240,28 @@ def _value_problem(error: ValidationError, path: PathT, positions: Positions) ->
     return positions.problem(path, error.message)
 
 
-def _problems(error: ValidationError, positions: Positions) -> list[Problem]:
-    path: PathT = tuple(error.absolute_path)
-    keys = _key_problems(error, path, positions)
-    if keys is not None:
-        return keys
-    if error.validator == "type":
-        return [_type_problem(error, path, positions)]
-    return [_value_problem(error, path, positions)]
+def _value_problems(errors: list[ValidationError], path: PathT, positions: Positions) -> Problem:
+    """One problem for every way one value breaks its schema: a text too long and in capitals is one mistake to
+    fix, not two to read."""
+    located = [e for e in errors if e.validator == "pattern" and isinstance(e.instance, str)]
+    if located and _is_location(path) and located[0].instance.lower() not in regions.known():
+        # A display name (Sweden Central) or a name with capitals or hyphens: the region it means, not the pattern.
+        return positions.problem(path, *regions.unknown(located[0].instance))
+    if len(errors) == 1:
+        return _value_problem(errors[0], path, positions)
+    by_kind = {error.validator: error for error in errors}
+    length = by_kind.get("minLength") or by_kind.get("maxLength")
+    pattern = by_kind.get("pattern")
+    if length is not None and pattern is not None and len(errors) == 2:
+        instance = length.instance
+        if instance == "":
+            return _value_problem(length, path, positions)
+        form = ("must be lower case" if _lower_case_fits(instance, pattern.validator_value)
+                else "does not have the form allowed here")
+        description = length.schema.get("description", "") if isinstance(length.schema, dict) else ""
+        size = _length(instance, length.validator, length.validator_value)
+        return positions.problem(path, f"{_short(instance)} is {size}, and {form}", description)
+    return merged([_value_problem(error, path, positions) for error in errors])
 
 
 @lru_cache(maxsize=None)
@@ -204,16 +270,33 @@ def _validator() -> Any:
     return _Validator(resources.schema())
 
 
+def _is_location(path: PathT) -> bool:
+    """A region's location, or the location of a region's Private Link target."""
+    return len(path) >= 3 and path[0] == "regions" and path[-1] == "location"
+
+
 def problems(data: Any, positions: Positions) -> list[Problem]:
-    """Every way ``data`` breaks the schema, located."""
+    """Every way ``data`` breaks the schema, located, one problem per value or key."""
+    errors = list(_validator().iter_errors(data))
+    misspelt = _misspelt(errors)
     found: list[Problem] = []
-    for error in _validator().iter_errors(data):
-        found.extend(replace(problem, rule=SCHEMA_RULE) for problem in _problems(error, positions))
+    values: dict[PathT, list[ValidationError]] = {}
+    for error in errors:
+        path: PathT = tuple(error.absolute_path)
+        keys = _key_problems(error, path, positions, misspelt)
+        if keys is not None:
+            found.extend(keys)
+        elif error.validator == "type":
+            found.append(_type_problem(error, path, positions))
+        else:
+            values.setdefault(path, []).append(error)
+    found += [_value_problems(errors_here, path, positions) for path, errors_here in values.items()]
+    found = [replace(problem, rule=SCHEMA_RULE) for problem in found]
     # The text rules (azoai_gen.text) run in the same pass; where they refuse a value, its schema error (a pattern
     # that a line break broke, say) would only repeat the news.
     unfit = [replace(problem, rule=TEXT_RULE) for problem in text.problems(data, positions)]
     blamed = {(p.line, p.column, p.path) for p in unfit}
-    return sorted(set(unfit + [p for p in found if (p.line, p.column, p.path) not in blamed]))
+    return one_per_place(unfit + [p for p in found if (p.line, p.column, p.path) not in blamed])
 
 
 def apply_defaults(schema: dict[str, Any], value: Any) -> Any:

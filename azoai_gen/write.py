@@ -66,6 +66,9 @@ LOCK_WAIT = 5.0
 #: The mode of a file the writer creates; a file it replaces keeps its mode.
 NEW_FILE_MODE = 0o644
 LEFT_BEHIND = "left by an interrupted render"
+#: Why a file is in the way of a render and even ``force`` leaves it: it is not ours, or it is the spec itself.
+NOT_OURS = "not written by azoai-gen"
+THE_SPEC = "the spec being rendered"
 
 _TEMP = re.compile(r"\.(?P<name>.+)\.azoai-gen-[0-9a-f]{16}\.tmp")
 #: The temporary files of earlier versions (``tempfile.mkstemp``), recognised only beside a file of ours.
@@ -563,13 +566,13 @@ class Output:
             return Change(path, IDENTICAL)
         added, removed = _line_counts(current, new) if counts else (0, 0)
         if is_spec:
-            return Change(path, CONFLICT, "the spec being rendered", added, removed, forceable=False)
+            return Change(path, CONFLICT, THE_SPEC, added, removed, forceable=False)
         if path == MANIFEST or manifest.sha256(current) in (hashes or ()):
             return Change(path, UPDATE, added=added, removed=removed)
         if hashes is not None:
             return Change(path, OVERWRITE if force else CONFLICT, "edited by hand since the last render", added,
                           removed)
-        return Change(path, CONFLICT, "not written by azoai-gen", added, removed, forceable=False)
+        return Change(path, CONFLICT, NOT_OURS, added, removed, forceable=False)
 
     def _classify_old(self, path: str, hashes: frozenset[str], force: bool) -> Change | None:
         found = self._read(path)
@@ -608,9 +611,11 @@ class Output:
         result = self.plan(files, counts=False)
         if result.pending:
             count = len(result.pending)
+            # The hint leads to a render that succeeds: it first says what a plain render would stop on.
             raise DriftError(f"{self.path} is out of date with the spec ({count} file{'s' if count != 1 else ''})",
                              [(c.path, c.action) for c in result.pending],
-                             "run 'azoai-gen render' and commit the result")
+                             conflict_advice(result.conflicts, self.path, "run 'azoai-gen render'")
+                             + " and commit the result")
         return result
 
     def apply(self, plan: Plan) -> None:
@@ -630,25 +635,54 @@ def _identity(path: Path | None) -> tuple[int, int] | None:
 
 
 def _refuse_conflicts(plan: Plan) -> None:
+    refusal = conflict_error(plan)
+    if refusal is not None:
+        raise refusal
+
+
+def conflict_error(plan: Plan) -> ConflictError | None:
+    """The error that applying ``plan`` raises, or ``None`` when it has no conflict (``--dry-run`` shows it too)."""
     conflicts = plan.conflicts
     if not conflicts:
-        return
+        return None
     paths = [c.path for c in conflicts]
-    theirs = [c.path for c in conflicts if not c.forceable]
-    if not theirs:
-        raise ConflictError(
+    advice = conflict_advice(conflicts, plan.out_dir, "render again")
+    if all(c.forceable for c in conflicts):
+        return ConflictError(
             f"{len(paths)} generated file{'s were' if len(paths) != 1 else ' was'} changed outside azoai-gen; "
-            "nothing was written",
-            paths,
-            "move the change into the spec, or run again with --force to overwrite",
-        )
-    hint = (f"move {', '.join(theirs)} out of the output folder: azoai-gen never overwrites or deletes a file it did "
-            "not write (or the spec it renders), even with --force")
-    if len(theirs) < len(paths):
-        hint += "; for the files edited by hand, move the change into the spec, or use --force"
-    raise ConflictError(
+            "nothing was written", paths, advice)
+    return ConflictError(
         f"{len(paths)} file{'s are' if len(paths) != 1 else ' is'} in the way of the render; nothing was written",
-        paths, hint)
+        paths, advice)
+
+
+def conflict_advice(conflicts: list[Change], folder: Path, render: str) -> str:
+    """The steps after which ``render`` (the command that writes ``folder``) succeeds: first the files that even
+    ``--force`` leaves (never an invitation to ``--force`` for those), then the hand edits, which ``--force``
+    overwrites, then ``render`` itself."""
+    theirs = [c.path for c in conflicts if not c.forceable and c.reason != THE_SPEC]
+    spec = [c.path for c in conflicts if not c.forceable and c.reason == THE_SPEC]
+    edited = [c.path for c in conflicts if c.forceable]
+    steps = []
+    if theirs:
+        steps.append(f"{_listed(theirs)} {'is' if len(theirs) == 1 else 'are'} {NOT_OURS}: choose another --out, "
+                     f"or move {'it' if len(theirs) == 1 else 'them'} out of {folder}")
+    if spec:
+        steps.append(f"{_listed(spec)} is the spec being rendered: choose another --out, or move the spec out of "
+                     f"{folder}")
+    then = "then " if steps else ""
+    if edited:
+        steps.append(f"{then}{_listed(edited)} {'was' if len(edited) == 1 else 'were'} edited by hand since the last "
+                     f"render: move the change into the spec, then {render} with --force to overwrite "
+                     f"{'it' if len(edited) == 1 else 'them'}")
+    else:
+        steps.append(f"{then}{render}")
+    return "; ".join(steps)
+
+
+def _listed(paths: list[str], most: int = 5) -> str:
+    shown = ", ".join(paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
 
 
 class _Apply:
@@ -802,61 +836,153 @@ def apply(result: Plan, spec: Path | None = None) -> None:
 # init
 
 
+def check_init(files: list[tuple[Path, str | None]], *, force: bool = False,
+               keep_identical: frozenset[Path] = frozenset()) -> None:
+    """Refuse now what :func:`write_init` would refuse for these files, and write nothing: ``init`` asks this before
+    its first question, so that an existing spec is reported before the answers, not after them. A text of ``None``
+    is not known yet (the spec's, which the answers make); such a file is refused whenever it exists."""
+    _check_posix()
+    for path, text in files:
+        _refuse_folder_name(path)
+        try:
+            folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            continue  # nothing is there yet
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
+        try:
+            data = text.encode("utf-8") if text is not None else None
+            _init_needs_writing(folder, path, data, force, path in keep_identical and data is not None)
+        finally:
+            os.close(folder)
+
+
 def write_init(files: list[tuple[Path, str]], *, force: bool = False, keep_identical: frozenset[Path] = frozenset()
                ) -> None:
     """Write ``init``'s files, each atomically beside where it goes, with the writer of ``render``. Without
     ``force`` nothing is written if any of them exists already (one in ``keep_identical`` that holds exactly its text
     is left as it is); with ``force`` existing files are replaced (a link is replaced, never written through).
-    Anything but a file or a link is refused."""
-    if not _NOFOLLOW or os.open not in os.supports_dir_fd:
-        raise OutputError("azoai-gen writes files only on POSIX systems (Linux, macOS)", "run it under WSL")
+    Anything but a file or a link is refused.
+
+    All or nothing: every file is staged before any is renamed into place, and on any failure (an error, a file
+    that appeared meanwhile, Ctrl-C) the temporary files, the files this call created and the folders it created are
+    removed again. A file that ``force`` replaced stays replaced."""
+    _check_posix()
+    made: list[Path] = []
     folders: dict[Path, int] = {}
+    done = False
     try:
         todo = []
         for path, text in files:
             if path.parent not in folders:
-                folders[path.parent] = _open_init_folder(path)
+                folders[path.parent] = _open_init_folder(path, made)
             if _init_needs_writing(folders[path.parent], path, text.encode("utf-8"), force, path in keep_identical):
                 todo.append((path, text.encode("utf-8")))
-        for path, data in todo:
-            _write_init_file(folders[path.parent], path, data, force)
+        _InitWrite(folders, force).run(todo)
+        done = True
     finally:
         for fd in folders.values():
             os.close(fd)
+        if not done:
+            for folder in made:  # deepest first; only while empty
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    pass
 
 
-def _write_init_file(folder: int, path: Path, data: bytes, force: bool) -> None:
-    try:
-        temp = _stage(folder, path.name, data, _mode_of(folder, path.name))
+def _check_posix() -> None:
+    if not _NOFOLLOW or os.open not in os.supports_dir_fd:
+        raise OutputError("azoai-gen writes files only on POSIX systems (Linux, macOS)", "run it under WSL")
+
+
+class _InitWrite:
+    """Stage every file of ``init``, then rename each into place; undo all of it on any failure."""
+
+    def __init__(self, folders: dict[Path, int], force: bool) -> None:
+        self.folders = folders
+        self.force = force
+        self.staged: list[tuple[Path, str]] = []
+        self.created: list[tuple[Path, tuple[int, int]]] = []  # new files: path, (device, inode)
+
+    def run(self, todo: list[tuple[Path, bytes]]) -> None:
+        path = None
         try:
-            if force:
-                os.replace(temp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
-            elif not _install_new(folder, temp, path.name):
-                _unlink_quietly(folder, temp)
-                raise AzoaiError(f"{path} already exists", "use --force to replace it, or name another file")
-        except OSError:
-            _unlink_quietly(folder, temp)
+            for path, data in todo:
+                folder = self.folders[path.parent]
+                self.staged.append((path, _stage(folder, path.name, data, _mode_of(folder, path.name))))
+            for path, temp in list(self.staged):
+                self._install(path, temp)
+            for folder in set(self.folders.values()):
+                os.fsync(folder)
+        except BaseException as exc:
+            self._undo()
+            if isinstance(exc, OSError) and path is not None:
+                raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
             raise
-        os.fsync(folder)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
+
+    def _install(self, path: Path, temp: str) -> None:
+        folder = self.folders[path.parent]
+        if self.force:
+            os.replace(temp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+        elif not _install_new(folder, temp, path.name):
+            raise AzoaiError(f"{path} already exists", "use --force to replace it, or name another file")
+        else:
+            info = os.stat(path.name, dir_fd=folder, follow_symlinks=False)
+            self.created.append((path, (info.st_dev, info.st_ino)))
+        self.staged.remove((path, temp))
+        _checkpoint(f"installed {path.name}")
+
+    def _undo(self) -> None:
+        """Remove the temporary files, and the files this write created while they are still the ones it created."""
+        for path, temp in self.staged:
+            _unlink_quietly(self.folders[path.parent], temp)
+        for path, identity in self.created:
+            folder = self.folders[path.parent]
+            try:
+                info = os.stat(path.name, dir_fd=folder, follow_symlinks=False)
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) == identity:
+                _unlink_quietly(folder, path.name)
 
 
-def _open_init_folder(path: Path) -> int:
+def _refuse_folder_name(path: Path) -> None:
     if not path.name or path.name in (".", "..") or os.path.isdir(path):
         raise OutputError(f"{path} is a folder", "name the spec file, for example azoai-gen.yaml")
+
+
+def _open_init_folder(path: Path, made: list[Path]) -> int:
+    """Open the folder ``path`` goes in, creating it (and its missing parents, recorded in ``made``, deepest first)."""
+    _refuse_folder_name(path)
+    missing = []
+    folder = path.parent
+    while folder != folder.parent and not os.path.lexists(folder):
+        missing.append(folder)
+        folder = folder.parent
     try:
         os.makedirs(path.parent, exist_ok=True)
+        made.extend(missing)
         return os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {_reason(exc)}") from None
 
 
-def _init_needs_writing(folder: int, path: Path, data: bytes, force: bool, keep_identical: bool) -> bool:
+def _init_needs_writing(folder: int, path: Path, data: bytes | None, force: bool, keep_identical: bool) -> bool:
     try:
         info = os.stat(path.name, dir_fd=folder, follow_symlinks=False)
     except FileNotFoundError:
         return True
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+        raise OutputError(f"{path} exists and is not a file", "name another file")
+    if keep_identical and stat.S_ISREG(info.st_mode):
+        with os.fdopen(os.open(path.name, _READ, dir_fd=folder), "rb") as handle:
+            if handle.read() == data:
+                return False
+    if not force:
+        raise AzoaiError(f"{path} already exists" + (" and differs from this version's" if keep_identical else ""),
+                         "use --force to replace it" + ("" if keep_identical else ", or name another file"))
+    return True
     if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
         raise OutputError(f"{path} exists and is not a file", "name another file")
     if keep_identical and stat.S_ISREG(info.st_mode):
@@ -874,26 +1000,34 @@ def _init_needs_writing(folder: int, path: Path, data: bytes, force: bool, keep_
 
 
 def write_generated(path: Path, text: str, *, force: bool, ours: Callable[[bytes], bool]) -> str:
-    """Write ``path`` atomically, creating its folders: create it, leave it if it holds ``text`` already, replace it
-    if ``ours`` recognises its bytes (written by azoai-gen, unchanged since), and replace anything else only with
-    ``force``; never through a link. Returns what was done: CREATE, IDENTICAL, UPDATE or OVERWRITE."""
-    if not _NOFOLLOW or os.open not in os.supports_dir_fd:
-        raise OutputError("azoai-gen writes files only on POSIX systems (Linux, macOS)", "run it under WSL")
+    """Write ``path`` atomically with the writer of ``init``, creating its folders: create it, leave it if it holds
+    ``text`` already, replace it if ``ours`` recognises its bytes (written by azoai-gen, unchanged since), and replace
+    anything else only with ``force``; never through a link. Returns what was done: CREATE, IDENTICAL, UPDATE or
+    OVERWRITE. On any failure the folders it created are removed again."""
+    _check_posix()
     data = text.encode("utf-8")
-    folder = _open_init_folder(path)
+    made: list[Path] = []
+    folder = _open_init_folder(path, made)
+    done = False
     try:
         current = _current_bytes(folder, path)
-        if current == data:
-            return IDENTICAL
-        action = CREATE if current is None else UPDATE if current and ours(current) else OVERWRITE
+        action = IDENTICAL if current == data else CREATE if current is None else \
+            UPDATE if current and ours(current) else OVERWRITE
         if action == OVERWRITE and not force:
             raise ConflictError(f"{path} exists and azoai-gen did not write it, or it was edited since", [str(path)],
                                 "move your changes elsewhere, or run again with --force to replace it (version "
                                 "control shows what it replaced)")
-        _write_init_file(folder, path, data, force=action != CREATE)
+        if action != IDENTICAL:
+            _InitWrite({path.parent: folder}, force=action != CREATE).run([(path, data)])
+        done = True
         return action
     finally:
         os.close(folder)
+        for created in made if not done else ():  # deepest first; only while empty
+            try:
+                os.rmdir(created)
+            except OSError:
+                pass
 
 
 def _current_bytes(folder: int, path: Path) -> bytes | None:

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from enum import Enum
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,134 @@ def test_help_has_an_example(command):
     assert result.exit_code == 0
     assert "Usage" in output
     assert "Example" in output
+
+
+def _commands() -> list[str]:
+    """Every command registered on the app, those added later included."""
+    import typer
+
+    return sorted(typer.main.get_command(cli.app).commands)
+
+
+#: What typer prints for a parameter that sets no metavar: a type in angle brackets (<bool>, <str>, <list[str]>,
+#: <int range>, <path>, <text|json>), or a required argument in braces ({spec}).
+_TYPE_METAVAR = re.compile(r"<[^<>\s]+(?: range)?>|\{[A-Za-z_][\w-]*\}")
+
+
+@pytest.mark.parametrize("command", [[]] + [[name] for name in _commands()])
+def test_help_shows_no_type_placeholders(command):
+    result = runner.invoke(cli.app, [*command, "--help"], env={"COLUMNS": "200"})
+    output = plain(result.output)
+    assert result.exit_code == 0, output
+    assert not _TYPE_METAVAR.findall(output), output
+    usage = next(line for line in output.splitlines() if "Usage:" in line)
+    assert "{" not in usage and "<" not in usage, usage
+
+
+def test_help_names_each_value_by_what_it_is():
+    output = plain(runner.invoke(cli.app, ["init", "--help"], env={"COLUMNS": "200"}).output)
+    assert "Usage: azoai-gen init [OPTIONS] [SPEC]" in output
+    for option, metavar in (("--tier", "N"), ("--region", "REGION[,REGION...]"), ("--workload", "NAME"),
+                            ("--environment", "ENV")):
+        assert re.search(rf"{option}\s+-\w\s+{re.escape(metavar)}\s", output), (option, output)
+    assert re.search(r"--force\s+Replace", output), output
+    output = plain(runner.invoke(cli.app, ["render", "--help"], env={"COLUMNS": "200"}).output)
+    assert "Usage: azoai-gen render [OPTIONS] SPEC" in output
+    assert re.search(r"--out\s+-o\s+DIR\s", output), output
+
+
+class _Output(str, Enum):
+    """A choice, as a command added later may take one (module level: the annotations are read by name)."""
+
+    text = "text"
+    json = "json"
+
+
+def test_a_command_added_later_gets_metavars_without_setting_any():
+    """What the application class does for every command: a choice shows its choices, a list argument its name."""
+    import typer
+
+    from azoai_gen.cliapp import App
+
+    later = App(name="azoai-gen", add_completion=True)
+
+    @later.command()
+    def check(specs: list[Path] = typer.Argument(...), output: _Output = typer.Option(_Output.text, "--output"),
+              limit: int = typer.Option(3, "--limit"), strict: bool = typer.Option(False, "--strict")) -> None:
+        """Check."""
+
+    @later.command()
+    def other() -> None:
+        """Other."""
+
+    output = plain(runner.invoke(later, ["check", "--help"], env={"COLUMNS": "200"}).output)
+    assert "Usage: azoai-gen check [OPTIONS] SPECS..." in output
+    assert not _TYPE_METAVAR.findall(output), output
+    assert re.search(r"--output\s+\[text\|json\]", output), output
+    assert re.search(r"--limit\s+LIMIT", output) and "--strict" in output, output
+
+
+def test_pyproject_pins_the_typer_release_the_help_is_tested_with():
+    import typer
+
+    assert '"typer>=0.29,<0.30"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert typer.__version__.startswith("0.29.")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Shell completion, through typer's own scripts and its _AZOAI_GEN_COMPLETE protocol.
+
+#: A line each shell's script must hold: it names the program and the variable that asks it for completions.
+_COMPLETION_LINES = {
+    "bash": "complete -o default -F _azoai_gen_completion azoai-gen",
+    "zsh": "compdef _azoai_gen_completion azoai-gen",
+    "fish": "complete --command azoai-gen --no-files",
+    "powershell": "Register-ArgumentCompleter -Native -CommandName azoai-gen",
+    "pwsh": "Register-ArgumentCompleter -Native -CommandName azoai-gen",
+}
+
+
+@pytest.mark.parametrize("shell", sorted(_COMPLETION_LINES))
+def test_show_completion_prints_the_script_of_the_shell_named(shell):
+    """typer's --show-completion takes no value and detects the shell; a shell named after it is the one used."""
+    result = runner.invoke(cli.app, ["--show-completion", shell])
+    assert result.exit_code == 0, result.output
+    assert _COMPLETION_LINES[shell] in result.stdout
+    assert "_AZOAI_GEN_COMPLETE" in result.stdout
+    others = {line for name, line in _COMPLETION_LINES.items() if line != _COMPLETION_LINES[shell]}
+    assert not any(line in result.stdout for line in others)
+
+
+def test_show_completion_names_the_installed_program_when_run_as_a_module(tmp_path):
+    result = _python_m("--show-completion", "zsh", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "#compdef azoai-gen" in result.stdout
+
+
+def test_show_completion_of_an_unknown_shell_is_a_usage_error():
+    result = runner.invoke(cli.app, ["--show-completion", "tcsh"])
+    assert result.exit_code == 2
+    assert "no completion for the shell 'tcsh'" in result.stderr
+
+
+def test_install_completion_writes_the_named_shells_script_in_the_home_folder(tmp_path):
+    result = runner.invoke(cli.app, ["--install-completion", "bash"], env={"HOME": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    script = tmp_path / ".bash_completions" / "azoai-gen.sh"
+    assert _COMPLETION_LINES["bash"] in script.read_text(encoding="utf-8")
+    assert f"source '{script}'" in (tmp_path / ".bashrc").read_text(encoding="utf-8")
+
+
+def test_the_completion_script_asks_the_program_and_it_completes_commands_and_options(tmp_path):
+    """What the bash script runs on Tab: the program with _AZOAI_GEN_COMPLETE set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
+    env["PYTHONPATH"] = str(ROOT)
+    for words, cword, expected in (("azoai-gen ren", 1, "render"), ("azoai-gen init --reg", 2, "--region")):
+        env.update(_AZOAI_GEN_COMPLETE="complete_bash", COMP_WORDS=words, COMP_CWORD=str(cword))
+        result = subprocess.run([sys.executable, "-m", "azoai_gen"], capture_output=True, text=True, cwd=tmp_path,
+                                env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == [expected]
 
 
 def test_no_arguments_shows_help():
@@ -181,7 +310,8 @@ def test_validate_invalid_lists_every_problem(tmp_path):
     assert f"{path}:5:1: regoins: unknown key 'regoins'" in lines
     assert "    hint: did you mean 'regions'?" in lines
     assert f"{path}:12:15: deployments[0].capacity: 0 is out of range: must be at least 1" in lines
-    assert "error: 3 problems in the spec" in lines
+    # The misspelt key is one problem: its hint names the required key it means.
+    assert "error: 2 problems in the spec" in lines
     assert "Traceback" not in output
     # Messages go to stderr; stdout stays empty.
     assert result.stdout == ""
@@ -195,10 +325,20 @@ def test_validate_yaml_error(tmp_path):
     assert f"{path}:2:4: (spec): invalid YAML: mapping values are not allowed here" in output.splitlines()
 
 
-def test_validate_missing_file(tmp_path):
-    result, output = run("validate", tmp_path / "nope.yaml")
-    assert result.exit_code == 1
-    assert "no such file" in output
+@pytest.mark.parametrize("command", [("validate",), ("render", "--dry-run"), ("render",), ("render", "--check")])
+def test_a_missing_spec_or_a_folder_is_a_usage_error_without_a_position(tmp_path, command):
+    result, output = run(*command, tmp_path / "nope.yaml")
+    assert result.exit_code == 2
+    assert output.splitlines()[0] == f"error: no such file: {tmp_path / 'nope.yaml'}"
+    assert ":1:1:" not in output and "(spec)" not in output
+    result, output = run(*command, tmp_path)
+    assert result.exit_code == 2
+    # validate and render --check search a folder for specs; a render writes one spec, which a folder is not.
+    searched = command in (("validate",), ("render", "--check"))
+    assert output.splitlines()[0] == (f"error: {tmp_path}: no azoai-gen spec in this folder" if searched
+                                      else f"error: {tmp_path} is a folder, not a spec file")
+    assert ":1:1:" not in output and "(spec)" not in output
+    assert not (tmp_path / "infra").exists()
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -330,6 +470,7 @@ def test_tiers_lists_all_five(monkeypatch):
 
 def _python_m(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's package, whichever checkout an editable install points at
     return subprocess.run([sys.executable, "-m", "azoai_gen", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=env)
 
@@ -403,16 +544,21 @@ def test_render_says_that_azure_keeps_what_a_deleted_module_deployed(tmp_path):
     assert not (tmp_path / "infra" / "modules" / "keyvault.bicep").exists()
 
 
+def _init_optional_lines() -> list[str]:
+    """The commented optional settings of the starting spec, uncommented (without the line on regions' settings)."""
+    from azoai_gen.initspec import spec_text
+
+    text = spec_text(tier=2, regions=["swedencentral"], workload="claims", environment="prod")
+    block = text[text.index("\n# access:\n") + 1:]
+    lines = [line[2:] if line.startswith("# ") else line[1:] for line in block.splitlines()]
+    return [line for line in lines if not line.startswith("(")]
+
+
 def _init_optional_block() -> dict:
     """The commented optional settings of the starting spec, read as YAML."""
     import yaml
 
-    from azoai_gen.initspec import spec_text
-
-    text = spec_text(tier=2, regions=["swedencentral"], workload="claims", environment="prod")
-    block = text.split("# Optional settings, shown with their defaults:\n", 1)[1]
-    lines = [line[2:] if line.startswith("# ") else line[1:] for line in block.splitlines()]
-    return yaml.safe_load("\n".join(line for line in lines if not line.startswith("(")))
+    return yaml.safe_load("\n".join(_init_optional_lines()))
 
 
 def _schema_defaults(node: dict, path: tuple = ()) -> dict[tuple, object]:
@@ -439,3 +585,41 @@ def test_init_shows_every_schema_default_and_only_the_schema_defaults():
         assert node == value, path
     # The one value that is not a schema default is derived from the tier, and named where the design decides it.
     assert shown["frontDoor"]["healthProbe"]["path"] == OPENAI_PROBE_PATH
+
+
+def test_init_labels_each_optional_value_as_the_schemas_default_or_as_an_example():
+    """A value labelled "default" is the schema's default (or, where the schema has none, the one the design
+    derives, said as "default for ..."); a value that is not is labelled "example"."""
+    import yaml
+
+    from azoai_gen import resources
+
+    labelled, path = 0, []
+    for line in _init_optional_lines():
+        depth = (len(line) - len(line.lstrip())) // 2
+        entry, _, label = line.strip().partition("  # ")
+        key, value = next(iter(yaml.safe_load(entry).items()))
+        path = path[:depth] + [key]
+        if value is None:  # a section
+            continue
+        node = resources.schema()
+        for part in path:
+            node = node["properties"][part]
+        labelled += 1
+        if "default" in node:
+            assert label.startswith("default") and value == node["default"], (path, label)
+        elif label.startswith("default"):
+            assert label.startswith("default for "), (path, label)
+        else:
+            assert label.startswith("example; left out: "), (path, label)
+    assert labelled >= 30
+
+
+def test_the_starting_spec_names_its_own_file_in_the_render_command(tmp_path):
+    for name, command in (("claims.yaml", "run 'azoai-gen render claims.yaml'"),
+                          ("my claims.yaml", "run: azoai-gen render 'my claims.yaml'")):
+        result, output = run("init", tmp_path / name, "--no-input")
+        assert result.exit_code == 0, output
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert text.splitlines()[1] == f"# azoai-gen spec: edit it, then {command}."
+        assert "{" not in text.split("tags:")[0], "no placeholder"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from azoai_gen import load as loader
-from azoai_gen.errors import SpecError
+from azoai_gen.errors import SpecError, UsageError
 from azoai_gen.load import MAX_BYTES, MAX_DEPTH, MAX_NODES, load_file, load_text
 
 
@@ -191,13 +191,19 @@ def test_keys_must_be_plain_values(raw):
     assert problem.message == "a key must be a plain value"
 
 
-def test_missing_file_and_folder(tmp_path: Path):
-    with pytest.raises(SpecError) as info:
+def test_a_missing_file_or_a_folder_is_a_usage_error_without_a_position(tmp_path: Path):
+    with pytest.raises(UsageError) as info:
         load_file(tmp_path / "nope.yaml")
-    assert info.value.problems[0].message == "no such file"
-    with pytest.raises(SpecError) as info:
+    assert info.value.message == f"no such file: {tmp_path / 'nope.yaml'}"
+    assert "azoai-gen init" in info.value.hint
+    with pytest.raises(UsageError) as info:
         load_file(tmp_path)
-    assert "folder" in info.value.problems[0].message
+    assert info.value.message == f"{tmp_path} is a folder, not a spec file"
+    assert info.value.hint == f"give the path of a spec file, such as {tmp_path / 'azoai-gen.yaml'}"
+    (tmp_path / "azoai-gen.yaml").write_text("a: 1\n", encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        load_file(tmp_path)
+    assert info.value.hint == f"did you mean {tmp_path / 'azoai-gen.yaml'}?"
 
 
 @pytest.mark.parametrize("raw, shown", [("~: 1\n", "~"), ("1234: x\n", "1234"), ("true: x\n", "true")])
@@ -284,9 +290,8 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path):
     fifo = tmp_path / "spec.yaml"
     os.mkfifo(fifo)
     error = _load_within(fifo)["error"]
-    assert isinstance(error, SpecError)
-    [problem] = error.problems
-    assert problem.message == "this is a named pipe (FIFO), not a spec file"
+    assert isinstance(error, UsageError)
+    assert error.message == f"{fifo} is a named pipe (FIFO), not a spec file"
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
@@ -294,8 +299,8 @@ def test_a_device_is_refused_without_reading_it(device):
     if not Path(device).exists():
         pytest.skip(f"no {device} here")
     error = _load_within(Path(device))["error"]
-    assert isinstance(error, SpecError)
-    assert error.problems[0].message == "this is a character device, not a spec file"
+    assert isinstance(error, UsageError)
+    assert error.message == f"{device} is a character device, not a spec file"
 
 
 def test_a_symlink_to_a_regular_file_is_read(tmp_path: Path):
@@ -324,3 +329,75 @@ def test_a_file_larger_than_its_size_said_is_cut_off_at_the_limit(tmp_path: Path
     error = _load_within(path)["error"]
     assert f"more than {MAX_BYTES} bytes" in error.problems[0].message
     assert sum(reads) <= MAX_BYTES + 1 + 1
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# PyYAML's own words for a mistake, with a hint that says what to change.
+
+
+@pytest.mark.parametrize("raw, line, column, hint", [
+    ("a:\n\tb: 1\n", 2, 1, "YAML does not allow tabs for indentation: use spaces"),
+    ("a:\n  - x\n\t- y\n", 3, 1, "YAML does not allow tabs for indentation: use spaces"),
+    ("a:\t1\n", 1, 3, "replace the tab with a space: a tab cannot separate a key or a dash from its value here"),
+])
+def test_a_tab_gets_a_hint(raw, line, column, hint):
+    problem = only_problem(raw)
+    assert problem.message == "invalid YAML: found character '\\t' that cannot start any token"
+    assert (problem.line, problem.column, problem.hint) == (line, column, hint)
+
+
+def test_a_line_indented_too_far_gets_an_indentation_hint():
+    problem = only_problem("a: 1\n  b: 2\n")
+    assert (problem.line, problem.column) == (2, 4)
+    assert problem.message == "invalid YAML: mapping values are not allowed here"
+    assert problem.hint == ("check the indentation: this line is indented more than the key above it, and the keys "
+                            "of one mapping start in the same column")
+
+
+def test_a_value_holding_colon_space_gets_a_quote_hint():
+    problem = only_problem("a: b: c\n")
+    assert problem.message == "invalid YAML: mapping values are not allowed here"
+    assert problem.hint == 'quote a value that contains ": ", as in description: "note: read me"'
+
+
+def test_a_colon_without_a_space_is_named_on_the_line_where_it_is():
+    problem = only_problem("tier:2\nworkload: claims\n")
+    assert problem.message == "invalid YAML: mapping values are not allowed here"
+    assert problem.hint == ("the line above, 'tier:2', has no space after its colon, so YAML reads it as one text: "
+                            "write key: value")
+
+
+def test_a_line_indented_less_than_its_block_names_the_columns():
+    problem = only_problem("deployments:\n  - name: chat\n   model: x\n")
+    assert problem.message == "invalid YAML: expected <block end>, but found '<block mapping start>'"
+    assert (problem.line, problem.column) == (3, 4)
+    assert problem.hint == ("check the indentation: the items of the block that starts on line 2 are in column 3, "
+                            "and this line starts in column 4; indent with spaces so that the keys of one mapping, "
+                            "and the dashes of one list, line up (a list item's keys line up after its '- ')")
+
+
+def test_a_key_in_the_column_of_the_dashes_is_told_to_take_a_dash_or_an_indent():
+    problem = only_problem("regions:\n  - location: swedencentral\n  weight: 2\n")
+    assert problem.message == "invalid YAML: expected <block end>, but found '?'"
+    assert problem.hint == ("this line starts in the column of the dashes of the list on line 2, without a dash: "
+                            "start it with '- ' for a new item, or indent it to line up with the keys of the item "
+                            "above")
+
+
+def test_a_key_without_a_colon_is_located_at_the_key():
+    problem = only_problem("a: 1\nb\nc: 2\n")
+    assert problem.message == "invalid YAML: could not find expected ':'"
+    assert (problem.line, problem.column) == (2, 1)
+    assert problem.hint.startswith("a key needs a colon and a space after it (key: value)")
+
+
+def test_a_quote_never_closed_is_located_where_it_opens():
+    problem = only_problem('a: "abc\nb: 2\n')
+    assert (problem.line, problem.column) == (1, 4)
+    assert problem.hint == "this quote is never closed: end the value with the same quote on the same line"
+
+
+@pytest.mark.parametrize("char", ["@", "`", "%"])
+def test_a_reserved_character_at_the_start_of_a_value_says_quote_it(char):
+    problem = only_problem(f"a: {char}x\n")
+    assert problem.hint == f'quote the value: YAML reserves {char} at the start of a value, as in key: "{char}..."'

@@ -619,3 +619,20 @@ def test_fifty_specs_are_checked_for_drift_in_one_command(fifty):
     assert [entry["file"] for entry in failed] == [str(fifty / "team3" / "app10" / "azoai-gen.yaml")]
     assert failed[0]["changes"] == [{"path": "main.bicep", "action": "conflict"}]
     assert data["summary"]["passed"] == FIFTY - 1
+
+
+def test_a_spec_that_does_not_exist_is_annotated_at_its_file_without_a_line_except_in_sarif(sarif_validator, tmp_path,
+                                                                                             monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("validate", "nope.yaml", EXAMPLES / "tier1.yaml", "--output", "github")
+    assert result.exit_code == 2
+    [annotation] = parse_workflow_commands(result.stdout)
+    assert annotation["title"] == "azoai-gen spec-yaml" and annotation["file"] == "nope.yaml"
+    assert "line" not in annotation and "col" not in annotation
+    assert annotation["message"].startswith("no such file: nope.yaml")
+    result = invoke("validate", "nope.yaml", "--output", "sarif")
+    assert result.exit_code == 2
+    # Code scanning needs a line in every result, so SARIF keeps line 1 (docs/architecture.md, "sarif").
+    [found] = sarif_log(result, sarif_validator)["results"]
+    assert found["locations"] == [{"physicalLocation": {"artifactLocation": {"uri": "nope.yaml"},
+                                                        "region": {"startLine": 1, "startColumn": 1}}}]

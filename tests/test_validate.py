@@ -27,16 +27,20 @@ def one(text: str):
 
 
 def test_unknown_key_with_did_you_mean():
+    # The real key is then missing too, but the misspelling is one mistake: the hint names the key it means.
     found = spec_problems(spec(replace={"regions:": "regoins:"}))
-    assert "spec.yaml:5:1: regoins: unknown key 'regoins'\n    hint: did you mean 'regions'?" in found
-    # The real key is then missing, reported too.
-    assert any(f.startswith("spec.yaml:1:1: (spec): missing required key 'regions'") for f in found)
+    assert found == ["spec.yaml:5:1: regoins: unknown key 'regoins'\n    hint: did you mean 'regions'?"]
 
 
 def test_unknown_nested_key_with_did_you_mean():
     found = spec_problems(spec(replace={"model: gpt-5.4-mini": "modle: gpt-5.4-mini"}))
-    assert "spec.yaml:9:5: deployments[0].modle: unknown key 'modle'\n    hint: did you mean 'model'?" in found
+    assert found == ["spec.yaml:9:5: deployments[0].modle: unknown key 'modle'\n    hint: did you mean 'model'?"]
+
+
+def test_a_missing_required_key_no_unknown_key_resembles_is_reported():
+    found = spec_problems(spec(replace={"model: gpt-5.4-mini": "zzz: gpt-5.4-mini"}))
     assert any(f.startswith("spec.yaml:8:5: deployments[0]: missing required key 'model'") for f in found)
+    assert any(f.startswith("spec.yaml:9:5: deployments[0].zzz: unknown key 'zzz'") for f in found)
 
 
 def test_unknown_key_without_close_match_lists_allowed_keys():
@@ -124,8 +128,8 @@ def test_const():
 
 
 def test_pattern():
-    problem = one(spec(replace={"workload: claims": "workload: Claims"}))
-    assert problem.format().startswith("spec.yaml:2:11: workload: 'Claims' is not valid here\n    hint: ")
+    problem = one(spec(replace={"workload: claims": "workload: claims_app"}))
+    assert problem.format().startswith("spec.yaml:2:11: workload: 'claims_app' is not valid here\n    hint: ")
     assert "lowercase letters" in problem.hint
 
 
@@ -176,6 +180,39 @@ def test_unknown_region_with_did_you_mean():
     problem = one(spec(regions="  - location: swedencentrl\n"))
     assert problem.format() == ("spec.yaml:6:15: regions[0].location: unknown Azure region 'swedencentrl'\n"
                                 "    hint: did you mean 'swedencentral'?")
+
+
+@pytest.mark.parametrize("written, hint", [
+    ("Sweden Central", "did you mean 'swedencentral'? 'Sweden Central' is the region's display name; the spec takes "
+                       "its name"),
+    ("sweden central", "did you mean 'swedencentral'? 'sweden central' is the region's display name; the spec takes "
+                       "its name"),
+    ("sweden-central", "did you mean 'swedencentral'? Region names are lower case, without spaces or hyphens"),
+    ("Sweden Centrl", "did you mean 'swedencentral'?"),
+])
+def test_a_region_written_as_the_portal_shows_it_gets_one_message_naming_the_region(written, hint):
+    """The schema's pattern refuses a display name before any rule runs; the message is still the region's, once."""
+    problem = one(spec(regions=f"  - location: {written}\n"))
+    assert (problem.path, problem.message, problem.hint) == ("regions[0].location", f"unknown Azure region '{written}'",
+                                                             hint)
+    assert (problem.line, problem.column) == (6, 15)
+
+
+def test_a_region_name_in_capitals_is_told_to_be_lower_case():
+    """Capitals alone keep 'SwedenCentral' from a region's name: the message says so, rather than 'unknown'."""
+    problem = one(spec(regions="  - location: SwedenCentral\n"))
+    assert (problem.path, problem.message) == ("regions[0].location", "'SwedenCentral' must be lower case: 'swedencentral'")
+
+
+def test_a_private_link_location_written_as_a_display_name_names_the_region():
+    regions = ("  - location: swedencentral\n    app:\n      hostName: a.example.com\n      privateLink:\n"
+               "        resourceId: /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/"
+               "Microsoft.Web/sites/a\n        groupId: sites\n        location: West Europe\n"
+               "  - location: francecentral\n    app:\n      hostName: b.example.com\n")
+    problem = one(spec(4, regions=regions, extra="frontDoor:\n  origin: app\n"))
+    assert problem.path == "regions[0].app.privateLink.location"
+    assert problem.message == "unknown Azure region 'West Europe'"
+    assert problem.hint.startswith("did you mean 'westeurope'?")
 
 
 def test_unknown_region_without_close_match_points_to_the_cli():

@@ -9,7 +9,7 @@ from ..errors import Finding
 from ..ids import RESOURCE_ID, RESOURCE_ID_HINT
 from ..model import Region
 from ..posture import Origin
-from ..schema import suggest
+from ..regions import unknown as unknown_region
 from . import Subject, ignored, rule
 from .regions import known_regions
 
@@ -53,8 +53,7 @@ def _link_findings(region: Region, premium: bool) -> Iterator[Finding]:
     if not RESOURCE_ID.match(link.resource_id):
         yield Finding(base + ("resourceId",), "not a resource ID", RESOURCE_ID_HINT)
     if link.location is not None and link.location not in known_regions():
-        yield Finding(base + ("location",), f"unknown Azure region '{link.location}'",
-                      suggest(link.location, sorted(known_regions())))
+        yield Finding(base + ("location",), *unknown_region(link.location))
     if not premium:
         yield Finding(base, "Private Link origins need the Premium Front Door SKU",
                       "set frontDoor.sku: Premium_AzureFrontDoor, or reach the apps over their public endpoints",

@@ -9,7 +9,9 @@ from typing import Any, Iterator
 from .. import resources
 from ..errors import Finding
 from ..model import Deployment
+from ..schema import suggest
 from . import Subject, rule
+from .regions import known_regions
 
 #: A deployment whose model version retires within this many days is warned about.
 RETIREMENT_NOTICE_DAYS = 90
@@ -39,19 +41,35 @@ def deployments_unique(subject: Subject) -> Iterator[Finding]:
         first.setdefault(key, index)
 
 
+#: How many regions a hint names, nearest first, when a region does not offer a deployment.
+NAMED_REGIONS = 5
+
+
+def _meant(word: str, known: list[str], elsewhere: dict) -> str:
+    """A did-you-mean hint for a model or version that the availability data does not list, unless the lifecycle
+    data knows it (``elsewhere``): a real model missing from the availability tables is no typo."""
+    return "" if word in elsewhere else suggest(word, known)
+
+
 def _availability(index: int, deployment: Deployment, models: dict, locations: list[str]) -> Iterator[Finding]:
     date = models.get("date", "unknown")
     path = ("deployments", index)
     versions = models["models"].get(deployment.model)
     if versions is None:
+        lifecycle = models.get("lifecycle", {}).get("models", {})
+        meant = _meant(deployment.model, sorted(set(models["models"]) | set(lifecycle)), lifecycle)
         yield Finding(path + ("model",), f"model '{deployment.model}' is not in the availability data of {date}",
-                      "check the Azure OpenAI model availability tables before deploying", severity="warning")
+                      _then(meant, "check the Azure OpenAI model availability tables before deploying"),
+                      severity="warning")
         return
     skus = versions.get(deployment.version)
     if skus is None:
+        lifecycle = models.get("lifecycle", {}).get("models", {}).get(deployment.model, {})
+        meant = _meant(deployment.version, sorted(versions), lifecycle)
         yield Finding(path + ("version",), f"version '{deployment.version}' of {deployment.model} is not in the "
                                            f"availability data of {date}",
-                      "known versions: " + ", ".join(sorted(versions)), severity="warning")
+                      _then(meant, "known versions: " + ", ".join(sorted(versions))),
+                      severity="warning")
         return
     offered = skus.get(deployment.sku)
     if offered is None:
@@ -59,13 +77,43 @@ def _availability(index: int, deployment: Deployment, models: dict, locations: l
                                        f"{deployment.version} with SKU {deployment.sku}",
                       "listed SKUs: " + ", ".join(sorted(skus)), severity="warning")
         return
-    for region_index, location in enumerate(locations):
-        if location not in offered:
-            yield Finding(path + ("sku",), f"{deployment.model} {deployment.version} ({deployment.sku}) is not "
-                                           f"offered in {location} (regions[{region_index}]) according to the "
-                                           f"availability data of {date}",
-                          "pick a region or SKU that offers it, or check the current availability tables",
-                          severity="warning")
+    missing = [(i, location) for i, location in enumerate(locations) if location not in offered]
+    if missing:
+        where = _and([f"{location} (regions[{i}])" for i, location in missing])
+        yield Finding(path + ("sku",), f"{deployment.model} {deployment.version} ({deployment.sku}) is not offered "
+                                       f"in {where} according to the availability data of {date}",
+                      _offered_hint(deployment, skus, offered, [location for _, location in missing]),
+                      severity="warning")
+
+
+def _then(first: str, second: str) -> str:
+    return f"{first} {second}" if first else second
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _offered_hint(deployment: Deployment, skus: dict, offered: list[str], missing: list[str]) -> str:
+    """Where the deployment is offered: in how many regions, the first few by name (those in the geography of a
+    region that lacks it first), and the SKUs that the regions lacking it do offer."""
+    known = known_regions()
+    homes = [known[location]["geography"] for location in missing if location in known]
+
+    def nearness(region: str) -> tuple[int, str]:
+        geography = known.get(region, {}).get("geography")
+        return (homes.index(geography) if geography in homes else len(homes), region)
+
+    nearest = sorted(offered, key=nearness)
+    named = ", ".join(nearest[:NAMED_REGIONS]) + (", ..." if len(nearest) > NAMED_REGIONS else "")
+    near = list(dict.fromkeys(g for g in homes if any(known.get(r, {}).get("geography") == g for r in offered)))
+    order = f"those in {_and(near)} first" if near else "such as"
+    count = len(offered)
+    hint = f"offered as {deployment.sku} in {count} region{'s' if count != 1 else ''}, {order}: {named}"
+    others = sorted(sku for sku, regions in skus.items() if sku != deployment.sku and set(missing) <= set(regions))
+    if others:
+        hint += f"; {_and(missing)} offer{'s' if len(missing) == 1 else ''} it as {' or '.join(others)}"
+    return hint + "; or check the current availability tables"
 
 
 @rule("deployments-available")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .. import resources
+from .. import regions
 from ..errors import Finding
-from ..schema import suggest
 from . import Subject, rule
 
 
 def known_regions() -> dict:
-    return resources.data("regions.json")["regions"]
+    return regions.known()
 
 
 @rule("regions-known", before_design=True, gate=True)
@@ -20,8 +19,7 @@ def regions_known(subject: Subject) -> Iterator[Finding]:
     known = known_regions()
     for region in subject.spec.regions:
         if region.location not in known:
-            hint = suggest(region.location, sorted(known)) or "run 'az account list-locations -o table' for the names"
-            yield Finding(region.path + ("location",), f"unknown Azure region '{region.location}'", hint)
+            yield Finding(region.path + ("location",), *regions.unknown(region.location))
 
 
 @rule("regions-distinct", before_design=True, gate=True)

@@ -1,0 +1,119 @@
+"""The typer application that the commands of :mod:`azoai_gen.cli` are registered on.
+
+Two things typer 0.29 does not do as users expect, set right once for every command (those added later included):
+
+* **Help.** typer shows a type beside every parameter (``--force <bool>``, ``--region <list[str]>``, ``--tier
+  <int range>``, ``--help <bool>``, ``spec <path>``) and wraps a required argument in braces in the usage line
+  (``{spec}``). Here a flag shows nothing, a choice its choices (``[text|json]``), another option its metavar
+  (``NAME`` unless it sets one, such as ``REGION[,REGION...]``), an argument its metavar alone, and the usage line
+  names arguments as click does: ``SPEC``, or ``[SPEC]`` when it may be left out.
+* **Completion for a named shell.** ``--show-completion`` and ``--install-completion`` (typer's own, from
+  ``add_completion=True``) take no value and work for the shell they detect: ``--show-completion zsh`` run from
+  bash printed the bash script. Here a shell named after either option is the shell used, through typer's own
+  completion code (the same scripts, and the same ``_AZOAI_GEN_COMPLETE`` protocol at completion time).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Sequence
+
+import typer
+import typer.completion
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+
+from .errors import shown
+
+#: The shells typer writes completion scripts for.
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+COMPLETION_OPTIONS = ("--show-completion", "--install-completion")
+_COMPLETION_HELP = {
+    "--show-completion": "Print the completion script for SHELL (bash, zsh, fish, powershell or pwsh; default: the "
+                         "current shell).",
+    "--install-completion": "Install completion for SHELL (bash, zsh, fish, powershell or pwsh; default: the "
+                            "current shell).",
+}
+
+
+class _Argument(TyperArgument):
+    """An argument whose help row is its metavar and its help, without typer's type label (``<list[Path]>``)."""
+
+    def display_type_rich(self, ctx: typer.Context) -> str | None:
+        return None
+
+
+def _settle(param: Any) -> None:
+    """Give a parameter that names no metavar the one its help shows: nothing for a flag, its choices for a choice
+    (``[text|json]``), else its name in capitals. An argument's help row shows no type."""
+    if isinstance(param, TyperArgument) and type(param) is TyperArgument:
+        param.__class__ = _Argument
+    if param.param_type_name == "option" and param.opts and param.opts[0] in _COMPLETION_HELP:
+        param.metavar, param.help = "[SHELL]", _COMPLETION_HELP[param.opts[0]]
+    elif param.metavar is None:
+        choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif choices:
+            param.metavar = "[" + "|".join(str(getattr(choice, "value", choice)) for choice in choices) + "]"
+        else:
+            param.metavar = param.name.upper()
+
+
+class _Help:
+    """Settles the metavar of every parameter, the help option and typer's completion options included."""
+
+    def get_params(self, ctx: typer.Context) -> list[Any]:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            _settle(param)
+        return params
+
+
+class Command(_Help, TyperCommand):
+    """A command whose usage line names its arguments ``SPEC`` or ``[SPEC]``, not ``{spec}``."""
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name != "argument":
+                pieces.extend(param.get_usage_pieces(ctx))
+                continue
+            name = param.metavar if param.required else f"[{param.metavar}]"
+            pieces.append(name + ("..." if param.nargs != 1 else ""))
+        return pieces
+
+
+class Group(_Help, TyperGroup):
+    """The application: a shell named after ``--show-completion`` or ``--install-completion`` is used."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, **extra: Any) -> Any:
+        words = list(sys.argv[1:] if args is None else args)
+        if len(words) == 2 and words[0] in COMPLETION_OPTIONS:
+            if words[1] not in SHELLS:
+                typer.echo(f"Error: {words[0]}: no completion for the shell '{shown(words[1])}'; use one of: "
+                           f"{', '.join(SHELLS)}", err=True)
+                sys.exit(2)
+            name = prog_name or self.name or "azoai-gen"
+            variable = complete_var or "_{}_COMPLETE".format(name.replace("-", "_").upper())
+            sys.exit(_completion(self, words[0], words[1], name, variable))
+        return super().main(args, prog_name, complete_var, **extra)
+
+
+def _completion(group: Group, option: str, shell: str, name: str, variable: str) -> int:
+    if option == "--show-completion":
+        return typer.completion.shell_complete(group, {}, name, variable, f"source_{shell}")
+    shell, path = typer.completion.install(shell=shell, prog_name=name, complete_var=variable)
+    typer.echo(f"{shell} completion installed in {path}")
+    typer.echo("Completion will take effect once you restart the terminal")
+    return 0
+
+
+class App(typer.Typer):
+    """``typer.Typer`` whose commands are :class:`Command` and whose group is :class:`Group`."""
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(cls=Group, **settings)
+
+    def command(self, *args: Any, cls: type[TyperCommand] | None = None, **kwargs: Any) -> Any:
+        return super().command(*args, cls=cls or Command, **kwargs)
