@@ -269,6 +269,8 @@ REQUIRED = {"version", "tier"}
 #: Settings a tier reads although no value changes what it renders: it accepts only one value (its default) and
 #: refuses every other, at the setting itself.
 REFUSED_BUT_READ = {"apiManagement.sku": {5}}
+#: Settings that decide how a spec is checked, never what it renders: read at every tier.
+CHECKING = {"validation.strict"}
 
 
 def _base(tier: int) -> dict:
@@ -330,13 +332,26 @@ def _reading_tiers(setting: str) -> set[int]:
 
 def test_every_setting_without_fields_has_a_change():
     leaves = {path for path in PROPERTIES if not any(p.startswith((path + ".", path + "[].")) for p in PROPERTIES)}
-    assert leaves - REQUIRED == set(CHANGES)
+    assert leaves - REQUIRED - CHECKING == set(CHANGES)
 
 
 @pytest.mark.parametrize("setting", sorted(CHANGES))
 def test_the_tiers_of_a_setting_are_those_where_it_changes_the_render(setting):
     expected = _reading_tiers(setting) | REFUSED_BUT_READ.get(setting, set())
     assert set(PROPERTIES[setting]["x-tiers"]) == expected
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_checking_setting_changes_the_verdict_and_not_the_render_at_every_tier(tier):
+    """validation.strict turns a warning (a model version the dated data does not list) into an error at every
+    tier; a spec without warnings renders the same with it."""
+    quiet = {"apiManagement.publisherEmail": "ops@contoso.com"} if tier == 5 else {}  # tier 5 warns without it
+    warned = {"deployments[0].version": "2026-03-05"}
+    assert validate_text(_spec(tier, quiet, warned)).warnings
+    assert _files(_spec(tier, quiet, warned, {"validation.strict": True})) == ("deployments[0].version",)
+    assert _files(_spec(tier, quiet, {"validation.strict": True})) == _files(_spec(tier, quiet))
+    for setting in CHECKING:
+        assert PROPERTIES[setting]["x-tiers"] == list(TIERS)
 
 
 def test_required_settings_are_read_at_every_tier():
