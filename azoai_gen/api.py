@@ -300,3 +300,8 @@ def explain_setting(path: str | None = None) -> explain.Setting:
 def explain_text(path: str | None = None) -> str:
     """:func:`explain_setting` as ``azoai-gen explain`` prints it."""
     return explain.text(explain_setting(path))
+
+
+def setting_paths(incomplete: str = "") -> list[str]:
+    """The setting paths that begin with ``incomplete``: what the shell completes after ``azoai-gen explain``."""
+    return [path for path in explain.paths() if path.startswith(incomplete)]

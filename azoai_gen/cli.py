@@ -492,6 +492,7 @@ def _ci(platform: str, specs: List[Path], out_dir: Optional[str], force: bool) -
 
 @app.command(epilog="Example: azoai-gen explain network.addressSpace")
 def explain(path: Optional[str] = typer.Argument(None, metavar="PATH", show_default=False,
+                                                 autocompletion=api.setting_paths,
                                                  help="A setting, such as apiManagement.sku or regions[].location; "
                                                       "leave out to list the top-level settings.")) -> None:
     """Explain a spec setting: description, type, default, allowed values and the tiers that read it."""

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from functools import lru_cache
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
-from _support import SCHEMA, plain
+from _support import ROOT, SCHEMA, plain
 from azoai_gen import cli, explain
 from azoai_gen.errors import SpecError, UsageError
 from azoai_gen.pipeline import validate_text
@@ -375,3 +378,17 @@ def test_the_tier_check_can_fail():
 def test_usage_errors_come_from_the_library():
     with pytest.raises(UsageError):
         explain.explain("no.such.setting")
+
+
+def test_the_shell_completes_setting_paths(tmp_path):
+    """What the completion script runs on Tab after ``azoai-gen explain``: the settings that begin with the word."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
+    env.update(PYTHONPATH=str(ROOT), _AZOAI_GEN_COMPLETE="complete_bash", COMP_CWORD="2")
+    for word, expected in (("network.a", ["network.addressSpace"]),
+                           ("apiManagement.o", ["apiManagement.oauth", "apiManagement.oauth.tenantId",
+                                                "apiManagement.oauth.audiences"])):
+        env["COMP_WORDS"] = f"azoai-gen explain {word}"
+        result = subprocess.run([sys.executable, "-m", "azoai_gen"], capture_output=True, text=True, cwd=tmp_path,
+                                env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == expected
