@@ -983,16 +983,6 @@ def _init_needs_writing(folder: int, path: Path, data: bytes | None, force: bool
         raise AzoaiError(f"{path} already exists" + (" and differs from this version's" if keep_identical else ""),
                          "use --force to replace it" + ("" if keep_identical else ", or name another file"))
     return True
-    if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
-        raise OutputError(f"{path} exists and is not a file", "name another file")
-    if keep_identical and stat.S_ISREG(info.st_mode):
-        with os.fdopen(os.open(path.name, _READ, dir_fd=folder), "rb") as handle:
-            if handle.read() == data:
-                return False
-    if not force:
-        raise AzoaiError(f"{path} already exists" + (" and differs from this version's" if keep_identical else ""),
-                         "use --force to replace it" + ("" if keep_identical else ", or name another file"))
-    return True
 
 
 # ---------------------------------------------------------------------------------------------------------------------
