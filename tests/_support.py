@@ -751,3 +751,20 @@ def few_examples(count: int):
 
     current = settings().max_examples
     return settings(max_examples=count if current <= 150 else current)
+
+
+def spec_error_problems(text: str) -> list:
+    """The problems of an invalid spec, as objects (spec_problems gives them formatted)."""
+    import pytest
+    from azoai_gen.errors import SpecError
+    from azoai_gen.pipeline import validate_text
+    with pytest.raises(SpecError) as info:
+        validate_text(text)
+    return info.value.problems
+
+
+def one_problem(text: str):
+    """The one problem of an invalid spec: fails if there are none or several."""
+    found = spec_error_problems(text)
+    assert len(found) == 1, [p.format() for p in found]
+    return found[0]

@@ -23,21 +23,7 @@ def test_there_are_examples():
 
 @pytest.mark.parametrize("example", EXAMPLE_SPECS, ids=lambda p: p.stem)
 def test_example_matches_golden_files(example):
-    files = render_bytes(example)
-    folder = GOLDEN / example.stem
-    if UPDATE:
-        shutil.rmtree(folder, ignore_errors=True)
-        for path, data in files.items():
-            target = folder / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-    expected = snapshot(folder)
-    assert expected, f"no golden files in {folder}; run with AZOAI_GEN_UPDATE_GOLDEN=1"
-    assert sorted(files) == sorted(expected)
-    for path in sorted(files):
-        assert files[path] == expected[path], (
-            f"{example.stem}/{path} differs from the golden file; if the change is intended, "
-            "rerun with AZOAI_GEN_UPDATE_GOLDEN=1 and review the diff")
+    matches_golden(render_bytes(example), GOLDEN / example.stem, example.stem)
 
 
 def test_every_golden_folder_belongs_to_an_example():
@@ -87,8 +73,21 @@ def ci_files(case: str) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("case", sorted(CI_CASES))
 def test_ci_pipelines_match_golden_files(case):
-    files = ci_files(case)
-    folder = GOLDEN / CI / case
+    matches_golden(ci_files(case), GOLDEN / CI / case, f"ci/{case}")
+
+
+def test_every_ci_golden_folder_is_a_case():
+    folders = {p.name for p in (GOLDEN / CI).iterdir() if p.is_dir()}
+    if UPDATE:
+        for stale in folders - set(CI_CASES):
+            shutil.rmtree(GOLDEN / CI / stale)
+        folders &= set(CI_CASES)
+    assert folders == set(CI_CASES)
+
+
+def matches_golden(files: dict, folder, label: str) -> None:
+    """Assert that ``files`` are the golden files in ``folder``, byte for byte; with AZOAI_GEN_UPDATE_GOLDEN=1,
+    write them there first."""
     if UPDATE:
         shutil.rmtree(folder, ignore_errors=True)
         for path, data in files.items():
@@ -100,14 +99,5 @@ def test_ci_pipelines_match_golden_files(case):
     assert sorted(files) == sorted(expected)
     for path in sorted(files):
         assert files[path] == expected[path], (
-            f"ci/{case}/{path} differs from the golden file; if the change is intended, "
+            f"{label}/{path} differs from the golden file; if the change is intended, "
             "rerun with AZOAI_GEN_UPDATE_GOLDEN=1 and review the diff")
-
-
-def test_every_ci_golden_folder_is_a_case():
-    folders = {p.name for p in (GOLDEN / CI).iterdir() if p.is_dir()}
-    if UPDATE:
-        for stale in folders - set(CI_CASES):
-            shutil.rmtree(GOLDEN / CI / stale)
-        folders &= set(CI_CASES)
-    assert folders == set(CI_CASES)

@@ -7,22 +7,14 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from _support import MANIFEST, model_spec, plain, snapshot, spec
+from _support import one_problem, spec_error_problems, MANIFEST, model_spec, plain, snapshot, spec
 from azoai_gen import cli
 from azoai_gen.errors import SpecError
 from azoai_gen.pipeline import validate_text
 
 
-def problems(text: str) -> list:
-    with pytest.raises(SpecError) as info:
-        validate_text(text)
-    return info.value.problems
-
-
-def one(text: str):
-    found = problems(text)
-    assert len(found) == 1, [p.format() for p in found]
-    return found[0]
+problems = spec_error_problems
+one = one_problem
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from _support import MINIMAL, TWO_REGIONS, design_of, spec, spec_problems, warnings_of
+from _support import one_problem, spec_error_problems, MINIMAL, TWO_REGIONS, design_of, spec, spec_problems, warnings_of
 from azoai_gen.errors import SpecError
 from azoai_gen.pipeline import validate_file, validate_text
 
 
-def problems(text: str) -> list:
-    """The problems of an invalid spec, as objects (spec_problems gives them formatted)."""
-    with pytest.raises(SpecError) as info:
-        validate_text(text)
-    return info.value.problems
-
-
-def one(text: str):
-    found = problems(text)
-    assert len(found) == 1, [p.format() for p in found]
-    return found[0]
+problems = spec_error_problems
+one = one_problem
 
 
 # ---------------------------------------------------------------------------------------------------------------------
