@@ -347,7 +347,7 @@ SINGLE_MISTAKES = {
                                 "openai.allowedIpRanges[0]", False),
     "weight of zero": (spec(4, regions="  - location: swedencentral\n    weight: 0\n  - location: francecentral\n"),
                        "regions[0].weight", False),
-    "workload too long for the vault": (spec(1, replace={"workload: claims": "workload: abcdenopqrst"}),
+    "workload too long for the vault": (spec(1, replace={"workload: claims": "workload: abcdefghijklmnopqrst"}),
                                         "workload", False),
     "gateway SKU that cannot carry tier 5": (spec(5, regions="  - location: swedencentral\n  - location: "
                                                              "francecentral\n", extra="apiManagement:\n  sku: Basic\n"),

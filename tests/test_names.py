@@ -93,7 +93,7 @@ def test_names_are_checked_only_where_deployed():
 
 
 def test_a_twenty_character_workload_fits_tier_2():
-    workload = "abcdenopqrst"
+    workload = "abcdefghijklmnopqrst"
     rendered = render_text(spec(2, replace={"workload: claims": f"workload: {workload}"}))
     assert "modules/keyvault.bicep" not in rendered.files
     for name in rendered.design.names:
@@ -101,8 +101,8 @@ def test_a_twenty_character_workload_fits_tier_2():
 
 
 def test_a_twenty_character_workload_is_refused_where_a_deployed_name_breaks_its_rule():
-    found = spec_problems(spec(1, replace={"workload: claims": "workload: abcdenopqrst"}))
-    assert found == ["spec.yaml:2:11: workload: the Key Vault name 'kv-abcdenopqrst-prod-xxxxx' would be "
+    found = spec_problems(spec(1, replace={"workload: claims": "workload: abcdefghijklmnopqrst"}))
+    assert found == ["spec.yaml:2:11: workload: the Key Vault name 'kv-abcdefghijklmnopqrst-prod-xxxxx' would be "
                      "34 characters; Azure allows 3 to 24\n    hint: shorten workload or environment, or naming.suffix"]
 
 
