@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import ci, deployed, explain, initspec, resources, text, write
+from . import ci, deployed, explain, initspec, preflight, resources, text, write
+from .az import Az
 from .catalogue import TIERS, Tier
 from .deployed import LeftBehind
 from .discover import find_specs
@@ -232,6 +234,14 @@ def init_spec(spec_path: Path, *, tier: int, regions: list[str], workload: str, 
     write.write_init([(spec_path, content), (schema_path, resources.schema_text())], force=force,
                      keep_identical=frozenset([schema_path]))
     return InitOutcome(spec_path, schema_path)
+
+
+def preflight_spec(path: Path, *, today: date | None = None) -> preflight.Preflight:
+    """Check the spec's design against the subscription the user's az CLI is logged in to (reading only). Raises
+    :class:`SpecError` for a spec that is not valid and :class:`UsageError` when az is missing or nobody is logged
+    in."""
+    validated = validate_file(path)
+    return preflight.run(validated, Az(), today)
 
 
 def schema_json() -> str:

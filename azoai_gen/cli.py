@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, api, initspec, report
+from . import preflight as preflight_report
 from .cliapp import App
 from .errors import AzoaiError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError, shown
 from .write import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, REMOVE, UPDATE
@@ -497,6 +498,43 @@ def explain(path: Optional[str] = typer.Argument(None, metavar="PATH", show_defa
                                                       "leave out to list the top-level settings.")) -> None:
     """Explain a spec setting: description, type, default, allowed values and the tiers that read it."""
     _run(lambda: out.print(api.explain_text(path), markup=False, end=""), "explain")
+
+
+@app.command(epilog="Example: az login, then azoai-gen preflight azoai-gen.yaml; azoai-gen preflight azoai-gen.yaml "
+                    "--output json")
+def preflight(
+    spec: Path = typer.Argument(..., metavar="SPEC", help="Spec file to check against your subscription."),
+    output: DataOutput = typer.Option(DataOutput.TEXT, "--output", metavar="FORMAT",
+                                      help="text (one line per finding with its fix, the default) or json (one "
+                                           "document)."),
+) -> None:
+    """Check quota, models, soft-deleted names, providers and permissions in your subscription, through your az CLI
+    (it only reads). Exit 1 when the deployment would fail, 2 when az is missing or not logged in."""
+    _run(lambda: _preflight(spec, output), "preflight")
+
+
+def _preflight(spec: Path, output: DataOutput) -> None:
+    try:
+        result = api.preflight_spec(spec)
+    except AzoaiError as error:
+        if output is DataOutput.JSON:
+            sys.stdout.write(report.json_text(preflight_report.document(None, error)))
+        raise
+    if output is DataOutput.JSON:
+        sys.stdout.write(report.json_text(preflight_report.document(result)))
+    else:
+        for finding in result.findings:
+            _result(f"{finding.file}:{finding.line}:{finding.column}: {finding.path}: {finding.severity}: "
+                    f"[{finding.check}] {finding.message}", "yellow" if finding.severity == "warning" else "red")
+            for fix in finding.fix:
+                _result(f"    fix: {fix}", "dim")
+        errors = sum(1 for f in result.findings if f.severity == "error")
+        warnings = len(result.findings) - errors
+        _result(f"{result.spec}: preflight {'passed' if result.ok else 'failed'} in subscription "
+                f"{result.subscription_name or result.subscription} ({errors} error{'s' if errors != 1 else ''}, "
+                f"{warnings} warning{'s' if warnings != 1 else ''})", "green" if result.ok else "red")
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:
