@@ -19,6 +19,7 @@ each with its own key in the JSON document.
 
 from __future__ import annotations
 
+import json
 import shlex
 from dataclasses import dataclass
 
@@ -124,7 +125,7 @@ def _name_word(group: list[str], resource: manifest.Resource) -> str:
     if COMPUTED_SUFFIX_MARK not in resource.name:
         return shlex.quote(resource.name)
     stem = resource.name.replace(COMPUTED_SUFFIX_MARK, "")
-    select = f"[?starts_with(name, '{stem}') && length(name) == `{len(stem) + COMPUTED_SUFFIX_LENGTH}`].name"
+    select = f"[?starts_with(name, `{json.dumps(stem)}`) && length(name) == `{len(stem) + COMPUTED_SUFFIX_LENGTH}`].name"
     words = ["az", *group, "list", "--resource-group", resource.resource_group, "--query", select, "--output", "tsv"]
     return "$(" + " ".join(shlex.quote(word) for word in words) + ")"
 
