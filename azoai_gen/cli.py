@@ -205,7 +205,7 @@ def _report(error: AzoaiError) -> None:
         for path, change in error.changes:
             _say(f"  {change:<9} {path}", "red")
     if isinstance(error, ConfirmationError):
-        for change in error.changes:
+        for change in error.lowering:
             _say(f"  lowers isolation: {change}", "red")
     if error.hint:
         _say(f"hint: {error.hint}", "dim")
@@ -365,6 +365,11 @@ def render(
                          yes=yes), "render", reporting)
 
 
+def _interactive() -> bool:
+    """Whether render can ask a question: both stdin and stderr are a terminal."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
 def _confirm_lowering(changes: List[str]) -> bool:
     """Ask, in a terminal, whether to write changes that lower isolation."""
     _say("This render lowers isolation:", "bold red")
@@ -377,7 +382,7 @@ def _render(specs: List[Path], out_dir: Optional[str], reporting: _Reporting, *,
             dry_run: bool, strict: bool = False, yes: bool = False) -> None:
     if reporting.output in (Output.GITHUB, Output.SARIF) and not check:
         raise UsageError(f"--output {reporting.output.value} reports a check: use it with --check (or with validate)")
-    confirm = _confirm_lowering if sys.stdin.isatty() and sys.stderr.isatty() else None
+    confirm = _confirm_lowering if _interactive() else None
     runs = api.render_specs(specs, out_dir, check=check, dry_run=dry_run, force=force, strict=strict, yes=yes,
                             confirm=confirm)
     if reporting.output is not Output.TEXT:

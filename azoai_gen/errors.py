@@ -154,11 +154,11 @@ class OutputError(AzoaiError):
 
 
 class ConfirmationError(AzoaiError):
-    """A render would lower isolation, and nobody confirmed it. Carries the changes' descriptions."""
+    """A render would lower isolation, and nobody confirmed it. Carries the descriptions of the changes that lower it."""
 
-    def __init__(self, message: str, changes: list[str], hint: str = "") -> None:
+    def __init__(self, message: str, lowering: list[str], hint: str = "") -> None:
         super().__init__(message, hint)
-        self.changes = changes
+        self.lowering = lowering
 
 
 class UsageError(AzoaiError):
