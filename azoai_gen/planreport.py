@@ -107,6 +107,10 @@ def resource_lines(section: Resources) -> list[tuple[str, str]]:
         lines.append((f"      {assignment.command}", ""))
     lines += [(f"  + module {path}", "green") for path in section.modules_added]
     lines += [(f"  - module {path}", "yellow") for path in section.modules_removed]
+    if section.files_changed:
+        count = len(section.files_changed)
+        lines.append((f"  {count} generated file{'s' if count != 1 else ''} change: "
+                      f"{', '.join(section.files_changed)}", "dim"))
     return lines
 
 
@@ -158,6 +162,9 @@ def markdown(plan: Plan) -> str:
         lines.append("")
     if section.kept:
         lines += [f"{len(section.kept)} resources are kept and updated in place.", ""]
+    if section.files_changed:
+        lines += ["Generated files that change: " + ", ".join(_code(path) for path in section.files_changed) + ".",
+                  ""]
     commands = [cmd for c in section.left_behind for cmd in c.commands]
     commands += [a.command for a in section.role_assignments_left_behind]
     if commands:

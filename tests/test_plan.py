@@ -326,3 +326,15 @@ def test_plan_of_an_invalid_spec_or_an_empty_out_is_an_error(tmp_path):
     path.write_text(spec(2), encoding="utf-8")
     assert run("plan", path, "--out", "")[0] == 2
     assert not Path(tmp_path / "infra").exists()
+
+
+def test_a_change_that_keeps_every_resource_lists_the_files_it_changes(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(spec(2), encoding="utf-8")
+    api.render_spec(path, out)
+    path.write_text(spec(2).replace("capacity: 50", "capacity: 60"), encoding="utf-8")
+    plan = api.plan_spec(path, out)
+    assert plan.changes and not plan.resources.created and not plan.resources.left_behind
+    assert not plan.posture.changes and plan.resources.files_changed == ("README.md", "main.bicepparam")
+    code, stdout, _ = run("plan", path, "--out", out)
+    assert code == 0 and "= 4 kept, updated in place" in stdout and "2 generated files change: README.md, main.bicepparam" in stdout
