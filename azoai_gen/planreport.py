@@ -118,7 +118,8 @@ def text_lines(plan: Plan) -> list[tuple[str, str]]:
     """The text output: the posture first (lowering changes at the top), then the resources."""
     if not plan.changes:
         return [(f"tier {plan.tier}: nothing changes; the folder holds this spec's render", "green")]
-    heading = f"tier {plan.previous_tier} -> {plan.tier}" if plan.previous_tier is not None else f"tier {plan.tier}"
+    heading = f"tier {plan.previous_tier} -> {plan.tier}" if plan.previous_tier not in (None, plan.tier) \
+        else f"tier {plan.tier}"
     return [(heading, "bold")] + posture_lines(plan.posture) + resource_lines(plan.resources)
 
 
@@ -141,7 +142,8 @@ def _code(text: str) -> str:
 
 def markdown(plan: Plan) -> str:
     """A pull-request comment: the posture (lowering changes first), then a table of the resources."""
-    heading = f"tier {plan.previous_tier} → {plan.tier}" if plan.previous_tier is not None else f"tier {plan.tier}"
+    heading = f"tier {plan.previous_tier} → {plan.tier}" if plan.previous_tier not in (None, plan.tier) \
+        else f"tier {plan.tier}"
     lines = [f"## azoai-gen plan: {heading}", ""]
     if not plan.changes:
         return "\n".join(lines + ["Nothing changes: the folder holds this spec's render.", ""])
