@@ -12,12 +12,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import ci, deployed, explain, initspec, preflight, resources, text, write
+from . import ci, deployed, explain, initspec, plan as planning, preflight, resources, text, write
 from .az import Az
 from .catalogue import TIERS, Tier
 from .deployed import LeftBehind
 from .discover import find_specs
-from .errors import AzoaiError, ConflictError, Problem, RenameError, SpecError, UsageError
+from .errors import AzoaiError, ConfirmationError, ConflictError, Problem, RenameError, SpecError, UsageError
 from .pipeline import Validated, validate_file, validate_text
 from .render import render
 
@@ -49,8 +49,13 @@ def default_out_dir(spec_path: Path) -> Path:
     return spec_path.parent / DEFAULT_OUT
 
 
+#: Asked before a render writes changes that lower isolation: given their descriptions, returns whether to go on.
+Confirm = Callable[[list[str]], bool]
+
+
 def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bool = False, dry_run: bool = False,
-                force: bool = False, strict: bool = False) -> RenderOutcome:
+                force: bool = False, strict: bool = False, yes: bool = False,
+                confirm: Confirm | None = None) -> RenderOutcome:
     """Validate, render and (unless ``check`` or ``dry_run``) write the output folder.
 
     * ``check``: write nothing; raise :class:`DriftError` if the folder differs from the render.
@@ -61,6 +66,10 @@ def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bo
     * ``force``: overwrite generated files that were edited by hand (never a file the manifest does not list), and
       render even if the render changes what the previous one recorded as unable to change once deployed (otherwise
       :class:`RenameError`).
+
+    * ``yes``: write changes that lower isolation (:func:`azoai_gen.plan.lowering`) without asking; otherwise
+      ``confirm`` is asked, and without ``confirm`` (or when it says no) :class:`ConfirmationError` is raised before
+      anything is written. ``check`` and ``dry_run`` never ask.
 
     The outcome lists the role assignments that the previous render of the folder made and this one does not.
     """
@@ -79,8 +88,32 @@ def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bo
         plan = output.plan(files, force=force)
         if dry_run:
             return RenderOutcome(out, plan, tier, warnings, left_behind=left, refusal=write.conflict_error(plan))
+        if not yes:
+            _confirm_lowering(spec_path, validated, previous, confirm)
         output.apply(plan)
     return RenderOutcome(out, plan, tier, warnings, written=True, left_behind=left)
+
+
+def _confirm_lowering(spec_path: Path, validated: Validated, previous: str | None, confirm: Confirm | None) -> None:
+    """Raise :class:`ConfirmationError` if the render lowers isolation and ``confirm`` does not agree."""
+    lowering = [change.message for change in planning.lowering(validated.design, previous)]
+    if not lowering or (confirm is not None and confirm(lowering)):
+        return
+    raise ConfirmationError(
+        f"this render lowers isolation ({len(lowering)} change{'s' if len(lowering) != 1 else ''}), and it was "
+        "not confirmed; nothing was written", lowering,
+        f"see what changes with azoai-gen plan {spec_path}, then render again with --yes to confirm")
+
+
+def plan_spec(spec_path: Path, out_dir: Path | str | None = None) -> planning.Plan:
+    """Compare the spec with the render committed in the output folder (default: infra/ beside the spec), from its
+    manifest: the Azure resources created, kept and left behind, and the posture changes. Writes nothing."""
+    if out_dir == "":
+        raise UsageError("--out is empty", "name the output folder, for example --out infra")
+    validated = validate_file(spec_path, False)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(spec_path)
+    previous = write.previous_manifest(out)
+    return planning.plan(validated.design, render(validated.design), previous)
 
 
 def _fixed_changes(validated: Validated, previous: str | None, force: bool) -> list[Problem]:
@@ -135,7 +168,8 @@ def validate_specs(paths: Sequence[Path], *, strict: bool = False) -> list[SpecR
 
 
 def render_specs(paths: Sequence[Path], out_dir: str | None = None, *, check: bool = False, dry_run: bool = False,
-                 force: bool = False, strict: bool = False) -> list[SpecRun]:
+                 force: bool = False, strict: bool = False, yes: bool = False,
+                 confirm: Confirm | None = None) -> list[SpecRun]:
     """:func:`render_spec` for each spec. Only ``check`` takes several specs and folders (each spec checked against
     its own default output folder, so ``out_dir`` only with one spec); a render or a dry run takes one spec.
 
@@ -153,7 +187,8 @@ def render_specs(paths: Sequence[Path], out_dir: str | None = None, *, check: bo
             raise UsageError(f"--out names one output folder, and {len(specs)} specs were given",
                              "leave out --out: each spec is checked against infra/ beside it")
     return [_attempt(spec, lambda s: SpecRun(s, rendered=render_spec(s, out_dir, check=check, dry_run=dry_run,
-                                                                      force=force, strict=strict))) for spec in specs]
+                                                                      force=force, strict=strict, yes=yes,
+                                                                      confirm=confirm))) for spec in specs]
 
 
 @dataclass

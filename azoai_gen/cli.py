@@ -18,10 +18,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, api, initspec, report
+from . import __version__, api, initspec, planreport, report
 from . import preflight as preflight_report
 from .cliapp import App
-from .errors import AzoaiError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError, shown
+from .errors import AzoaiError, ConfirmationError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError, shown
 from .write import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, REMOVE, UPDATE
 
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
@@ -205,6 +205,9 @@ def _report(error: AzoaiError) -> None:
     if isinstance(error, DriftError):
         for path, change in error.changes:
             _say(f"  {change:<9} {path}", "red")
+    if isinstance(error, ConfirmationError):
+        for change in error.lowering:
+            _say(f"  lowers isolation: {change}", "red")
     if error.hint:
         _say(f"hint: {error.hint}", "dim")
 
@@ -354,18 +357,35 @@ def render(
     output: Output = typer.Option(Output.TEXT, "--output", metavar="FORMAT",
                                   help=_CHECK_OUTPUT_HELP + " github and sarif need --check."),
     strict: bool = typer.Option(False, "--strict", envvar="AZOAI_GEN_STRICT", help=_STRICT_HELP),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Write changes that lower isolation without asking (see "
+                             "azoai-gen plan); without a terminal, render refuses them unless --yes is given."),
 ) -> None:
     """Render the spec into Bicep modules, a parameter file, a README and a manifest."""
     reporting = _Reporting("render", output, "check" if check else "dry-run" if dry_run else "write")
-    _run(lambda: _render(specs, out_dir, reporting, check=check, force=force, dry_run=dry_run, strict=strict),
-         "render", reporting)
+    _run(lambda: _render(specs, out_dir, reporting, check=check, force=force, dry_run=dry_run, strict=strict,
+                         yes=yes), "render", reporting)
+
+
+def _interactive() -> bool:
+    """Whether render can ask a question: both stdin and stderr are a terminal."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _confirm_lowering(changes: List[str]) -> bool:
+    """Ask, in a terminal, whether to write changes that lower isolation."""
+    _say("This render lowers isolation:", "bold red")
+    for change in changes:
+        _say(f"  - {change}", "red")
+    return typer.confirm("Write it anyway?", default=False, err=True)
 
 
 def _render(specs: List[Path], out_dir: Optional[str], reporting: _Reporting, *, check: bool, force: bool,
-            dry_run: bool, strict: bool = False) -> None:
+            dry_run: bool, strict: bool = False, yes: bool = False) -> None:
     if reporting.output in (Output.GITHUB, Output.SARIF) and not check:
         raise UsageError(f"--output {reporting.output.value} reports a check: use it with --check (or with validate)")
-    runs = api.render_specs(specs, out_dir, check=check, dry_run=dry_run, force=force, strict=strict)
+    confirm = _confirm_lowering if _interactive() else None
+    runs = api.render_specs(specs, out_dir, check=check, dry_run=dry_run, force=force, strict=strict, yes=yes,
+                            confirm=confirm)
     if reporting.output is not Output.TEXT:
         _emit(reporting, runs)
     else:
@@ -427,6 +447,41 @@ def _left_behind(outcome: api.RenderOutcome, dry_run: bool) -> None:
     for assignment in outcome.left_behind:
         _result(f"  # {assignment.role} of {assignment.principal} on {assignment.scope}", "yellow")
         _result(f"  {assignment.command}")
+
+
+class PlanOutput(str, Enum):
+    """``--output`` of plan."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+@app.command(epilog="Example: azoai-gen plan examples/tier3.yaml --out infra; "
+                    "azoai-gen plan claims.yaml --output markdown > plan.md")
+def plan(
+    spec: Path = typer.Argument(..., metavar="SPEC", help="Spec file to compare with its committed render."),
+    out_dir: Optional[str] = typer.Option(None, "--out", "-o", metavar="DIR",
+                                          help="Output folder of the committed render (default: infra/ beside the "
+                                               "spec)."),
+    output: PlanOutput = typer.Option(PlanOutput.TEXT, "--output", metavar="FORMAT",
+                                      help="text (the default), json (one document) or markdown (for a pull-request "
+                                           "comment)."),
+) -> None:
+    """Show what rendering the spec changes in Azure: resources created, kept and left behind, and the posture."""
+    _run(lambda: _plan(spec, out_dir, output), "plan")
+
+
+def _plan(spec: Path, out_dir: Optional[str], output: PlanOutput) -> None:
+    result = api.plan_spec(spec, out_dir)
+    out_path = Path(out_dir) if out_dir is not None else api.default_out_dir(spec)
+    if output is PlanOutput.JSON:
+        sys.stdout.write(report.json_text(planreport.document(result, spec, out_path)))
+    elif output is PlanOutput.MARKDOWN:
+        sys.stdout.write(planreport.markdown(result))
+    else:
+        for line, style in planreport.text_lines(result):
+            _result(line, style)
 
 
 @app.command(epilog="Example: azoai-gen schema > azoai-gen.schema.json")

@@ -153,5 +153,13 @@ class OutputError(AzoaiError):
     """The output folder cannot be written (not a folder, no permission, ...)."""
 
 
+class ConfirmationError(AzoaiError):
+    """A render would lower isolation, and nobody confirmed it. Carries the descriptions of the changes that lower it."""
+
+    def __init__(self, message: str, lowering: list[str], hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.lowering = lowering
+
+
 class UsageError(AzoaiError):
     """A command-line option has an invalid value (exit code 2)."""

@@ -13,7 +13,18 @@ Sections:
 * ``grants``: every role assignment the deployment makes, as ``scope``, ``principal`` and ``role`` (a built-in role
   definition ID), sorted. Scopes and principals are keys of ``names`` or ``principals/<object ID>``; principal
   descriptions stay out. A later render lists the ones it no longer makes, because a deployment never deletes them.
+* ``resources``: every Azure resource the deployment creates (child resources go with their parent), as ``type``,
+  ``name`` (a computed suffix written symbolically), ``resourceGroup``, ``location`` and, when part of the name is
+  computed at deployment time, ``computedBy`` (``uniqueString(resourceGroup().id)``). Sorted. A later render, and
+  ``plan``, tell from it what is created, kept and left behind. A manifest written before this section existed
+  reads as "the previous resources are unknown" (``None``), never as "there were none".
+* ``posture``: the tier's security posture as flags (:func:`posture_flags`), so that a later render can say how the
+  posture changes. An older manifest without it has the tier in ``spec``; :func:`posture` then reads ``None`` and the
+  caller falls back to the tier's default posture.
 * ``files``: the sha256 of every generated file, so that hand edits are found.
+
+Adding a section keeps older manifests readable (every reader treats a missing section as unknown), so the format
+has no version number of its own: ``version`` is the tool's.
 """
 
 from __future__ import annotations
@@ -36,11 +47,37 @@ class Grant:
     role: str
 
 
+@dataclass(frozen=True, order=True)
+class Resource:
+    """One recorded Azure resource."""
+
+    type: str
+    name: str
+    resource_group: str
+    location: str
+    computed_by: str = ""
+
+
+#: The posture flags the manifest records, by manifest key: the attribute of :class:`~azoai_gen.posture.Posture`.
+POSTURE_FLAGS = {"localAuth": "local_auth", "keyInVault": "key_in_vault", "publicNetwork": "public_network",
+                 "privateEndpoints": "private_endpoints", "frontDoor": "front_door", "apiManagement": "api_management"}
+
+
+def posture_flags(posture: object) -> dict[str, object]:
+    """A posture as the manifest records it: the tier, the flags, how callers authenticate, Front Door's origin."""
+    flags: dict[str, object] = {key: bool(getattr(posture, attr)) for key, attr in POSTURE_FLAGS.items()}
+    flags["tier"] = getattr(posture, "tier")
+    flags["callers"] = getattr(posture, "callers").value
+    flags["origin"] = getattr(posture, "origin").value
+    return flags
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def text(files: dict[str, str], digest: str, tier: int, names: dict[str, str], grants: list[Grant]) -> str:
+def text(files: dict[str, str], digest: str, tier: int, names: dict[str, str], grants: list[Grant],
+         resources: list[Resource] | None = None, posture: dict[str, object] | None = None) -> str:
     """The manifest of ``files`` (no timestamps, sorted keys and grants: the same render gives the same bytes)."""
     manifest = {
         "generator": "azoai-gen",
@@ -48,9 +85,19 @@ def text(files: dict[str, str], digest: str, tier: int, names: dict[str, str], g
         "spec": {"sha256": digest, "tier": tier},
         "names": names,
         "grants": [{"scope": g.scope, "principal": g.principal, "role": g.role} for g in sorted(set(grants))],
+        "resources": [_resource_data(r) for r in sorted(set(resources or []))],
+        "posture": dict(posture or {}),
         "files": {path: sha256(content.encode("utf-8")) for path, content in sorted(files.items())},
     }
     return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+
+
+def _resource_data(resource: Resource) -> dict[str, str]:
+    data = {"type": resource.type, "name": resource.name, "resourceGroup": resource.resource_group,
+            "location": resource.location}
+    if resource.computed_by:
+        data["computedBy"] = resource.computed_by
+    return data
 
 
 def _load(manifest_text: str | None) -> dict:
@@ -93,3 +140,34 @@ def grants(manifest_text: str | None) -> list[Grant]:
         if isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("scope", "principal", "role")):
             found.add(Grant(entry["scope"], entry["principal"], entry["role"]))
     return sorted(found)
+
+
+def tier(manifest_text: str | None) -> int | None:
+    """The tier the render recorded, or ``None``."""
+    spec = _load(manifest_text).get("spec")
+    value = spec.get("tier") if isinstance(spec, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def resources(manifest_text: str | None) -> list[Resource] | None:
+    """The Azure resources the render recorded, or ``None`` when the manifest has no such list (there is no
+    manifest, or an older version wrote it): then what the previous render deployed is unknown. Entries that are
+    not well formed are left out."""
+    section = _load(manifest_text).get("resources")
+    if not isinstance(section, list):
+        return None
+    found = set()
+    keys = ("type", "name", "resourceGroup", "location")
+    for entry in section:
+        if isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in keys):
+            computed = entry.get("computedBy")
+            found.add(Resource(*(entry[k] for k in keys), computed if isinstance(computed, str) else ""))
+    return sorted(found)
+
+
+def posture(manifest_text: str | None) -> dict[str, object] | None:
+    """The posture flags the render recorded (:func:`posture_flags`), or ``None`` when the manifest lacks them."""
+    section = _load(manifest_text).get("posture")
+    if not isinstance(section, dict) or not isinstance(section.get("tier"), int):
+        return None
+    return dict(section)

@@ -24,7 +24,7 @@ from .api import SpecRun
 from .catalogue import Tier
 from .write import CONFLICT
 from .errors import (DRIFT_RULE, OUTPUT_RULE, SCHEMA_RULE, TEXT_RULE, UNCHANGEABLE_RULE, YAML_RULE, AzoaiError,
-                     ConflictError, DriftError, OutputError, Problem, RenameError, SpecError, UsageError, shown)
+                     ConfirmationError, ConflictError, DriftError, OutputError, Problem, RenameError, SpecError, UsageError, shown)
 
 #: The version of the JSON documents' layout; it changes only when a field changes meaning or goes away.
 FORMAT_VERSION = 1
@@ -48,7 +48,7 @@ FIXED_RULES = {
 #: What each of the library's errors is called in a report, most specific first.
 _KINDS: tuple[tuple[type[AzoaiError], str], ...] = (
     (UsageError, "usage"), (SpecError, "spec"), (RenameError, "unchangeable"), (ConflictError, "conflict"),
-    (DriftError, "drift"), (OutputError, "output"))
+    (DriftError, "drift"), (OutputError, "output"), (ConfirmationError, "confirmation"))
 
 
 def error_kind(error: AzoaiError) -> str:

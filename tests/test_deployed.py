@@ -127,7 +127,7 @@ def test_a_principal_removed_from_the_spec_is_listed(tmp_path):
 
 
 def test_leaving_tier_5_lists_the_gateway_role_assignments(tmp_path):
-    outcome = rendered(tmp_path, spec(5, regions=TWO_REGIONS), spec(4, regions=TWO_REGIONS))
+    outcome = rendered(tmp_path, spec(5, regions=TWO_REGIONS), spec(4, regions=TWO_REGIONS), yes=True)
     gateway = ["az", "apim", "list", "--resource-group", "rg-claims-prod", "--query",
                '[?starts_with(name, `"apim-claims-prod-"`) && length(name) == `22`].identity.principalId',
                "--output", "tsv"]

@@ -152,7 +152,7 @@ def pause(step):
         os.write(1, b"k")
         time.sleep(60)
 write._checkpoint = pause
-sys.argv = ["azoai-gen", "render", *sys.argv[2:]]
+sys.argv = ["azoai-gen", "render", "--yes", *sys.argv[2:]]
 cli.main()
 """
 
@@ -225,13 +225,13 @@ class Recovery:
     def render(self, state: str, real: bool) -> list[str]:
         """Render ``state``; the conflicts it reports (none means it wrote the folder)."""
         if self.through_command:
-            code, output = command("render", self.specs[state], "--out", self.out)
+            code, output = command("render", self.specs[state], "--out", self.out, "--yes")
             conflicts = [line.split()[1] for line in output.splitlines() if line.startswith("  conflict ")]
             assert code == (1 if conflicts else 0), output
             return conflicts
         try:
             if real:
-                api.render_spec(self.specs[state], self.out)
+                api.render_spec(self.specs[state], self.out, yes=True)
             else:
                 write_folder(self.out, self.rendered[state])
         except ConflictError as error:

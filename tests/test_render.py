@@ -379,7 +379,7 @@ def test_manifest_records_version_spec_hash_and_every_file(example):
     validated = validate_file(example)
     files = render_path(example)
     manifest = json.loads(files[MANIFEST])
-    assert set(manifest) == {"generator", "version", "spec", "names", "grants", "files"}
+    assert set(manifest) == {"generator", "version", "spec", "names", "grants", "resources", "posture", "files"}
     assert manifest["generator"] == "azoai-gen"
     assert manifest["version"] == __version__
     assert manifest["spec"] == {"sha256": validated.spec.digest, "tier": validated.spec.tier}

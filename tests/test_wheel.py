@@ -70,6 +70,7 @@ def test_wheel_contains_templates_schema_and_data(wheel):
                      "azoai_gen/templates/README.md.j2", "azoai_gen/templates/modules/openai.bicep.j2",
                      "azoai_gen/schemas/azoai-gen.schema.json", "azoai_gen/schemas/output/report.schema.json",
                      "azoai_gen/schemas/output/tiers.schema.json", "azoai_gen/schemas/output/schema.schema.json",
+                     "azoai_gen/schemas/output/plan.schema.json",
                      "azoai_gen/data/regions.json",
                      "azoai_gen/data/models.json", "azoai_gen/cli.py"):
         assert required in names, required

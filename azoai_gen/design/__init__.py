@@ -21,9 +21,10 @@ from .apim import ApiManagement, api_management
 from .core import (Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions,
                    role_assignments, titles)
 from .frontdoor import FrontDoor, front_door
-from .inventory import deployed_names, files, fixed_facts, recorded_grants, resource_count
+from .inventory import deployed_names, deployed_resources, files, fixed_facts, recorded_grants, resource_count
 from .network import Network, network, region_network
-from .records import (Account, Fixed, Generator, Grant, Identity, KeyVault, Monitoring, NamingView, RecordedGrant,
+from .records import (Account, DeployedResource, Fixed, Generator, Grant, Identity, KeyVault, Monitoring, NamingView,
+                      RecordedGrant,
                       RoleAssignments, TierView)
 
 #: The value of the generated tag managed-by.
@@ -78,6 +79,8 @@ class Design:
     deployed_names: dict[str, str] | None = None
     #: Every role assignment, as the manifest records it.
     recorded_grants: tuple[RecordedGrant, ...] = ()
+    #: Every resource the deployment creates, as the manifest records it.
+    azure_resources: tuple[DeployedResource, ...] = ()
     resource_count: int = 0
 
     def template_context(self) -> dict[str, Any]:
@@ -167,7 +170,8 @@ def _complete(result: Design, namer: Namer) -> Design:
 
     with_names = replace(result, names=tuple(namer.used))
     with_facts = replace(with_names, files=files(with_names), fixed=fixed_facts(with_names),
-                         recorded_grants=recorded_grants(with_names), resource_count=resource_count(with_names))
+                         recorded_grants=recorded_grants(with_names), azure_resources=deployed_resources(with_names),
+                         resource_count=resource_count(with_names))
     return replace(with_facts, deployed_names=deployed_names(with_facts))
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..azure import ROLES
 from ..naming import COMPUTED_SUFFIX_MARK, Name
 from .apim import OPENAI_OPERATIONS
-from .records import Fixed, GlobalName, RecordedGrant
+from .records import DeployedResource, Fixed, GlobalName, RecordedGrant
 
 if TYPE_CHECKING:
     from . import Design
@@ -148,6 +148,73 @@ def recorded_grants(design: Design) -> tuple[RecordedGrant, ...]:
         principals = spec_principals if grant.principal == "principals" else [grant.principal]
         found.update(RecordedGrant(scope, principal, ROLES[grant.role]) for scope in scopes for principal in principals)
     return tuple(sorted(found, key=lambda g: (g.scope, g.principal, g.role)))
+
+
+#: The ARM types of the resources the manifest records.
+ACCOUNT = "Microsoft.CognitiveServices/accounts"
+KEY_VAULT = "Microsoft.KeyVault/vaults"
+IDENTITY = "Microsoft.ManagedIdentity/userAssignedIdentities"
+WORKSPACE = "Microsoft.OperationalInsights/workspaces"
+VNET = "Microsoft.Network/virtualNetworks"
+NSG = "Microsoft.Network/networkSecurityGroups"
+PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints"
+DNS_ZONE = "Microsoft.Network/privateDnsZones"
+FRONT_DOOR = "Microsoft.Cdn/profiles"
+WAF_POLICY = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"
+API_MANAGEMENT = "Microsoft.ApiManagement/service"
+PUBLIC_IP = "Microsoft.Network/publicIPAddresses"
+APP_INSIGHTS = "Microsoft.Insights/components"
+
+
+def _resource(design: Design, kind: str, name: str, location: str, group: str = "") -> DeployedResource:
+    computed = COMPUTED_SUFFIX_MARK[1:-1] if COMPUTED_SUFFIX_MARK in name else ""
+    return DeployedResource(kind, name, group or design.resource_group, location, computed)
+
+
+def _regional_resources(design: Design) -> list[DeployedResource]:
+    suffix = design.spec.naming_suffix
+    found = []
+    for region in design.regions:
+        found.append(_resource(design, ACCOUNT, _recorded(region.account_name, suffix), region.location))
+        net = region.network
+        if net is None:
+            continue
+        if net.create:
+            found.append(_resource(design, VNET, net.vnet_name, region.location))
+            nsgs = (net.private_endpoint_nsg, net.workload_nsg, net.api_management_nsg)
+            found += [_resource(design, NSG, nsg, region.location) for nsg in nsgs if nsg]
+        scope = net.private_endpoint_scope
+        found.append(_resource(design, PRIVATE_ENDPOINT, net.private_endpoint_name, region.location,
+                               scope.resource_group if scope else ""))
+    return found
+
+
+def _shared_resources(design: Design) -> list[DeployedResource]:
+    where = design.primary.location
+    found = []
+    if design.monitoring.create:
+        found.append(_resource(design, WORKSPACE, design.monitoring.name, where))
+    if design.identity:
+        found.append(_resource(design, IDENTITY, design.identity.name, where))
+    if design.key_vault:
+        found.append(_resource(design, KEY_VAULT, _recorded(design.key_vault.name, design.spec.naming_suffix), where))
+    if design.network:
+        found += [_resource(design, DNS_ZONE, zone.name, "global") for zone in design.network.created_zones]
+    if design.front_door:
+        found.append(_resource(design, FRONT_DOOR, design.front_door.profile_name, "global"))
+        found.append(_resource(design, WAF_POLICY, design.front_door.waf_name, "global"))
+    apim = design.api_management
+    if apim:
+        found.append(_resource(design, API_MANAGEMENT, _recorded(apim.name, design.spec.naming_suffix), where))
+        found += [_resource(design, PUBLIC_IP, gateway.public_ip_name, gateway.location) for gateway in apim.gateways]
+        found.append(_resource(design, APP_INSIGHTS, apim.app_insights_name, where))
+    return found
+
+
+def deployed_resources(design: Design) -> tuple[DeployedResource, ...]:
+    """Every resource the deployment creates (child resources go with their parent), sorted by type and name."""
+    found = _regional_resources(design) + _shared_resources(design)
+    return tuple(sorted(found, key=lambda r: (r.type, r.name)))
 
 
 def _grant_count(design: Design, scope: str) -> int:

@@ -171,3 +171,19 @@ class RecordedGrant:
     scope: str
     principal: str
     role: str
+
+
+@dataclass(frozen=True)
+class DeployedResource:
+    """One Azure resource the deployment creates, as the manifest records it, so that a later render can tell what
+    it creates, keeps and leaves behind. Child resources (subnets, model deployments, routes) go with their parent
+    and are not listed."""
+
+    #: The ARM resource type, such as ``Microsoft.CognitiveServices/accounts``.
+    type: str
+    #: The name as the manifest records it: a suffix computed at deployment time is written symbolically.
+    name: str
+    resource_group: str
+    location: str
+    #: What computes part of the name at deployment time (``uniqueString(resourceGroup().id)``), or empty.
+    computed_by: str = ""

@@ -1,0 +1,177 @@
+"""``azoai-gen plan`` for people and machines: the JSON document (``schemas/output/plan.schema.json``), Markdown
+for a pull-request comment, and the lines of the text output with their styles.
+
+Pure: each function builds data or text from a :class:`~azoai_gen.plan.Plan`; the command line writes it. Each
+section of the plan has one function per format here, so that a new section (cost, deploy time, diagram) adds its
+own without touching the others.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .plan import FIRST_RENDER, UNKNOWN, Plan, PostureReport, ResourceChange, Resources
+from .report import FORMAT_VERSION
+
+#: How the text output styles a line: lowering changes first and in red.
+LOWERS = "bold red"
+
+
+def _resource_data(change: ResourceChange) -> dict[str, Any]:
+    r = change.resource
+    data: dict[str, Any] = {"type": r.type, "name": r.name, "shownName": change.shown_name,
+                            "resourceGroup": r.resource_group, "location": r.location,
+                            "computedBy": r.computed_by or None}
+    if change.action == "leave":
+        data["deleteCommands"] = list(change.commands)
+        data["note"] = change.note or None
+    return data
+
+
+def resources_data(section: Resources) -> dict[str, Any]:
+    return {
+        "previous": section.previous,
+        "created": [_resource_data(c) for c in section.created],
+        "kept": [_resource_data(c) for c in section.kept],
+        "leftBehind": [_resource_data(c) for c in section.left_behind],
+        "roleAssignmentsLeftBehind": [{"role": a.role, "principal": a.principal, "scope": a.scope,
+                                       "deleteCommand": a.command} for a in section.role_assignments_left_behind],
+        "modulesAdded": list(section.modules_added),
+        "modulesRemoved": list(section.modules_removed),
+        "filesChanged": list(section.files_changed),
+    }
+
+
+def posture_data(section: PostureReport) -> dict[str, Any]:
+    return {"tier": section.tier, "previousTier": section.previous_tier, "basis": section.basis,
+            "lowersIsolation": bool(section.lowers),
+            "changes": [{"aspect": c.aspect, "lowersIsolation": c.lowers, "message": c.message}
+                        for c in section.changes]}
+
+
+def document(plan: Plan, spec: Path, out_dir: Path) -> dict[str, Any]:
+    """The JSON document of ``plan --output json``."""
+    return {"tool": {"name": "azoai-gen", "version": __version__}, "formatVersion": FORMAT_VERSION,
+            "command": "plan", "spec": str(spec), "outDir": str(out_dir), "tier": plan.tier,
+            "previousTier": plan.previous_tier, "changes": plan.changes,
+            "resources": resources_data(plan.resources), "posture": posture_data(plan.posture)}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Text: (line, style) pairs
+
+
+def _previous_line(section: Resources) -> str:
+    if section.previous == FIRST_RENDER:
+        return "first render: nothing was rendered here before, so everything is created"
+    if section.previous == UNKNOWN:
+        return ("the previous render did not record its Azure resources (an older azoai-gen wrote it): the previous "
+                "resources are unknown, so only the generated modules are compared")
+    return ""
+
+
+def posture_lines(section: PostureReport) -> list[tuple[str, str]]:
+    if not section.changes:
+        return []
+    lines = [("Posture", "bold")]
+    for change in section.changes:
+        label = "LOWERS ISOLATION: " if change.lowers else ""
+        lines.append((f"  {label}{change.message}", LOWERS if change.lowers else ""))
+    return lines
+
+
+def _resource_line(sign: str, change: ResourceChange) -> str:
+    return f"  {sign} {change.resource.type} {change.shown_name}"
+
+
+def resource_lines(section: Resources) -> list[tuple[str, str]]:
+    lines = [("Resources", "bold")]
+    if _previous_line(section):
+        lines.append((f"  {_previous_line(section)}", "yellow"))
+    lines += [(_resource_line("+", c), "green") for c in section.created]
+    if section.kept:
+        lines.append((f"  = {len(section.kept)} kept, updated in place", "dim"))
+    if section.left_behind or section.role_assignments_left_behind:
+        lines.append(("  Left behind: deployments are incremental, so these stay in Azure (and keep billing) until "
+                      "you delete them, once the new deployment has succeeded:", "yellow"))
+    for change in section.left_behind:
+        lines.append((_resource_line("-", change), "yellow"))
+        lines += [(f"      {command}", "") for command in change.commands]
+        if change.note:
+            lines.append((f"      note: {change.note}", "dim"))
+    for assignment in section.role_assignments_left_behind:
+        lines.append((f"  - role assignment: {assignment.role} of {assignment.principal} on {assignment.scope}",
+                      "yellow"))
+        lines.append((f"      {assignment.command}", ""))
+    lines += [(f"  + module {path}", "green") for path in section.modules_added]
+    lines += [(f"  - module {path}", "yellow") for path in section.modules_removed]
+    if section.files_changed:
+        count = len(section.files_changed)
+        lines.append((f"  {count} generated file{'s' if count != 1 else ''} change: "
+                      f"{', '.join(section.files_changed)}", "dim"))
+    return lines
+
+
+def text_lines(plan: Plan) -> list[tuple[str, str]]:
+    """The text output: the posture first (lowering changes at the top), then the resources."""
+    if not plan.changes:
+        return [(f"tier {plan.tier}: nothing changes; the folder holds this spec's render", "green")]
+    heading = f"tier {plan.previous_tier} -> {plan.tier}" if plan.previous_tier not in (None, plan.tier) \
+        else f"tier {plan.tier}"
+    return [(heading, "bold")] + posture_lines(plan.posture) + resource_lines(plan.resources)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Markdown
+
+
+def _md(text: str) -> str:
+    """Text in Markdown: the characters Markdown would read as markup are escaped."""
+    out = []
+    for char in text:
+        out.append("\\" + char if char in "\\`*_{}[]<>()#+-.!|~" else char)
+    return "".join(out)
+
+
+def _code(text: str) -> str:
+    """A name or type as inline code (none holds a backtick or a pipe; the spec's names are checked)."""
+    return f"`{text}`"
+
+
+def markdown(plan: Plan) -> str:
+    """A pull-request comment: the posture (lowering changes first), then a table of the resources."""
+    heading = f"tier {plan.previous_tier} → {plan.tier}" if plan.previous_tier not in (None, plan.tier) \
+        else f"tier {plan.tier}"
+    lines = [f"## azoai-gen plan: {heading}", ""]
+    if not plan.changes:
+        return "\n".join(lines + ["Nothing changes: the folder holds this spec's render.", ""])
+    if plan.posture.changes:
+        lines += ["### Posture", ""]
+        for change in plan.posture.changes:
+            lines.append(f"- {'**Lowers isolation:** ' if change.lowers else ''}{_md(change.message)}")
+        lines.append("")
+    section = plan.resources
+    lines += ["### Resources", ""]
+    if _previous_line(section):
+        lines += [f"> {_md(_previous_line(section))}", ""]
+    rows = [("create", c) for c in section.created] + [("leave behind", c) for c in section.left_behind]
+    if rows:
+        lines += ["| Change | Type | Name | Resource group |", "| --- | --- | --- | --- |"]
+        lines += [f"| {what} | {_code(c.resource.type)} | {_code(c.shown_name)} | {_code(c.resource.resource_group)} |"
+                  for what, c in rows]
+        lines.append("")
+    if section.kept:
+        lines += [f"{len(section.kept)} resources are kept and updated in place.", ""]
+    if section.files_changed:
+        lines += ["Generated files that change: " + ", ".join(_code(path) for path in section.files_changed) + ".",
+                  ""]
+    commands = [cmd for c in section.left_behind for cmd in c.commands]
+    commands += [a.command for a in section.role_assignments_left_behind]
+    if commands:
+        lines += ["Deployments are incremental: what is left behind stays in Azure, and keeps billing, until "
+                  "deleted. Once the new deployment has succeeded:", "", "```bash", *commands, "```", ""]
+        notes = [c.note for c in section.left_behind if c.note]
+        lines += [f"- {_md(note)}" for note in notes] + ([""] if notes else [])
+    return "\n".join(lines)

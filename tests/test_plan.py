@@ -1,0 +1,340 @@
+"""``azoai-gen plan``: what rendering a spec changes in Azure, compared with the render committed in its folder, and
+render's confirmation before it writes a change that lowers isolation."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+from markdown_it import MarkdownIt
+from typer.testing import CliRunner
+
+from azoai_gen import api, cli, resources
+from azoai_gen.errors import ConfirmationError
+from azoai_gen.manifest import MANIFEST
+
+from _support import TWO_REGIONS, spec
+
+ACCOUNT = "Microsoft.CognitiveServices/accounts"
+IDENTITY = "Microsoft.ManagedIdentity/userAssignedIdentities"
+WORKSPACE = "Microsoft.OperationalInsights/workspaces"
+NSG = "Microsoft.Network/networkSecurityGroups"
+ZONE = "Microsoft.Network/privateDnsZones"
+ENDPOINT = "Microsoft.Network/privateEndpoints"
+VNET = "Microsoft.Network/virtualNetworks"
+FRONT_DOOR = "Microsoft.Cdn/profiles"
+WAF = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"
+APIM = "Microsoft.ApiManagement/service"
+INSIGHTS = "Microsoft.Insights/components"
+PUBLIC_IP = "Microsoft.Network/publicIPAddresses"
+VAULT = "Microsoft.KeyVault/vaults"
+
+ACCOUNTS = {(ACCOUNT, "oai-claims-prod-frc-xxxxx"), (ACCOUNT, "oai-claims-prod-sdc-xxxxx")}
+NETWORK = {(NSG, f"nsg-claims-prod-{r}-{s}") for r in ("frc", "sdc") for s in ("pe", "workload")} | {
+    (ZONE, "privatelink.openai.azure.com"), (ENDPOINT, "pep-oai-claims-prod-frc"),
+    (ENDPOINT, "pep-oai-claims-prod-sdc"), (VNET, "vnet-claims-prod-frc"), (VNET, "vnet-claims-prod-sdc")}
+EDGE = {(FRONT_DOOR, "afd-claims-prod"), (WAF, "wafclaimsprod")}
+GATEWAY = {(APIM, "apim-claims-prod-xxxxx"), (INSIGHTS, "appi-claims-prod"), (NSG, "nsg-claims-prod-frc-apim"),
+           (NSG, "nsg-claims-prod-sdc-apim"), (PUBLIC_IP, "pip-apim-claims-prod-frc"),
+           (PUBLIC_IP, "pip-apim-claims-prod-sdc")}
+
+PUBLIC = ("network", True, "Public network access is enabled: the Azure OpenAI accounts answer on their public "
+                           "endpoint, to anyone who holds a credential")
+PRIVATE = ("network", False, "Public network access is disabled: the accounts answer only through their private "
+                             "endpoints, so callers must run in the network")
+TOKEN = "a Microsoft Entra ID token sent to the accounts (role Cognitive Services OpenAI User)"
+SUBSCRIPTION_KEY = "an API Management subscription key sent to the gateway through Front Door"
+VAULT_KEY = "the API key they read from Key Vault, sent to the accounts"
+
+#: The journey: each step's tier, then what its plan lists against the render of the step before.
+JOURNEY = [
+    (2, {"created": ACCOUNTS | {(IDENTITY, "id-claims-prod"), (WORKSPACE, "log-claims-prod")}, "left": set(),
+         "roles": [], "posture": []}),
+    (3, {"created": NETWORK, "left": set(), "roles": [], "posture": [PRIVATE]}),
+    (4, {"created": EDGE, "left": NETWORK, "roles": [],
+         "posture": [PUBLIC, ("edge", False, "Front Door with a web application firewall stands in front of the "
+                                             "service")]}),
+    (5, {"created": NETWORK | GATEWAY, "left": {(IDENTITY, "id-claims-prod")},
+         "roles": [("Cognitive Services OpenAI User", "the managed identity id-claims-prod",
+                    "the Azure OpenAI account in francecentral"),
+                   ("Cognitive Services OpenAI User", "the managed identity id-claims-prod",
+                    "the Azure OpenAI account in swedencentral")],
+         "posture": [
+             ("bypass", False, "2 role assignments on the accounts stay in Azure and let their principals call the "
+                               "accounts around the gateway until deleted (the commands are under Resources)"),
+             PRIVATE,
+             ("gateway", False, "API Management stands between callers and the accounts; only the gateway's "
+                                "identity calls them"),
+             ("callers", False, f"Callers must change how they authenticate: from {TOKEN}, to {SUBSCRIPTION_KEY}")]}),
+    (1, {"created": {(VAULT, "kv-claims-prod-xxxxx"), (IDENTITY, "id-claims-prod")},
+         "left": NETWORK | EDGE | GATEWAY,
+         "roles": [("Cognitive Services OpenAI User",
+                    "the API Management gateway apim-claims-prod-<uniqueString(resourceGroup().id)>",
+                    "the Azure OpenAI account in francecentral"),
+                   ("Cognitive Services OpenAI User",
+                    "the API Management gateway apim-claims-prod-<uniqueString(resourceGroup().id)>",
+                    "the Azure OpenAI account in swedencentral")],
+         "posture": [
+             PUBLIC,
+             ("authentication", True, "API keys are enabled: anyone who holds an account key can call the accounts, "
+                                      "without Microsoft Entra ID"),
+             ("gateway", True, "API Management no longer stands between callers and the accounts: its token "
+                               "limits, subscription keys and logging no longer apply"),
+             ("edge", True, "Front Door and its web application firewall no longer stand in front of the service"),
+             ("callers", False, f"Callers must change how they authenticate: from {SUBSCRIPTION_KEY}, to "
+                                f"{VAULT_KEY}")]}),
+]
+
+
+def run(*args: object, input: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli.app, [str(a) for a in args], input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def kinds(changes) -> set[tuple[str, str]]:
+    return {(c.resource.type, c.shown_name) for c in changes}
+
+
+def schema_validator() -> Draft202012Validator:
+    document = json.loads(resources.output_schema_path("plan").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(document)
+    return Draft202012Validator(document)
+
+
+def test_the_journey_from_tier_2_to_3_4_5_and_1_lists_what_each_step_creates_leaves_and_changes(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    previous_tier = None
+    for tier, expected in JOURNEY:
+        path.write_text(spec(tier, regions=TWO_REGIONS), encoding="utf-8")
+        plan = api.plan_spec(path, out)
+        assert (plan.tier, plan.previous_tier) == (tier, previous_tier)
+        assert kinds(plan.resources.created) == expected["created"], tier
+        assert kinds(plan.resources.left_behind) == expected["left"], tier
+        assert [(a.role, a.principal, a.scope) for a in plan.resources.role_assignments_left_behind] == \
+            expected["roles"], tier
+        assert [(c.aspect, c.lowers, c.message) for c in plan.posture.changes] == expected["posture"], tier
+        # Every resource the render keeps is one the previous render made, and the JSON document is valid.
+        code, stdout, _ = run("plan", path, "--out", out, "--output", "json")
+        assert code == 0
+        document = json.loads(stdout)
+        schema_validator().validate(document)
+        assert document["posture"]["lowersIsolation"] == any(lowers for _, lowers, _ in expected["posture"])
+        # The step is committed: render asks before lowering isolation, so each step confirms with --yes.
+        code, _, _ = run("render", path, "--out", out, "--yes")
+        assert code == 0
+        previous_tier = tier
+
+
+def test_a_first_render_creates_everything_and_a_second_plan_changes_nothing(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(spec(5, regions=TWO_REGIONS), encoding="utf-8")
+    plan = api.plan_spec(path, out)
+    assert plan.resources.previous == "none" and plan.posture.basis == "none"
+    assert kinds(plan.resources.created) == ACCOUNTS | NETWORK | EDGE | GATEWAY | {(WORKSPACE, "log-claims-prod")}
+    assert not plan.resources.kept and not plan.resources.left_behind and not plan.posture.changes
+    code, stdout, _ = run("plan", path, "--out", out)
+    assert code == 0 and "first render" in stdout and "+ Microsoft.ApiManagement/service apim-claims-prod-xxxxx" \
+        in stdout
+    api.render_spec(path, out)
+    plan = api.plan_spec(path, out)
+    assert not plan.changes and not plan.resources.created and len(plan.resources.kept) == 20
+    code, stdout, _ = run("plan", path, "--out", out)
+    assert code == 0 and stdout.strip() == "tier 5: nothing changes; the folder holds this spec's render"
+    code, stdout, _ = run("plan", path, "--out", out, "--output", "json")
+    assert json.loads(stdout)["changes"] is False
+
+
+def test_an_older_manifest_without_resources_says_they_are_unknown_and_compares_modules(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(spec(3), encoding="utf-8")
+    api.render_spec(path, out)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    del manifest["resources"], manifest["posture"]
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(spec(2), encoding="utf-8")
+    plan = api.plan_spec(path, out)
+    assert plan.resources.previous == "unknown"
+    assert not plan.resources.created and not plan.resources.kept and not plan.resources.left_behind
+    assert plan.resources.modules_removed == ("modules/dns.bicep", "modules/network.bicep",
+                                              "modules/private-endpoint.bicep")
+    # The posture is read from the tier the older manifest recorded.
+    assert plan.posture.basis == "tier" and [c.aspect for c in plan.posture.lowers] == ["network"]
+    code, stdout, _ = run("plan", path, "--out", out)
+    assert code == 0 and "the previous resources are unknown" in stdout and "- module modules/network.bicep" in stdout
+
+
+def test_what_is_left_behind_comes_with_delete_commands_in_order_and_soft_delete_notes(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(spec(5, regions=TWO_REGIONS), encoding="utf-8")
+    api.render_spec(path, out)
+    path.write_text(spec(1, regions=TWO_REGIONS), encoding="utf-8")
+    left = api.plan_spec(path, out).resources.left_behind
+    order = [c.resource.type for c in left]
+    # What uses a resource is deleted before it: the gateway before its IPs and subnets, endpoints before VNets.
+    assert order.index(APIM) < order.index(PUBLIC_IP) < order.index(VNET) < order.index(NSG)
+    assert order.index(FRONT_DOOR) < order.index(WAF) and order.index(ENDPOINT) < order.index(VNET)
+    by_type = {c.resource.type: c for c in left}
+    lookup = ("$(az apim list --resource-group rg-claims-prod --query '[?starts_with(name, `\"apim-claims-prod-\"`) "
+              "&& length(name) == `22`].name' --output tsv)")
+    assert by_type[APIM].commands == (f"az apim delete --name {lookup} --resource-group rg-claims-prod --yes",)
+    assert "48 hours" in by_type[APIM].note and "az apim deletedservice purge --service-name <name> " \
+        "--location swedencentral" in by_type[APIM].note
+    assert by_type[FRONT_DOOR].commands == (
+        "az afd profile delete --profile-name afd-claims-prod --resource-group rg-claims-prod",)
+    assert by_type[WAF].commands == (
+        "az network front-door waf-policy delete --name wafclaimsprod --resource-group rg-claims-prod",)
+    assert by_type[PUBLIC_IP].commands[0].startswith("az network public-ip delete --name pip-apim-claims-prod-")
+    zone = by_type[ZONE].commands
+    assert zone[-1] == ("az network private-dns zone delete --name privatelink.openai.azure.com --resource-group "
+                        "rg-claims-prod --yes")
+    assert zone[0].startswith("for link in $(az network private-dns link vnet list --resource-group rg-claims-prod "
+                              "--zone-name privatelink.openai.azure.com")
+    assert by_type[INSIGHTS].commands == (
+        "az monitor app-insights component delete --app appi-claims-prod --resource-group rg-claims-prod",)
+
+
+def test_leaving_tier_1_leaves_the_vault_with_its_retention_and_the_account_note(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(spec(1), encoding="utf-8")
+    api.render_spec(path, out)
+    path.write_text(spec(2), encoding="utf-8")
+    plan = api.plan_spec(path, out)
+    [vault] = [c for c in plan.resources.left_behind if c.resource.type == VAULT]
+    assert vault.commands[0].startswith("az keyvault delete --name $(az keyvault list --resource-group "
+                                        "rg-claims-prod --query ")
+    assert vault.note == ("Key Vault soft-deletes the vault and keeps it, and its globally unique name, for 90 days; "
+                          "purge protection is on, so az keyvault purge cannot free the name before then")
+    assert [c.aspect for c in plan.posture.changes] == ["authentication", "callers"]
+    assert not plan.posture.lowers
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or sys.platform == "win32", reason="needs bash")
+def test_bash_runs_the_delete_commands_as_printed(tmp_path):
+    """Each command, run by bash against a stand-in for az that records its arguments and lists one resource: the
+    lookup finds the name with the computed suffix, and the delete gets it."""
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(spec(5, regions=TWO_REGIONS), encoding="utf-8")
+    api.render_spec(path, out)
+    path.write_text(spec(1, regions=TWO_REGIONS), encoding="utf-8")
+    [apim] = [c for c in api.plan_spec(path, out).resources.left_behind if c.resource.type == APIM]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "az.log"
+    (bin_dir / "az").write_text(
+        f"#!{sys.executable}\nimport json, os, sys\n"
+        "open(os.environ['AZ_LOG'], 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        "print('apim-claims-prod-k3j2h') if 'list' in sys.argv else None\n", encoding="utf-8")
+    (bin_dir / "az").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "AZ_LOG": str(log)}
+    subprocess.run(["bash", "-c", apim.commands[0]], env=env, check=True)
+    calls = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert calls[0][:4] == ["apim", "list", "--resource-group", "rg-claims-prod"]
+    assert calls[0][5] == '[?starts_with(name, `"apim-claims-prod-"`) && length(name) == `22`].name'
+    assert calls[1] == ["apim", "delete", "--name", "apim-claims-prod-k3j2h", "--resource-group", "rg-claims-prod",
+                        "--yes"]
+    assert shlex.split(apim.commands[0])[:3] == ["az", "apim", "delete"]
+
+
+def test_markdown_parses_with_lowering_changes_first_a_table_and_the_commands(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(spec(3), encoding="utf-8")
+    api.render_spec(path, out)
+    path.write_text(spec(2), encoding="utf-8")
+    code, stdout, _ = run("plan", path, "--out", out, "--output", "markdown")
+    assert code == 0
+    tokens = MarkdownIt("commonmark").enable("table").parse(stdout)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings == ["azoai-gen plan: tier 3 → 2", "Posture", "Resources"]
+    items = [tokens[i + 2].content for i, t in enumerate(tokens) if t.type == "list_item_open"]
+    assert items[0].startswith("**Lowers isolation:** Public network access is enabled")
+    cells = [t.content for t in tokens if t.type == "inline"]
+    assert "`pep-oai-claims-prod-sdc`" in cells and "leave behind" in cells
+    [fence] = [t for t in tokens if t.type == "fence"]
+    assert fence.info == "bash" and "az network private-endpoint delete --name pep-oai-claims-prod-sdc " \
+        "--resource-group rg-claims-prod\n" in fence.content
+
+
+def test_render_without_a_terminal_refuses_to_lower_isolation_unless_yes(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(spec(3), encoding="utf-8")
+    assert run("render", path, "--out", out)[0] == 0
+    before = (out / MANIFEST).read_bytes()
+    path.write_text(spec(2), encoding="utf-8")
+    code, _, stderr = run("render", path, "--out", out)
+    assert code == 1
+    assert "error: this render lowers isolation (1 change), and it was not confirmed; nothing was written" in stderr
+    assert "lowers isolation: Public network access is enabled" in stderr
+    assert f"hint: see what changes with azoai-gen plan {path}, then render again with --yes to confirm" in stderr
+    assert (out / MANIFEST).read_bytes() == before
+    # A dry run and a check never ask.
+    assert run("render", path, "--out", out, "--dry-run")[0] == 0
+    assert run("render", path, "--out", out, "--check")[0] == 1  # drift, not a question
+    code, stdout, _ = run("render", path, "--out", out, "--output", "json")
+    assert code == 1
+    report = json.loads(stdout)
+    Draft202012Validator(json.loads(resources.output_schema_path("report").read_text(encoding="utf-8"))).validate(
+        report)
+    assert report["specs"][0]["error"]["kind"] == "confirmation"
+    assert run("render", path, "--out", out, "--yes")[0] == 0
+    assert json.loads((out / MANIFEST).read_text(encoding="utf-8"))["spec"]["tier"] == 2
+
+
+def test_raising_isolation_never_asks(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    for tier in (1, 2, 3):
+        path.write_text(spec(tier), encoding="utf-8")
+        assert run("render", path, "--out", out)[0] == 0
+
+
+def test_in_a_terminal_render_asks_and_writes_only_on_yes(tmp_path, monkeypatch):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(spec(3), encoding="utf-8")
+    api.render_spec(path, out)
+    path.write_text(spec(2), encoding="utf-8")
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    code, _, stderr = run("render", path, "--out", out, input="n\n")
+    assert code == 1 and "Write it anyway?" in stderr and "Public network access is enabled" in stderr
+    assert json.loads((out / MANIFEST).read_text(encoding="utf-8"))["spec"]["tier"] == 3
+    code, _, _ = run("render", path, "--out", out, input="y\n")
+    assert code == 0
+    assert json.loads((out / MANIFEST).read_text(encoding="utf-8"))["spec"]["tier"] == 2
+
+
+def test_the_library_asks_its_caller_and_refuses_without_an_answer(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(spec(3), encoding="utf-8")
+    api.render_spec(path, out)
+    path.write_text(spec(2), encoding="utf-8")
+    asked = []
+    with pytest.raises(ConfirmationError) as refused:
+        api.render_spec(path, out, confirm=lambda changes: asked.append(changes) or False)
+    assert asked == [list(refused.value.lowering)] and len(asked[0]) == 1
+    assert api.render_spec(path, out, confirm=lambda changes: True).written
+
+
+def test_plan_of_an_invalid_spec_or_an_empty_out_is_an_error(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec(2).replace("tier: 2", "tier: 9"), encoding="utf-8")
+    assert run("plan", path)[0] == 1
+    path.write_text(spec(2), encoding="utf-8")
+    assert run("plan", path, "--out", "")[0] == 2
+    assert not Path(tmp_path / "infra").exists()
+
+
+def test_a_change_that_keeps_every_resource_lists_the_files_it_changes(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(spec(2), encoding="utf-8")
+    api.render_spec(path, out)
+    path.write_text(spec(2).replace("capacity: 50", "capacity: 60"), encoding="utf-8")
+    plan = api.plan_spec(path, out)
+    assert plan.changes and not plan.resources.created and not plan.resources.left_behind
+    assert not plan.posture.changes and plan.resources.files_changed == ("README.md", "main.bicepparam")
+    code, stdout, _ = run("plan", path, "--out", out)
+    assert code == 0 and "= 3 kept, updated in place" in stdout and stdout.startswith("tier 2\n") and "2 generated files change: README.md, main.bicepparam" in stdout
