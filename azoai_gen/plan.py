@@ -23,7 +23,7 @@ import json
 import shlex
 from dataclasses import dataclass
 
-from . import deployed, manifest
+from . import cost as costing, deployed, manifest, timeline
 from .azure import COMPUTED_SUFFIX_LENGTH
 from .deployed import LeftBehind
 from .design import Design
@@ -108,6 +108,10 @@ class Plan:
     previous_tier: int | None
     resources: Resources
     posture: PostureReport
+    #: What the spec's deployment costs a month, from the dated price table (whatever the previous render).
+    cost: costing.CostEstimate | None = None
+    #: How long a first deployment of the render takes, and the chain of modules that decides it.
+    deploy_time: timeline.Timeline | None = None
 
     @property
     def changes(self) -> bool:
@@ -304,7 +308,8 @@ def plan(design: Design, files: dict[str, str], previous: str | None) -> Plan:
     """What rendering ``design`` (its ``files``) into a folder whose last render recorded ``previous`` changes."""
     resources = _resources(design, files, previous)
     posture = _posture(design, previous, resources.role_assignments_left_behind)
-    return Plan(design.posture.tier, posture.previous_tier, resources, posture)
+    return Plan(design.posture.tier, posture.previous_tier, resources, posture, costing.estimate(design),
+                timeline.estimate(files))
 
 
 def lowering(design: Design, previous: str | None) -> tuple[PostureChange, ...]:

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cost import CostEstimate, TokenRate
+from .timeline import Timeline
 from .plan import FIRST_RENDER, UNKNOWN, Plan, PostureReport, ResourceChange, Resources
 from .report import FORMAT_VERSION
 
@@ -56,7 +58,9 @@ def document(plan: Plan, spec: Path, out_dir: Path) -> dict[str, Any]:
     return {"tool": {"name": "azoai-gen", "version": __version__}, "formatVersion": FORMAT_VERSION,
             "command": "plan", "spec": str(spec), "outDir": str(out_dir), "tier": plan.tier,
             "previousTier": plan.previous_tier, "changes": plan.changes,
-            "resources": resources_data(plan.resources), "posture": posture_data(plan.posture)}
+            "resources": resources_data(plan.resources), "posture": posture_data(plan.posture),
+            **({"cost": plan.cost.as_dict()} if plan.cost is not None else {}),
+            **({"deployTime": plan.deploy_time.as_dict()} if plan.deploy_time is not None else {})}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -114,13 +118,56 @@ def resource_lines(section: Resources) -> list[tuple[str, str]]:
     return lines
 
 
+def _money(amount: float, currency: str) -> str:
+    return f"{amount:,.2f} {currency}"
+
+
+def cost_lines(section: CostEstimate | None) -> list[tuple[str, str]]:
+    """Each billed item with its quantity, price and assumption; the total; the table's date, basis and source."""
+    if section is None:
+        return []
+    lines = [(f"Monthly cost estimate: {_money(section.total, section.currency)} (price table of "
+              f"{section.table_date}, {section.region_basis}{', approximate' if section.approximate else ''})",
+              "bold")]
+    for line in section.lines:
+        lines.append((f"  {line.item}: {line.quantity:g} {line.unit} x {line.unit_price:g} = "
+                      f"{_money(line.monthly, section.currency)}", ""))
+        lines.append((f"      assumes: {line.assumption}", "dim"))
+    lines += [(f"  note: {note}", "dim") for note in section.notes]
+    lines += [(f"  tokens of {_token_rate(rate, section.currency)}", "") for rate in section.token_rates]
+    lines.append((f"  source: {section.source}", "dim"))
+    return lines
+
+
+def _token_rate(rate: TokenRate, currency: str) -> str:
+    """A deployment's per-1,000-token rates, or why the table has none."""
+    what = f"{rate.deployment} ({rate.model}, {rate.sku})"
+    if rate.input_per_1k is None or rate.output_per_1k is None:
+        return f"{what}: {rate.note}"
+    return (f"{what}: {rate.input_per_1k:g} {currency} per 1,000 input tokens, {rate.output_per_1k:g} {currency} per "
+            f"1,000 output tokens" + (f" ({rate.note})" if rate.note else ""))
+
+
+def deploy_time_lines(section: Timeline | None) -> list[tuple[str, str]]:
+    """The range of a first deployment and the chain of modules that decides it."""
+    if section is None:
+        return []
+    lines = [(f"Deploy time of a first deployment: {section.total_min} to {section.total_max} minutes", "bold"),
+             ("  critical path: " + " -> ".join(section.critical_path), "")]
+    lines += [(f"  note: {note}", "dim") for note in section.notes]
+    lines.append((f"  durations: {section.source} ({section.table_date})", "dim"))
+    return lines
+
+
 def text_lines(plan: Plan) -> list[tuple[str, str]]:
-    """The text output: the posture first (lowering changes at the top), then the resources."""
+    """The text output: the posture first (lowering changes at the top), then the resources, then what the
+    deployment costs a month and how long a first deployment takes."""
+    estimates = cost_lines(plan.cost) + deploy_time_lines(plan.deploy_time)
     if not plan.changes:
-        return [(f"tier {plan.tier}: nothing changes; the folder holds this spec's render", "green")]
+        return [(f"tier {plan.tier}: nothing changes; the folder holds this spec's render", "green")] + estimates
     heading = f"tier {plan.previous_tier} -> {plan.tier}" if plan.previous_tier not in (None, plan.tier) \
         else f"tier {plan.tier}"
-    return [(heading, "bold")] + posture_lines(plan.posture) + resource_lines(plan.resources)
+    return [(heading, "bold")] + posture_lines(plan.posture) + resource_lines(plan.resources) + estimates
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -146,7 +193,8 @@ def markdown(plan: Plan) -> str:
         else f"tier {plan.tier}"
     lines = [f"## azoai-gen plan: {heading}", ""]
     if not plan.changes:
-        return "\n".join(lines + ["Nothing changes: the folder holds this spec's render.", ""])
+        return "\n".join(lines + ["Nothing changes: the folder holds this spec's render.", ""]
+                         + cost_markdown(plan.cost) + deploy_time_markdown(plan.deploy_time))
     if plan.posture.changes:
         lines += ["### Posture", ""]
         for change in plan.posture.changes:
@@ -174,4 +222,29 @@ def markdown(plan: Plan) -> str:
                   "deleted. Once the new deployment has succeeded:", "", "```bash", *commands, "```", ""]
         notes = [c.note for c in section.left_behind if c.note]
         lines += [f"- {_md(note)}" for note in notes] + ([""] if notes else [])
-    return "\n".join(lines)
+    return "\n".join(lines + cost_markdown(plan.cost) + deploy_time_markdown(plan.deploy_time))
+
+
+def cost_markdown(section: CostEstimate | None) -> list[str]:
+    if section is None:
+        return []
+    lines = ["### Monthly cost estimate", "",
+             f"{_md(_money(section.total, section.currency))} a month, from the price table of "
+             f"{_md(section.table_date)} ({_md(section.region_basis)}"
+             f"{', approximate' if section.approximate else ''}).", "",
+             "| Item | Quantity | Unit price | Monthly | Assumption |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {_md(line.item)} | {_md(f'{line.quantity:g} {line.unit}')} | {_md(f'{line.unit_price:g}')} | "
+              f"{_md(_money(line.monthly, section.currency))} | {_md(line.assumption)} |" for line in section.lines]
+    lines.append("")
+    lines += [f"- {_md(note)}" for note in section.notes]
+    lines += [f"- Tokens of {_md(_token_rate(rate, section.currency))}" for rate in section.token_rates]
+    return lines + [f"- Source: {_md(section.source)}", ""]
+
+
+def deploy_time_markdown(section: Timeline | None) -> list[str]:
+    if section is None:
+        return []
+    lines = ["### Deploy time", "",
+             f"A first deployment takes {section.total_min} to {section.total_max} minutes. Critical path: "
+             + " → ".join(_code(step) for step in section.critical_path) + ".", ""]
+    return lines + [f"- {_md(note)}" for note in section.notes] + [""]

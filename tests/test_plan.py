@@ -20,7 +20,7 @@ from azoai_gen import api, cli, resources
 from azoai_gen.errors import ConfirmationError
 from azoai_gen.manifest import MANIFEST
 
-from _support import TWO_REGIONS, spec
+from _support import TWO_REGIONS, regions, spec
 
 ACCOUNT = "Microsoft.CognitiveServices/accounts"
 IDENTITY = "Microsoft.ManagedIdentity/userAssignedIdentities"
@@ -146,7 +146,8 @@ def test_a_first_render_creates_everything_and_a_second_plan_changes_nothing(tmp
     plan = api.plan_spec(path, out)
     assert not plan.changes and not plan.resources.created and len(plan.resources.kept) == 20
     code, stdout, _ = run("plan", path, "--out", out)
-    assert code == 0 and stdout.strip() == "tier 5: nothing changes; the folder holds this spec's render"
+    assert code == 0 and stdout.splitlines()[0] == "tier 5: nothing changes; the folder holds this spec's render"
+    assert stdout.splitlines()[1].startswith("Monthly cost estimate: ")
     code, stdout, _ = run("plan", path, "--out", out, "--output", "json")
     assert json.loads(stdout)["changes"] is False
 
@@ -251,7 +252,7 @@ def test_markdown_parses_with_lowering_changes_first_a_table_and_the_commands(tm
     assert code == 0
     tokens = MarkdownIt("commonmark").enable("table").parse(stdout)
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
-    assert headings == ["azoai-gen plan: tier 3 → 2", "Posture", "Resources"]
+    assert headings == ["azoai-gen plan: tier 3 → 2", "Posture", "Resources", "Monthly cost estimate", "Deploy time"]
     items = [tokens[i + 2].content for i, t in enumerate(tokens) if t.type == "list_item_open"]
     assert items[0].startswith("**Lowers isolation:** Public network access is enabled")
     cells = [t.content for t in tokens if t.type == "inline"]
@@ -338,3 +339,33 @@ def test_a_change_that_keeps_every_resource_lists_the_files_it_changes(tmp_path)
     assert not plan.posture.changes and plan.resources.files_changed == ("README.md", "main.bicepparam")
     code, stdout, _ = run("plan", path, "--out", out)
     assert code == 0 and "= 3 kept, updated in place" in stdout and stdout.startswith("tier 2\n") and "2 generated files change: README.md, main.bicepparam" in stdout
+
+
+def _section_validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(resources.output_schema_path(name).read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("tier", [1, 2, 3, 4, 5])
+def test_the_plan_carries_the_cost_and_deploy_time_of_the_spec_with_their_assumptions(tmp_path, tier):
+    """Every figure of the cost carries its assumption and the table's date is printed; the deploy time names the
+    chain of modules that decides it, which at tier 5 goes through API Management."""
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec(tier, regions=TWO_REGIONS if tier >= 4 else regions("swedencentral")), encoding="utf-8")
+    code, stdout, _ = run("plan", path, "--output", "json")
+    assert code == 0
+    document = json.loads(stdout)
+    schema_validator().validate(document)
+    _section_validator("cost").validate(document["cost"])
+    _section_validator("deploy-time").validate(document["deployTime"])
+    cost, time = document["cost"], document["deployTime"]
+    assert cost["lines"] and all(line["assumption"] for line in cost["lines"])
+    assert round(sum(line["monthly"] for line in cost["lines"]), 2) == cost["total"]
+    assert any("token" in note.lower() for note in cost["notes"])
+    assert ("apiManagement" in time["criticalPath"]) == (tier == 5)
+    code, text, _ = run("plan", path)
+    assert code == 0
+    assert f"price table of {cost['tableDate']}" in text
+    assert text.count("assumes: ") == len(cost["lines"])
+    assert "critical path: " + " -> ".join(time["criticalPath"]) in text
+    code, markdown, _ = run("plan", path, "--output", "markdown")
+    assert "### Monthly cost estimate" in markdown and "### Deploy time" in markdown
