@@ -92,6 +92,7 @@ def _network(chart: _Chart, design: Design, region: Region) -> None:
         chart.open(node_id("snet_pe", loc), "Existing subnet", net.existing_subnet_id)
         _private_endpoint(chart, region)
         chart.close()
+        chart.node(node_id("work", loc), ROUND, "Callers in your network")
         return
     chart.open(node_id("vnet", loc), "VNet " + net.vnet_name, net.address_space)
     chart.open(node_id("snet_pe", loc), "Subnet " + names.private_endpoints, net.private_endpoint_subnet)
