@@ -58,11 +58,11 @@ class _Chart:
     def edge(self, source: str, arrow: str, target: str, text: str = "") -> None:
         self.add(f"{source} {arrow}|{label(text)}| {target}" if text else f"{source} {arrow} {target}")
 
-    def open(self, ident: str, *lines: str) -> None:
+    def begin(self, ident: str, *lines: str) -> None:
         self.add(f"subgraph {ident}[{label(*lines)}]")
         self.depth += 1
 
-    def close(self) -> None:
+    def finish(self) -> None:
         self.depth -= 1
         self.add("end")
 
@@ -89,23 +89,23 @@ def _network(chart: _Chart, design: Design, region: Region) -> None:
     net, loc = region.network, region.location
     names = design.network.subnet_names
     if not net.create:
-        chart.open(node_id("snet_pe", loc), "Existing subnet", net.existing_subnet_id)
+        chart.begin(node_id("snet_pe", loc), "Existing subnet", net.existing_subnet_id)
         _private_endpoint(chart, region)
-        chart.close()
+        chart.finish()
         chart.node(node_id("work", loc), ROUND, "Callers in your network")
         return
-    chart.open(node_id("vnet", loc), "VNet " + net.vnet_name, net.address_space)
-    chart.open(node_id("snet_pe", loc), "Subnet " + names.private_endpoints, net.private_endpoint_subnet)
+    chart.begin(node_id("vnet", loc), "VNet " + net.vnet_name, net.address_space)
+    chart.begin(node_id("snet_pe", loc), "Subnet " + names.private_endpoints, net.private_endpoint_subnet)
     _private_endpoint(chart, region)
-    chart.close()
-    chart.open(node_id("snet_work", loc), "Subnet " + names.workload, net.workload_subnet)
+    chart.finish()
+    chart.begin(node_id("snet_work", loc), "Subnet " + names.workload, net.workload_subnet)
     chart.node(node_id("work", loc), ROUND, _workload_title(design))
-    chart.close()
+    chart.finish()
     if net.api_management_subnet:
-        chart.open(node_id("snet_apim", loc), "Subnet " + names.api_management, net.api_management_subnet)
+        chart.begin(node_id("snet_apim", loc), "Subnet " + names.api_management, net.api_management_subnet)
         chart.node(node_id("gw", loc), BOX, "API Management gateway", design.api_management.name.example)
-        chart.close()
-    chart.close()
+        chart.finish()
+    chart.finish()
 
 
 def _workload_title(design: Design) -> str:
@@ -118,21 +118,21 @@ def _workload_title(design: Design) -> str:
 
 def _region(chart: _Chart, design: Design, region: Region) -> None:
     title = f"{region.display_name} ({region.location})" + (", primary" if region.primary else "")
-    chart.open(node_id("region", region.location), title)
+    chart.begin(node_id("region", region.location), title)
     if region.network:
         _network(chart, design, region)
     _account(chart, design, region)
-    chart.close()
+    chart.finish()
 
 
 def _shared(chart: _Chart, design: Design) -> None:
     """What serves every region: Front Door and its WAF, DNS zones, Key Vault, identity, monitoring."""
     fd = design.front_door
     if fd:
-        chart.open("global_edge", "Global edge")
+        chart.begin("global_edge", "Global edge")
         chart.node("frontdoor", BOX, f"Front Door {fd.sku}", fd.profile_name, "endpoint " + fd.endpoint_name)
         chart.node("waf", HEXAGON, f"WAF policy, {fd.waf.mode} mode", fd.waf_name)
-        chart.close()
+        chart.finish()
         chart.edge("waf", "-.-", "frontdoor", "inspects every request")
     if design.network:
         for zone in design.network.zones:
@@ -149,34 +149,47 @@ def _shared(chart: _Chart, design: Design) -> None:
         chart.node("insights", DATABASE, "Application Insights", design.api_management.app_insights_name)
 
 
+def _hops(design: Design, region: Region) -> list[tuple[str, str]]:
+    """The numbered hops of a request served in ``region``, after the client's first hop to Front Door, if any."""
+    fd, loc = design.front_door, region.location
+    account, endpoint, worker = node_id("acct", loc), node_id("pe", loc), node_id("work", loc)
+    if fd:
+        origin = next(o for o in fd.origins if o.location == loc)
+        via = f"2 origin {loc}" + (", Private Link" if origin.private_link else ", HTTPS")
+        if design.api_management:
+            return [(node_id("gw", loc), via), (endpoint, "3 managed identity token"), (account, "4 Private Link")]
+        if fd.origins_are_accounts:
+            return [(account, via)]
+        return [(worker, via), (endpoint, "3 Entra ID token"), (account, "4 Private Link")]
+    if region.network:
+        return [(worker, "1 from the network"), (endpoint, "2 Entra ID token"), (account, "3 Private Link")]
+    if design.key_vault:
+        return [(account, "2 HTTPS, api-key header")]
+    return [(account, "1 HTTPS, Entra ID token")]
+
+
+def _entry(design: Design) -> str:
+    """The client's first hop, to Front Door, and the credential it carries."""
+    if design.api_management:
+        return "1 HTTPS, subscription key"
+    if design.posture.origin is Origin.APP:
+        return "1 HTTPS"
+    return "1 HTTPS, Entra ID token"
+
+
 def _request_path(chart: _Chart, design: Design) -> None:
     """The numbered path a request takes, in every region."""
-    fd, apim = design.front_door, design.api_management
     chart.node("client", STADIUM, "Client")
+    start = "client"
     if design.key_vault:
         chart.edge("client", "-->", "vault", "1 read the API key")
+    if design.front_door:
+        chart.edge("client", "-->", "frontdoor", _entry(design))
+        start = "frontdoor"
     for region in design.regions:
-        loc = region.location
-        account, endpoint = node_id("acct", loc), node_id("pe", loc)
-        if apim:
-            hops = [("frontdoor", "1 HTTPS, subscription key"), (node_id("gw", loc), "2 origin " + loc),
-                    (endpoint, "3 managed identity token"), (account, "4 Private Link")]
-        elif fd and fd.origins_are_accounts:
-            hops = [("frontdoor", "1 HTTPS, Entra ID token"), (account, "2 origin " + loc + ", Private Link")]
-        elif fd:
-            hops = [("frontdoor", "1 HTTPS"), (node_id("work", loc), "2 origin " + loc + ", Private Link"),
-                    (endpoint, "3 Entra ID token"), (account, "4 Private Link")]
-        elif region.network:
-            hops = [(node_id("work", loc), "1 from the network"), (endpoint, "2 Entra ID token"),
-                    (account, "3 Private Link")]
-        elif design.key_vault:
-            hops = [(account, "2 HTTPS, api-key header")]
-        else:
-            hops = [(account, "1 HTTPS, Entra ID token")]
-        source = "client"
-        for target, text in hops:
-            if not (source == "client" and target == "frontdoor" and region is not design.regions[0]):
-                chart.edge(source, "-->", target, text)
+        source = start
+        for target, text in _hops(design, region):
+            chart.edge(source, "-->", target, text)
             source = target
 
 

@@ -144,6 +144,8 @@ def test_tier4_routes_through_front_door_and_its_waf_to_every_account():
     assert not any(n.startswith("gw_") for n in chart.nodes)
     for loc in TWO:
         assert ("frontdoor", "2", f"acct_{loc}") in path_edges(chart)
+        # Front Door reaches the accounts' public endpoints here: no Private Link on that hop.
+        assert ("frontdoor", "-->", f"2 origin {loc}, HTTPS", f"acct_{loc}") in chart.edges
     assert [e for e in path_edges(chart) if e[1] == "1"] == [("client", "1", "frontdoor")]
 
 
@@ -152,6 +154,7 @@ def test_tier4_app_mode_routes_through_the_applications():
     for loc in TWO:
         assert chart.nodes[f"work_{loc}"] == "Your application"
         assert hops(chart, "client", "frontdoor", f"work_{loc}", f"pe_{loc}", f"acct_{loc}")
+        assert ("frontdoor", "-->", f"2 origin {loc}, Private Link", f"work_{loc}") in chart.edges
 
 
 @pytest.mark.parametrize("count", [2, 6])
