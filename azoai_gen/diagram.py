@@ -113,7 +113,7 @@ def _workload_title(design: Design) -> str:
         return "Your application"
     if design.network.callers_in_network:
         return "Workload subnet for callers"
-    return "Workload subnet, no route to the endpoints"
+    return "Workload subnet, not admitted by the endpoints"
 
 
 def _region(chart: _Chart, design: Design, region: Region) -> None:
