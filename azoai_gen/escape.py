@@ -1,7 +1,8 @@
 """Escaping: one filter per output language. Every value a template prints goes through one of these.
 
 Bicep strings, keys, identifiers, names and expressions; Markdown prose, code spans and table cells; shell words; XML
-text, attributes and comments; API Management policy literals and C# string literals inside policy expressions.
+text, attributes and comments; API Management policy literals and C# string literals inside policy expressions;
+Mermaid labels.
 
 Each filter either writes text that its language reads back as exactly the value, or raises ``ValueError`` for a
 value that its language cannot hold (a lone surrogate anywhere, a control character in a shell word). The spec's
@@ -285,6 +286,39 @@ def csharp_str(value: Any) -> str:
         else:
             out.append("\\U%08X" % ord(char))
     return '"' + "".join(out) + '"'
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Mermaid diagrams (the README's, drawn by GitHub and Azure DevOps).
+
+#: Characters a Mermaid label keeps as they are. Everything else is an entity code, which Mermaid turns into an HTML
+#: character reference before it parses: so no quote ends a label, no ``|`` ends an edge label, no ``<`` starts HTML,
+#: no backtick starts a Markdown string, no ``:`` lets Mermaid's style-line rewriting reach the label, and no ``#``
+#: starts an entity code of the user's.
+_MERMAID_PLAIN = re.compile(r"[A-Za-z0-9 .,/()_+=@-]")
+_MERMAID_NAMED = {'"': "#quot;", "&": "#amp;", "<": "#lt;", ">": "#gt;"}
+
+
+def mermaid(value: Any) -> str:
+    """Text for the inside of a quoted Mermaid label (``id["..."]``, ``-->|"..."|``), which Mermaid draws as the value:
+    letters, digits, spaces and ``.,/()_+=@-`` as they are, every other character an entity code (``#quot;``,
+    ``#35;``). The result is printable ASCII without a line break."""
+    text = _text(str(value), "mermaid")
+    return "".join(char if _MERMAID_PLAIN.match(char) else _MERMAID_NAMED.get(char) or "#%d;" % ord(char)
+                   for char in text)
+
+
+_MERMAID_LINE = re.compile(r"^[ -~]*\Z")
+
+
+def mermaid_block(value: Any) -> str:
+    """A Mermaid diagram for a fenced code block in Markdown, checked rather than escaped: printable ASCII lines
+    (labels come escaped by :func:`mermaid`), none of which can close the fence."""
+    text = _text(value, "mermaid_block")
+    for line in text.split("\n"):
+        if not _MERMAID_LINE.match(line) or line.lstrip().startswith(("```", "~~~")):
+            raise ValueError(f"mermaid_block: {line!r} cannot be a line of the diagram")
+    return text
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ from functools import lru_cache
 
 import jinja2
 
-from . import manifest, resources
+from . import diagram, manifest, resources
 from .design import Design
 from .escape import (apim, apim_named_value, bicep, bicep_api, bicep_comment, bicep_ident, bicep_key, bicep_name,
-                     bicep_str, bicep_value, csharp_str, markdown, markdown_code, shell, suppress_env_url_lint, xml,
-                     xml_comment, yaml_ident, yaml_shell, yaml_str)
+                     bicep_str, bicep_value, csharp_str, markdown, markdown_code, mermaid, mermaid_block, shell,
+                     suppress_env_url_lint, xml, xml_comment, yaml_ident, yaml_shell, yaml_str)
 
 MANIFEST = manifest.MANIFEST
 
@@ -48,6 +48,8 @@ def _environment() -> jinja2.Environment:
         "apim": apim,
         "apim_named_value": apim_named_value,
         "md_code": markdown_code,
+        "mermaid": mermaid,
+        "mermaid_block": mermaid_block,
         "shell": shell,
         "yaml_str": yaml_str,
         "yaml_shell": yaml_shell,
@@ -65,6 +67,8 @@ def render(design: Design) -> dict[str, str]:
     """Every file of ``design``, the manifest included, sorted by path."""
     env = _environment()
     context = design.template_context()
+    # The README's diagram, drawn from the design: the template prints it.
+    context["diagram"] = diagram.mermaid(design)
     files: dict[str, str] = {}
     for path in design.files:
         text = env.get_template(path + ".j2").render(context)

@@ -768,3 +768,78 @@ def one_problem(text: str):
     found = spec_error_problems(text)
     assert len(found) == 1, [p.format() for p in found]
     return found[0]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Mermaid: the README's diagram, read back.
+
+_MERMAID_ENTITY = re.compile(r"#([A-Za-z]+|[0-9]+);")
+_MERMAID_NAMED = {"quot": '"', "amp": "&", "lt": "<", "gt": ">"}
+_MERMAID_NODE = re.compile(r'^([a-z][a-z0-9_]*)(\(\[|\[\(|\{\{|\[|\()"([^"]*)"(\]\)|\)\]|\}\}|\]|\))$')
+_MERMAID_EDGE = re.compile(r'^([a-z][a-z0-9_]*) (-->|-\.->|-\.-|<-->|---)(?:\|"([^"]*)"\|)? ([a-z][a-z0-9_]*)$')
+_MERMAID_SUBGRAPH = re.compile(r'^subgraph ([a-z][a-z0-9_]*)\["([^"]*)"\]$')
+
+
+def unescape_mermaid(text: str) -> str:
+    """A Mermaid label as Mermaid draws it: entity codes decoded, ``<br/>`` a line break."""
+    def entity(match: re.Match) -> str:
+        code = match.group(1)
+        return chr(int(code)) if code.isdigit() else _MERMAID_NAMED[code]
+    return "\n".join(_MERMAID_ENTITY.sub(entity, line) for line in text.split("<br/>"))
+
+
+@dataclass
+class MermaidChart:
+    """A flowchart as azoai-gen writes it: nodes and subgraphs by ID with their decoded labels, the subgraph each
+    sits in, and the edges as (source, arrow, label, target)."""
+
+    nodes: dict[str, str]
+    subgraphs: dict[str, str]
+    parent: dict[str, str | None]
+    edges: list[tuple[str, str, str, str]]
+
+    def ancestors(self, ident: str) -> list[str]:
+        chain, current = [], self.parent.get(ident)
+        while current is not None:
+            chain.append(current)
+            current = self.parent.get(current)
+        return chain
+
+
+def parse_mermaid(text: str) -> MermaidChart:
+    """Read a diagram line by line; any line that is not a statement azoai-gen writes is an error."""
+    lines = text.split("\n")
+    assert lines[0] == "flowchart LR", lines[0]
+    chart = MermaidChart({}, {}, {}, [])
+    stack: list[str] = []
+    for line in lines[1:]:
+        stripped = line.strip()
+        if stripped == "end":
+            stack.pop()
+        elif match := _MERMAID_SUBGRAPH.match(stripped):
+            ident = match.group(1)
+            assert ident not in chart.subgraphs and ident not in chart.nodes, ident
+            chart.subgraphs[ident] = unescape_mermaid(match.group(2))
+            chart.parent[ident] = stack[-1] if stack else None
+            stack.append(ident)
+        elif match := _MERMAID_NODE.match(stripped):
+            ident = match.group(1)
+            assert ident not in chart.nodes and ident not in chart.subgraphs, ident
+            chart.nodes[ident] = unescape_mermaid(match.group(3))
+            chart.parent[ident] = stack[-1] if stack else None
+        elif match := _MERMAID_EDGE.match(stripped):
+            source, arrow, edge_label, target = match.groups()
+            chart.edges.append((source, arrow, unescape_mermaid(edge_label or ""), target))
+        else:
+            raise AssertionError(f"not a Mermaid statement: {line!r}")
+    assert not stack, f"subgraphs never closed: {stack}"
+    for source, _, _, target in chart.edges:
+        assert {source, target} <= chart.nodes.keys() | chart.subgraphs.keys(), (source, target)
+    return chart
+
+
+def readme_mermaid(readme: str) -> str:
+    """The text of the README's one ```mermaid block."""
+    blocks = re.findall(r"^```mermaid\n(.*?)\n```$", readme, flags=re.S | re.M)
+    assert len(blocks) == 1, len(blocks)
+    return blocks[0]

@@ -380,7 +380,7 @@ BICEP_FILTERS = {"bicep", "bicep_str", "bicep_name", "bicep_value", "bicep_comme
                  # bicep_key quotes any key that is not a plain identifier (tested above).
                  "bicep_key"}
 # bicep_api accepts only an API version (digits and hyphens), which means the same in Markdown and shell.
-MARKDOWN_FILTERS = {"md", "md_code", "shell", "bicep_api"}
+MARKDOWN_FILTERS = {"md", "md_code", "shell", "bicep_api", "mermaid_block"}
 
 
 def unfiltered_expressions(source: str, allowed: set[str]) -> list[str]:
