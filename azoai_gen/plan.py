@@ -23,7 +23,7 @@ import json
 import shlex
 from dataclasses import dataclass
 
-from . import cost as costing, deployed, manifest, timeline
+from . import cost as costing, deployed, diagram, manifest, timeline
 from .azure import COMPUTED_SUFFIX_LENGTH
 from .deployed import LeftBehind
 from .design import Design
@@ -112,6 +112,8 @@ class Plan:
     cost: costing.CostEstimate | None = None
     #: How long a first deployment of the render takes, and the chain of modules that decides it.
     deploy_time: timeline.Timeline | None = None
+    #: The Mermaid diagram of what the spec deploys: the one the generated README draws.
+    diagram: str = ""
 
     @property
     def changes(self) -> bool:
@@ -309,7 +311,7 @@ def plan(design: Design, files: dict[str, str], previous: str | None) -> Plan:
     resources = _resources(design, files, previous)
     posture = _posture(design, previous, resources.role_assignments_left_behind)
     return Plan(design.posture.tier, posture.previous_tier, resources, posture, costing.estimate(design),
-                timeline.estimate(files))
+                timeline.estimate(files), diagram.mermaid(design))
 
 
 def lowering(design: Design, previous: str | None) -> tuple[PostureChange, ...]:

@@ -60,7 +60,8 @@ def document(plan: Plan, spec: Path, out_dir: Path) -> dict[str, Any]:
             "previousTier": plan.previous_tier, "changes": plan.changes,
             "resources": resources_data(plan.resources), "posture": posture_data(plan.posture),
             **({"cost": plan.cost.as_dict()} if plan.cost is not None else {}),
-            **({"deployTime": plan.deploy_time.as_dict()} if plan.deploy_time is not None else {})}
+            **({"deployTime": plan.deploy_time.as_dict()} if plan.deploy_time is not None else {}),
+            **({"diagram": {"format": "mermaid", "text": plan.diagram}} if plan.diagram else {})}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -194,7 +195,8 @@ def markdown(plan: Plan) -> str:
     lines = [f"## azoai-gen plan: {heading}", ""]
     if not plan.changes:
         return "\n".join(lines + ["Nothing changes: the folder holds this spec's render.", ""]
-                         + cost_markdown(plan.cost) + deploy_time_markdown(plan.deploy_time))
+                         + cost_markdown(plan.cost) + deploy_time_markdown(plan.deploy_time)
+                         + diagram_markdown(plan.diagram))
     if plan.posture.changes:
         lines += ["### Posture", ""]
         for change in plan.posture.changes:
@@ -222,7 +224,13 @@ def markdown(plan: Plan) -> str:
                   "deleted. Once the new deployment has succeeded:", "", "```bash", *commands, "```", ""]
         notes = [c.note for c in section.left_behind if c.note]
         lines += [f"- {_md(note)}" for note in notes] + ([""] if notes else [])
-    return "\n".join(lines + cost_markdown(plan.cost) + deploy_time_markdown(plan.deploy_time))
+    return "\n".join(lines + cost_markdown(plan.cost) + deploy_time_markdown(plan.deploy_time)
+                     + diagram_markdown(plan.diagram))
+
+
+def diagram_markdown(text: str) -> list[str]:
+    """The diagram of what the spec deploys, in a fence that GitHub and Azure DevOps draw."""
+    return ["### What the spec deploys", "", "```mermaid", text.rstrip("\n"), "```", ""] if text else []
 
 
 def cost_markdown(section: CostEstimate | None) -> list[str]:

@@ -20,7 +20,7 @@ from azoai_gen import api, cli, resources
 from azoai_gen.errors import ConfirmationError
 from azoai_gen.manifest import MANIFEST
 
-from _support import TWO_REGIONS, regions, spec
+from _support import TWO_REGIONS, readme_mermaid, regions, spec
 
 ACCOUNT = "Microsoft.CognitiveServices/accounts"
 IDENTITY = "Microsoft.ManagedIdentity/userAssignedIdentities"
@@ -252,7 +252,8 @@ def test_markdown_parses_with_lowering_changes_first_a_table_and_the_commands(tm
     assert code == 0
     tokens = MarkdownIt("commonmark").enable("table").parse(stdout)
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
-    assert headings == ["azoai-gen plan: tier 3 → 2", "Posture", "Resources", "Monthly cost estimate", "Deploy time"]
+    assert headings == ["azoai-gen plan: tier 3 → 2", "Posture", "Resources", "Monthly cost estimate", "Deploy time",
+                        "What the spec deploys"]
     items = [tokens[i + 2].content for i, t in enumerate(tokens) if t.type == "list_item_open"]
     assert items[0].startswith("**Lowers isolation:** Public network access is enabled")
     cells = [t.content for t in tokens if t.type == "inline"]
@@ -369,3 +370,9 @@ def test_the_plan_carries_the_cost_and_deploy_time_of_the_spec_with_their_assump
     assert "critical path: " + " -> ".join(time["criticalPath"]) in text
     code, markdown, _ = run("plan", path, "--output", "markdown")
     assert "### Monthly cost estimate" in markdown and "### Deploy time" in markdown
+    # The diagram is the README's, in JSON and in a fence that GitHub draws.
+    readme = (tmp_path / "infra" / "README.md")
+    run("render", path, "--yes")
+    assert document["diagram"]["text"] == readme_mermaid(readme.read_text(encoding="utf-8"))
+    fences = [t for t in MarkdownIt().parse(markdown) if t.type == "fence" and t.info == "mermaid"]
+    assert [t.content for t in fences] == [document["diagram"]["text"].rstrip("\n") + "\n"]
