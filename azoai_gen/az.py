@@ -47,6 +47,10 @@ COMMANDS: dict[str, AzCommand] = {" ".join(c.words): c for c in (
              _LEARN + "cognitiveservices/usage#az-cognitiveservices-usage-list"),
     _command("cognitiveservices model list", "--location -l",
              _LEARN + "cognitiveservices/model#az-cognitiveservices-model-list"),
+    _command("cognitiveservices account list", "--resource-group -g",
+             _LEARN + "cognitiveservices/account#az-cognitiveservices-account-list"),
+    _command("cognitiveservices account deployment list", "--name -n --resource-group -g",
+             _LEARN + "cognitiveservices/account/deployment#az-cognitiveservices-account-deployment-list"),
     _command("cognitiveservices account list-deleted", "",
              _LEARN + "cognitiveservices/account#az-cognitiveservices-account-list-deleted"),
     _command("keyvault list-deleted", "--resource-type", _LEARN + "keyvault#az-keyvault-list-deleted"),
@@ -68,7 +72,7 @@ class AzFailure(Exception):
         self.reason = reason
 
 
-def command(name: str, **options: str | bool) -> list[str]:
+def command(name: str, /, **options: str | bool) -> list[str]:
     """The argument list of the az command ``name`` (a key of :data:`COMMANDS`) with ``options`` (``resource_type``
     is ``--resource-type``; ``True`` is a flag), ending in ``-o json``. Refuses an option the command does not
     document."""
@@ -91,6 +95,12 @@ def needs_login(stderr: str) -> bool:
     """Whether az refused because nobody is logged in (``Please run 'az login' to setup account.``, or an expired
     token whose message tells to run ``az login``)."""
     return "az login" in stderr
+
+
+def resource_group_missing(reason: str) -> bool:
+    """Whether az failed because the resource group does not exist (ARM's error code ``ResourceGroupNotFound``, which
+    az prints as ``ERROR: (ResourceGroupNotFound) Resource group 'G' could not be found.``)."""
+    return "ResourceGroupNotFound" in reason
 
 
 class Az:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from .az import Az, AzFailure, command, shown
+from .az import Az, AzFailure, command, resource_group_missing, shown
 from .design import Design
 from .load import PathT, Positions, format_path
 from .pipeline import Validated
@@ -30,6 +30,9 @@ QUOTA_PAGE = "https://learn.microsoft.com/azure/ai-services/openai/how-to/quota"
 QUOTA_PORTAL = "the Azure AI Foundry portal's Quotas page"
 
 ERROR, WARNING = "error", "warning"
+
+#: ``az account show``'s ``user.name`` after ``az login --identity``: a managed identity, whose object ID it does not give.
+MANAGED_IDENTITY_NAMES = ("systemAssignedIdentity", "userAssignedIdentity")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,16 @@ class Preflight:
         return not any(f.severity == ERROR for f in self.findings)
 
 
+@dataclass(frozen=True)
+class _Existing:
+    """A deployment that already exists in one of our accounts: its name, the usage its capacity counts in, and that
+    capacity."""
+
+    name: str
+    usage: str
+    capacity: int
+
+
 @dataclass
 class _Context:
     validated: Validated
@@ -69,6 +82,10 @@ class _Context:
     account: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
     catalogues: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)
+    #: Whether the design's resource group exists (``None``: not known, the look-up failed).
+    group_exists: bool | None = None
+    #: The deployments our accounts already hold, by location.
+    existing: dict[str, list[_Existing]] = field(default_factory=dict)
 
     @property
     def design(self) -> Design:
@@ -88,9 +105,12 @@ class _Context:
         try:
             return self.az.run(args)
         except AzFailure as failure:
-            self.add(check, path, f"could not check: {failure.line} failed: {failure.reason}",
-                     [f"fix what az reports, then run preflight again (try it yourself: {failure.line})"])
+            self.failed(check, path, failure)
             return None
+
+    def failed(self, check: str, path: PathT, failure: AzFailure) -> None:
+        self.add(check, path, f"could not check: {failure.line} failed: {failure.reason}",
+                 [f"fix what az reports, then run preflight again (try it yourself: {failure.line})"])
 
 
 def run(validated: Validated, az: Az, today: date | None = None) -> Preflight:
@@ -98,6 +118,7 @@ def run(validated: Validated, az: Az, today: date | None = None) -> Preflight:
     account = az.account()
     ctx = _Context(validated, az, today or date.today(), account)
     usage_names = catalogue(ctx)
+    existing(ctx)
     quota(ctx, usage_names)
     names(ctx)
     providers(ctx)
@@ -208,8 +229,64 @@ def _unit(sku: str) -> str:
     return "PTU" if "Provisioned" in sku else "K TPM"
 
 
+def _usage_of(ctx: _Context, location: str, model: str, version: str, sku: str) -> str:
+    """The usage name a deployment of ``model`` ``version`` as ``sku`` counts in, in ``location``: the catalogue's
+    ``usageName``, or ``OpenAI.<SKU>.<model>`` when the catalogue does not list it."""
+    kind = ctx.design.spec.openai.kind
+    for item in ctx.catalogues.get(location) or []:
+        found = item.get("model") or {}
+        if item.get("kind") != kind or found.get("name") != model or str(found.get("version")) != version:
+            continue
+        for offered in found.get("skus") or []:
+            if isinstance(offered, dict) and offered.get("name") == sku and isinstance(offered.get("usageName"), str):
+                return offered["usageName"]
+    return f"OpenAI.{sku}.{model}"
+
+
+def _same_location(value: Any, location: str) -> bool:
+    return str(value or "").replace(" ", "").lower() == location.lower()
+
+
+def existing(ctx: _Context) -> None:
+    """Our accounts that already exist in the resource group (matched by name as soft-deleted ones are), and the
+    deployments they hold: a usage's ``currentValue`` already counts them, so quota compares only what a redeployment
+    adds. A resource group that does not exist yet (``ResourceGroupNotFound``) holds nothing."""
+    group = ctx.design.resource_group
+    try:
+        accounts = ctx.az.run(command("cognitiveservices account list", resource_group=group))
+    except AzFailure as failure:
+        if resource_group_missing(failure.reason):
+            ctx.group_exists = False
+        else:
+            ctx.failed("quota", ("regions", 0, "location"), failure)
+        return
+    ctx.group_exists = True
+    ours = _ours(ctx.design)["account"]
+    for item in accounts if isinstance(accounts, list) else []:
+        if not isinstance(item, dict):
+            continue
+        name = str(item.get("name", ""))
+        for region, one in zip(ctx.design.spec.regions, ours):
+            if not (_blocks(one, name, group, group) and _same_location(item.get("location"), region.location)):
+                continue
+            found = ctx.ask("quota", one.path, command("cognitiveservices account deployment list",
+                                                       resource_group=group, name=name))
+            for deployment in found if isinstance(found, list) else []:
+                if isinstance(deployment, dict):
+                    ctx.existing.setdefault(region.location, []).append(_existing(ctx, region.location, deployment))
+
+
+def _existing(ctx: _Context, location: str, deployment: dict[str, Any]) -> _Existing:
+    sku = deployment.get("sku") or {}
+    model = (deployment.get("properties") or {}).get("model") or {}
+    usage = _usage_of(ctx, location, str(model.get("name", "")), str(model.get("version", "")),
+                      str(sku.get("name", "")))
+    return _Existing(str(deployment.get("name", "")), usage, int(_number(sku.get("capacity"))))
+
+
 def quota(ctx: _Context, usage_names: dict[tuple[str, int], str]) -> None:
-    """Capacity summed per region and usage name, against the region's current usage and limit."""
+    """Capacity summed per region and usage name, against the region's current usage and limit; where our account
+    already holds a deployment of the same name and usage, only the capacity added counts."""
     spec = ctx.design.spec
     for region in spec.regions:
         needed: dict[str, list[int]] = {}
@@ -221,34 +298,52 @@ def quota(ctx: _Context, usage_names: dict[tuple[str, int], str]) -> None:
         if not isinstance(usages, list):
             continue
         by_name = {str((u.get("name") or {}).get("value", "")).lower(): u for u in usages if isinstance(u, dict)}
+        held = {e.name.lower(): e for e in ctx.existing.get(region.location, [])}
         for name, indexes in needed.items():
-            _compare(ctx, region.location, name, indexes, by_name.get(name.lower()))
+            holds = [e.capacity if e is not None and e.usage.lower() == name.lower() else 0
+                     for e in (held.get(spec.deployments[i].name.lower()) for i in indexes)]
+            _compare(ctx, region.location, name, indexes, by_name.get(name.lower()), holds)
 
 
 def _number(value: Any) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
-def _compare(ctx: _Context, location: str, name: str, indexes: list[int], usage: dict[str, Any] | None) -> None:
+def _added(capacities: list[int], holds: list[int]) -> int:
+    """The most quota the deployments take at once beyond what they hold: they deploy one after another in spec order
+    (``@batchSize(1)``), each needing its increase free when it deploys, and a lowered one frees its difference."""
+    total = peak = 0
+    for capacity, held in zip(capacities, holds):
+        total += capacity - held
+        peak = max(peak, total)
+    return peak
+
+
+def _compare(ctx: _Context, location: str, name: str, indexes: list[int], usage: dict[str, Any] | None,
+             holds: list[int]) -> None:
     deployments = [ctx.design.spec.deployments[i] for i in indexes]
     unit = _unit(deployments[0].sku)
     wanted = sum(d.capacity for d in deployments)
+    added = _added([d.capacity for d in deployments], holds)
     limit, used = (_number(usage.get("limit")), _number(usage.get("currentValue"))) if usage else (0.0, 0.0)
     free = max(0, int(limit - used))
-    if wanted <= free:
+    if added <= free:
         return
-    short = wanted - free
+    short = added - free
     first = indexes[0]
     own = deployments[0]
     which = ", ".join(f"deployments[{i}] ({d.name}: {d.capacity})" for i, d in zip(indexes, deployments))
     found = (f"limit {limit:g}, in use {used:g}" if usage else "the subscription has no quota for it in this region")
+    need = (f"need {wanted} {unit} ({which})" if not any(holds) else
+            f"need {wanted} {unit} ({which}), of which their existing deployments hold {sum(holds)} {unit} (in use "
+            f"already): {added} {unit} more")
     fix = [f"lower deployments[{first}].capacity (line {ctx.positions.of_value(('deployments', first, 'capacity'))[0]})"
            f" to {max(0, own.capacity - short)} {unit}" if own.capacity > short else
            f"lower the capacity of {which} by {short} {unit} in total",
            f"or request {short} {unit} more of {name} in {location}: {QUOTA_PAGE} ({QUOTA_PORTAL})"]
     ctx.add("quota", ("deployments", first, "capacity"),
-            f"quota {name} in {location}: the deployments need {wanted} {unit} ({which}), {free} {unit} free "
-            f"({found}); short by {short} {unit}", fix)
+            f"quota {name} in {location}: the deployments {need}, {free} {unit} free ({found}); short by {short} {unit}",
+            fix)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -389,38 +484,68 @@ def providers(ctx: _Context) -> None:
                  "Registered)" if state == "Registering" else "")])
 
 
-def _caller(ctx: _Context) -> str | None:
-    """The object ID of a user, or the appId of a service principal, as --assignee takes them."""
+def _caller(ctx: _Context, scope: str) -> str | None:
+    """The object ID of a user, or the appId of a service principal, as --assignee takes them. A managed identity
+    (``az login --identity``) has neither in ``az account show``: a warning says how to check by hand."""
     user = ctx.account.get("user") or {}
+    name = str(user.get("name") or "")
+    if name in MANAGED_IDENTITY_NAMES:
+        _by_hand(ctx, name, scope)
+        return None
     if user.get("type") == "servicePrincipal":
-        return str(user.get("name") or "") or None
+        return name or None
     found = ctx.ask("permissions", ("tier",), command("ad signed-in-user show", query="id"))
     return found if isinstance(found, str) and found else None
 
 
+def _by_hand(ctx: _Context, name: str, scope: str) -> None:
+    ctx.add("permissions", ("tier",), f"could not check permissions: az is logged in with a managed identity ({name}), "
+            "and az account show does not give the object ID its role assignments are listed by; tier "
+            f"{ctx.design.spec.tier} creates role assignments, which need one of {', '.join(ASSIGNING_ROLES)} on "
+            f"{_where(ctx, scope)} or above",
+            ["find the identity's object ID: az vm identity show --resource-group VM_GROUP --name VM --query "
+             "principalId (a virtual machine's system-assigned identity) or az identity show --resource-group "
+             "IDENTITY_GROUP --name IDENTITY --query principalId (a user-assigned identity)",
+             f"then list its roles: az role assignment list --assignee OBJECT_ID --scope {scope} --include-inherited "
+             "--include-groups --query \"[].roleDefinitionName\" -o tsv"], WARNING)
+
+
+def _where(ctx: _Context, scope: str) -> str:
+    if ctx.group_exists is False:
+        return (f"subscription {ctx.account['id']} (resource group {ctx.design.resource_group} does not exist yet, "
+                "so no role can be held on it)")
+    return f"resource group {ctx.design.resource_group}"
+
+
 def permissions(ctx: _Context) -> None:
-    """Whether the caller may create the role assignments the design makes, on the resource group or above."""
+    """Whether the caller may create the role assignments the design makes, on the resource group or above (on the
+    subscription or above when the resource group does not exist yet)."""
     if not ctx.design.grants:
         return
-    assignee = _caller(ctx)
+    group_scope = f"/subscriptions/{ctx.account['id']}/resourceGroups/{ctx.design.resource_group}"
+    scope = f"/subscriptions/{ctx.account['id']}" if ctx.group_exists is False else group_scope
+    assignee = _caller(ctx, scope)
     if assignee is None:
         return
-    group_scope = f"/subscriptions/{ctx.account['id']}/resourceGroups/{ctx.design.resource_group}"
-    found = ctx.ask("permissions", ("tier",), command("role assignment list", assignee=assignee, scope=group_scope,
+    found = ctx.ask("permissions", ("tier",), command("role assignment list", assignee=assignee, scope=scope,
                                                       include_inherited=True, include_groups=True))
     if not isinstance(found, list):
         return
     for item in found:
-        scope = str((item or {}).get("scope", "")).rstrip("/").lower()
-        covers = scope == "/" or group_scope.lower() == scope or group_scope.lower().startswith(scope + "/")
+        held = str((item or {}).get("scope", "")).rstrip("/").lower()
+        covers = held == "/" or scope.lower() == held or scope.lower().startswith(held + "/")
         if covers and item.get("roleDefinitionName") in ASSIGNING_ROLES:
             return
+    create = (f"have an Owner assign one: az role assignment create --assignee {assignee} --role "
+              f"\"Role Based Access Control Administrator\" --scope {scope}")
+    fix = [create, "or deploy as an identity that holds Owner or User Access Administrator there"]
+    if ctx.group_exists is False:
+        fix.insert(1, f"or create the resource group (az group create --name {ctx.design.resource_group} --location "
+                      f"{ctx.design.spec.regions[0].location}) and have one of them assigned on it: --scope "
+                      f"{group_scope}")
     ctx.add("permissions", ("tier",), f"tier {ctx.design.spec.tier} creates role assignments, and "
             f"{(ctx.account.get('user') or {}).get('name') or assignee} holds none of "
-            f"{', '.join(ASSIGNING_ROLES)} on resource group {ctx.design.resource_group} or above",
-            [f"have an Owner assign one: az role assignment create --assignee {assignee} --role "
-             f"\"Role Based Access Control Administrator\" --scope {group_scope}",
-             "or deploy as an identity that holds Owner or User Access Administrator there"])
+            f"{', '.join(ASSIGNING_ROLES)} on {_where(ctx, scope)} or above", fix)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -179,6 +179,81 @@ def test_a_missing_permission_to_assign_roles_is_an_error_with_the_role_to_ask_f
                               f"Administrator\" --scope /subscriptions/{SUB}/resourceGroups/rg-claims-prod")
 
 
+def test_a_redeployment_of_unchanged_capacity_passes(fake):
+    # Sweden Central: 120 of 150 in use, 50 of them held by our account's own chat deployment.
+    result = fake.run("redeploy", TIER1)
+    assert result.findings == () and result.ok
+    assert f"az cognitiveservices account deployment list --resource-group rg-claims-prod --name " \
+        "oai-claims-prod-sdc-q7lbx -o json" in result.commands
+    # Another workload's account in the resource group is not read.
+    assert not any("oai-billing-prod-sdc-x2k9d" in line for line in result.commands)
+
+
+def test_raising_a_deployed_capacity_counts_only_the_increase(fake):
+    (finding,) = fake.run("redeploy", TIER1.replace("capacity: 50", "capacity: 100")).findings
+    assert (finding.check, finding.path) == ("quota", "deployments[0].capacity")
+    assert "need 100 K TPM (deployments[0] (chat: 100)), of which their existing deployments hold 50 K TPM" in \
+        finding.message
+    assert "50 K TPM more, 30 K TPM free (limit 150, in use 120); short by 20 K TPM" in finding.message
+    assert finding.fix[0] == "lower deployments[0].capacity (line 12) to 80 K TPM"
+    # Raising it by the free quota exactly fits.
+    assert fake.run("redeploy", TIER1.replace("capacity: 50", "capacity: 80")).findings == ()
+
+
+def test_a_deployment_of_another_name_or_account_holds_nothing_of_ours(fake):
+    # The existing chat-canary deployment is not ours to replace: its 20 stay in use.
+    renamed = TIER1.replace("- name: chat", "- name: chat-canary", 1).replace("capacity: 50", "capacity: 60")
+    (finding,) = fake.run("redeploy", renamed).findings
+    assert "short by 10 K TPM" in finding.message  # 60 - 20 held, 30 free
+    (finding,) = fake.run("redeploy", TIER1.replace("- name: chat", "- name: assistant", 1)).findings
+    assert "short by 20 K TPM" in finding.message and "existing" not in finding.message
+    # With a fixed suffix only the whole name is ours: oai-claims-prod-sdc-q7lbx is another deployment's account.
+    (finding,) = fake.run("redeploy", TIER1 + "naming:\n  suffix: abcde\n").findings
+    assert "short by 20 K TPM" in finding.message
+
+
+def test_deployments_deploy_in_order_so_a_decrease_frees_quota_only_for_those_after_it():
+    assert preflight._added([100, 0], [50, 50]) == 50  # the first takes 50 before the second frees 50
+    assert preflight._added([0, 100], [50, 50]) == 0  # the first frees 50 before the second takes 50
+    assert preflight._added([50, 100], [50, 100]) == 0
+
+
+def test_a_resource_group_not_created_yet_is_no_finding_and_roles_are_read_at_the_subscription(fake):
+    result = fake.run("new-resource-group", TIER1)
+    assert result.findings == () and result.ok
+    assert (f"az role assignment list --assignee 33333333-3333-3333-3333-333333333333 --scope /subscriptions/{SUB} "
+            "--include-inherited --include-groups -o json") in result.commands
+    assert not any("deployment list" in line for line in result.commands)
+    (finding,) = fake.run("new-resource-group-no-role", TIER1).findings
+    assert (finding.check, finding.severity) == ("permissions", "error")
+    assert f"on subscription {SUB} (resource group rg-claims-prod does not exist yet" in finding.message
+    assert finding.fix[0].endswith(f"--scope /subscriptions/{SUB}")
+    assert finding.fix[1].startswith("or create the resource group (az group create --name rg-claims-prod --location "
+                                     "swedencentral)")
+
+
+def test_a_service_principal_is_looked_up_by_its_application_id(fake):
+    result = fake.run("service-principal", TIER1)
+    assert result.findings == () and result.caller == "55555555-5555-5555-5555-555555555555"
+    assert not any("signed-in-user" in line for line in result.commands)
+    assert any("--assignee 55555555-5555-5555-5555-555555555555 --scope" in line for line in result.commands)
+
+
+@pytest.mark.parametrize("scenario, name", [("managed-identity", "systemAssignedIdentity"),
+                                            ("managed-identity-user", "userAssignedIdentity")])
+def test_a_managed_identity_login_is_a_warning_with_how_to_check_by_hand(fake, scenario, name):
+    result = fake.run(scenario, TIER1)
+    (finding,) = result.findings
+    assert (finding.check, finding.severity, finding.path) == ("permissions", "warning", "tier")
+    assert finding.message.startswith(f"could not check permissions: az is logged in with a managed identity ({name})")
+    assert "az identity show" in finding.fix[0] and "az vm identity show" in finding.fix[0]
+    assert finding.fix[1] == ("then list its roles: az role assignment list --assignee OBJECT_ID --scope "
+                              f"/subscriptions/{SUB}/resourceGroups/rg-claims-prod --include-inherited "
+                              "--include-groups --query \"[].roleDefinitionName\" -o tsv")
+    assert result.ok
+    assert not any("role assignment list" in line or "signed-in-user" in line for line in result.commands)
+
+
 def test_an_unregistered_provider_is_an_error_with_the_register_command(fake):
     (finding,) = fake.run("unregistered-provider", TIER1).findings
     assert (finding.check, finding.path) == ("providers", "tier")
@@ -239,10 +314,13 @@ def _options(args: list[str]) -> tuple[str, list[str]]:
     raise AssertionError(f"az {' '.join(args)} is not in az.COMMANDS")
 
 
-@pytest.mark.parametrize("scenario", ["pass", "soft-deleted", "missing-permission"])
-def test_every_command_line_uses_options_of_the_documented_syntax(fake, scenario):
-    fake.run(scenario, TIER1)
-    fake.run(scenario, TIER5)
+SCENARIOS = sorted(p.name for p in RECORDINGS.iterdir() if (p / "commands.json").exists() and p.name != "not-logged-in")
+
+
+def test_every_command_line_uses_options_of_the_documented_syntax(fake):
+    for scenario in SCENARIOS:
+        fake.run(scenario, TIER1)
+        fake.run(scenario, TIER5)
     calls = fake.calls()
     assert {_options(call)[0] for call in calls} == set(az.COMMANDS)  # and every command in the table is used
     for call in calls:
@@ -284,7 +362,8 @@ def _schema_check(document: dict) -> None:
 
 @pytest.mark.parametrize("scenario, code", [("pass", 0), ("quota-shortfall", 1), ("missing-version", 1),
                                             ("soft-deleted", 1), ("missing-permission", 1),
-                                            ("unregistered-provider", 1), ("not-logged-in", 2)])
+                                            ("unregistered-provider", 1), ("not-logged-in", 2), ("redeploy", 0),
+                                            ("new-resource-group", 0), ("managed-identity", 0)])
 def test_exit_codes_and_json_documents(fake, scenario, code):
     done = _cli(fake, scenario, TIER1, "--output", "json")
     assert done.returncode == code, done.stderr
