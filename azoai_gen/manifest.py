@@ -17,7 +17,9 @@ Sections:
   ``name`` (a computed suffix written symbolically), ``resourceGroup``, ``location`` and, when part of the name is
   computed at deployment time, ``computedBy`` (``uniqueString(resourceGroup().id)``). Sorted. A later render, and
   ``plan``, tell from it what is created, kept and left behind. A manifest written before this section existed
-  reads as "the previous resources are unknown" (``None``), never as "there were none".
+  reads as "the previous resources are unknown" (``None``), never as "there were none". Each Azure OpenAI account
+  also lists its model deployments (``deployments``: ``name``, ``model``, ``version``, ``sku``, ``capacity``), the
+  child resources that hold quota; an account recorded without that list has unknown deployments (``None``).
 * ``posture``: the tier's security posture as flags (:func:`posture_flags`), so that a later render can say how the
   posture changes. An older manifest without it has the tier in ``spec``; :func:`posture` then reads ``None`` and the
   caller falls back to the tier's default posture.
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import __version__
 
@@ -48,6 +50,17 @@ class Grant:
 
 
 @dataclass(frozen=True, order=True)
+class ModelDeployment:
+    """One recorded model deployment of an Azure OpenAI account."""
+
+    name: str
+    model: str
+    version: str
+    sku: str
+    capacity: int
+
+
+@dataclass(frozen=True, order=True)
 class Resource:
     """One recorded Azure resource."""
 
@@ -56,6 +69,17 @@ class Resource:
     resource_group: str
     location: str
     computed_by: str = ""
+    #: An account's model deployments; ``None`` for other resources and for an account recorded without them.
+    deployments: tuple[ModelDeployment, ...] | None = field(default=None, compare=False)
+
+
+def resource(record: object) -> Resource:
+    """A resource of the design (``design.azure_resources``) as the manifest records it."""
+    models = getattr(record, "deployments", None)
+    return Resource(getattr(record, "type"), getattr(record, "name"), getattr(record, "resource_group"),
+                    getattr(record, "location"), getattr(record, "computed_by"),
+                    None if models is None else tuple(
+                        ModelDeployment(m.name, m.model, m.version, m.sku, m.capacity) for m in models))
 
 
 #: The posture flags the manifest records, by manifest key: the attribute of :class:`~azoai_gen.posture.Posture`.
@@ -92,11 +116,14 @@ def text(files: dict[str, str], digest: str, tier: int, names: dict[str, str], g
     return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
 
 
-def _resource_data(resource: Resource) -> dict[str, str]:
-    data = {"type": resource.type, "name": resource.name, "resourceGroup": resource.resource_group,
-            "location": resource.location}
+def _resource_data(resource: Resource) -> dict[str, object]:
+    data: dict[str, object] = {"type": resource.type, "name": resource.name,
+                               "resourceGroup": resource.resource_group, "location": resource.location}
     if resource.computed_by:
         data["computedBy"] = resource.computed_by
+    if resource.deployments is not None:
+        data["deployments"] = [{"name": d.name, "model": d.model, "version": d.version, "sku": d.sku,
+                                "capacity": d.capacity} for d in sorted(set(resource.deployments))]
     return data
 
 
@@ -161,8 +188,25 @@ def resources(manifest_text: str | None) -> list[Resource] | None:
     for entry in section:
         if isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in keys):
             computed = entry.get("computedBy")
-            found.add(Resource(*(entry[k] for k in keys), computed if isinstance(computed, str) else ""))
+            found.add(Resource(*(entry[k] for k in keys), computed if isinstance(computed, str) else "",
+                               _deployments(entry.get("deployments"))))
     return sorted(found)
+
+
+def _deployments(section: object) -> tuple[ModelDeployment, ...] | None:
+    """An account's recorded model deployments, or ``None`` when it has no such list; entries that are not well
+    formed are left out."""
+    if not isinstance(section, list):
+        return None
+    found = set()
+    for entry in section:
+        if not isinstance(entry, dict):
+            continue
+        words = [entry.get(k) for k in ("name", "model", "version", "sku")]
+        capacity = entry.get("capacity")
+        if all(isinstance(w, str) for w in words) and isinstance(capacity, int) and not isinstance(capacity, bool):
+            found.add(ModelDeployment(*words, capacity))
+    return tuple(sorted(found))
 
 
 def posture(manifest_text: str | None) -> dict[str, object] | None:

@@ -10,7 +10,9 @@ A plan has sections. Each is a frozen dataclass with its own JSON form (``azoai_
   billing: each one left behind comes with the ``az`` commands that delete it, and a note when Azure keeps its name
   after deletion (soft delete). The role assignments left behind (:func:`azoai_gen.deployed.left_behind`) are here
   too. A manifest written before resources were recorded makes the previous resources unknown: the section then
-  compares the generated modules only.
+  compares the generated modules only. The section also compares each account's model deployments (child
+  resources): created, changed (capacity, SKU, model or version) and left behind. A deployment left behind keeps
+  holding its quota, and on a provisioned SKU keeps billing per PTU-hour, until deleted.
 * ``posture``: how the security posture changes, in words, the changes that lower isolation first.
 
 Sections still to come (monthly cost, deploy time, diagram) are added as further optional fields of :class:`Plan`,
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 from . import cost as costing, deployed, diagram, manifest, timeline
 from .azure import COMPUTED_SUFFIX_LENGTH
+from .cost import PROVISIONED_SKUS
 from .deployed import LeftBehind
 from .design import Design
 from .design import inventory as types
@@ -34,6 +37,7 @@ from .posture import POSTURES, Callers, Posture
 CREATE = "create"
 KEEP = "keep"
 LEAVE = "leave"
+CHANGE = "change"
 
 #: Where the previous render's resources come from.
 FIRST_RENDER = "none"
@@ -59,6 +63,45 @@ class ResourceChange:
 
 
 @dataclass(frozen=True)
+class DeploymentChange:
+    """One model deployment of one account and what this render does to it."""
+
+    action: str
+    #: The account the deployment belongs to, as recorded (a computed suffix written symbolically).
+    account: manifest.Resource
+    deployment: manifest.ModelDeployment
+    #: For a deployment that changes: what the previous render deployed.
+    previous: manifest.ModelDeployment | None = None
+    #: For a deployment left behind: the command that deletes it.
+    commands: tuple[str, ...] = ()
+    #: What the change means: quota it needs or keeps holding, billing, what Azure may refuse.
+    notes: tuple[str, ...] = ()
+
+    @property
+    def shown_account(self) -> str:
+        return self.account.name.replace(COMPUTED_SUFFIX_MARK, "x" * COMPUTED_SUFFIX_LENGTH)
+
+    @property
+    def provisioned(self) -> bool:
+        return self.deployment.sku in PROVISIONED_SKUS
+
+
+@dataclass(frozen=True)
+class Deployments:
+    """The model deployments of the accounts this render keeps or creates."""
+
+    #: ``none`` (a first render), ``recorded`` or ``unknown`` (the previous manifest does not list them).
+    previous: str = FIRST_RENDER
+    created: tuple[DeploymentChange, ...] = ()
+    changed: tuple[DeploymentChange, ...] = ()
+    left_behind: tuple[DeploymentChange, ...] = ()
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.created or self.changed or self.left_behind)
+
+
+@dataclass(frozen=True)
 class Resources:
     #: ``none`` (a first render), ``recorded`` (the previous manifest lists its resources) or ``unknown`` (an older
     #: manifest that does not: only the modules are compared).
@@ -71,11 +114,13 @@ class Resources:
     modules_removed: tuple[str, ...]
     #: Generated files this render adds, changes or removes (the manifest excluded).
     files_changed: tuple[str, ...]
+    #: The accounts' model deployments created, changed and left behind.
+    deployments: Deployments = Deployments()
 
     @property
     def changes(self) -> bool:
         return bool(self.created or self.left_behind or self.role_assignments_left_behind or self.modules_added
-                    or self.modules_removed or self.files_changed)
+                    or self.modules_removed or self.files_changed or self.deployments.changes)
 
 
 @dataclass(frozen=True)
@@ -194,8 +239,7 @@ def _soft_delete(resource: manifest.Resource, previous: str | None) -> str:
 
 
 def _changes(design: Design, previous: str | None) -> tuple[list[ResourceChange], ...]:
-    current = [manifest.Resource(r.type, r.name, r.resource_group, r.location, r.computed_by)
-               for r in design.azure_resources]
+    current = [manifest.resource(r) for r in design.azure_resources]
     before = manifest.resources(previous)
     old = {(r.type, r.name): r for r in before or []}
     new = {(r.type, r.name) for r in current}
@@ -224,7 +268,91 @@ def _resources(design: Design, files: dict[str, str], previous: str | None) -> R
         created, kept = [], []
     return Resources(state, tuple(created), tuple(kept), tuple(left),
                      tuple(deployed.left_behind(design, previous)),
-                     tuple(sorted(after - before)), tuple(sorted(before - after)), tuple(changed))
+                     tuple(sorted(after - before)), tuple(sorted(before - after)), tuple(changed),
+                     _deployments(design, previous, state))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Model deployments
+
+
+def _quota(account: manifest.Resource, d: manifest.ModelDeployment) -> str:
+    """The quota a deployment draws on: per region, per deployment type, and per model except for provisioned
+    throughput, whose quota is shared by every model."""
+    model = "" if d.sku in PROVISIONED_SKUS else f" for {d.model}"
+    return f"{d.sku} quota{model} in {account.location}"
+
+
+def _left_note(account: manifest.Resource, d: manifest.ModelDeployment) -> str:
+    """What a deployment left behind keeps: its quota, and on a provisioned SKU its hourly bill."""
+    if d.sku in PROVISIONED_SKUS:
+        return (f"keeps holding {d.capacity} PTUs of {_quota(account, d)}, and keeps billing per PTU-hour for "
+                "them, until deleted")
+    return (f"keeps holding capacity {d.capacity} of {_quota(account, d)} (for most models a unit is 1,000 tokens "
+            "per minute) until deleted")
+
+
+def _change_notes(account: manifest.Resource, old: manifest.ModelDeployment,
+                  new: manifest.ModelDeployment) -> tuple[str, ...]:
+    notes = []
+    if old.model != new.model or old.version != new.version:
+        notes.append(f"the model changes from {old.model} {old.version} to {new.model} {new.version}, in place")
+    if old.sku != new.sku:
+        notes.append(f"the SKU changes from {old.sku} to {new.sku}: Azure may refuse to change the SKU of an "
+                     "existing deployment (a provisioned deployment moves to another deployment type only through "
+                     "a new deployment); if it does, deploy under a new name, move the callers, then delete this "
+                     "one")
+    if old.sku != new.sku:
+        notes.append(f"the {new.sku} deployment needs {new.capacity} units of free {_quota(account, new)}; check it "
+                     "with azoai-gen preflight")
+    elif new.capacity > old.capacity:
+        notes.append(f"capacity {old.capacity} -> {new.capacity}: the {new.capacity - old.capacity} more units need "
+                     f"free {_quota(account, new)}; check it with azoai-gen preflight")
+    elif new.capacity < old.capacity:
+        notes.append(f"capacity {old.capacity} -> {new.capacity} frees {old.capacity - new.capacity} units of "
+                     f"{_quota(account, new)}")
+    if new.sku in PROVISIONED_SKUS and new.capacity > old.capacity:
+        notes.append("a provisioned deployment bills per PTU-hour for every deployed PTU")
+    return tuple(notes)
+
+
+def _delete_deployment(account: manifest.Resource, d: manifest.ModelDeployment) -> str:
+    """``az cognitiveservices account deployment delete``; the account's computed suffix is looked up."""
+    return ("az cognitiveservices account deployment delete --resource-group "
+            f"{shlex.quote(account.resource_group)} --name {_name_word(['cognitiveservices', 'account'], account)} "
+            f"--deployment-name {shlex.quote(d.name)}")
+
+
+def _account_deployments(account: manifest.Resource, before: tuple[manifest.ModelDeployment, ...],
+                         found: dict[str, list[DeploymentChange]]) -> None:
+    old = {d.name: d for d in before}
+    now = {d.name: d for d in account.deployments or ()}
+    for name, d in sorted(now.items()):
+        if name not in old:
+            found[CREATE].append(DeploymentChange(CREATE, account, d))
+        elif old[name] != d:
+            found[CHANGE].append(DeploymentChange(CHANGE, account, d, old[name],
+                                                  notes=_change_notes(account, old[name], d)))
+    for name, d in sorted(old.items()):
+        if name not in now:
+            found[LEAVE].append(DeploymentChange(LEAVE, account, d, commands=(_delete_deployment(account, d),),
+                                                 notes=(_left_note(account, d),)))
+
+
+def _deployments(design: Design, previous: str | None, state: str) -> Deployments:
+    """The model deployments of every account this render deploys, against the ones the previous render recorded
+    on the same account. An account left behind keeps its deployments; deleting it deletes them."""
+    accounts = [manifest.resource(r) for r in design.azure_resources if r.type == types.ACCOUNT]
+    old = {r.name: r for r in manifest.resources(previous) or [] if r.type == types.ACCOUNT}
+    if state == FIRST_RENDER:
+        old = {}
+    elif state == UNKNOWN or any(r.deployments is None for r in old.values()):
+        return Deployments(UNKNOWN)
+    found: dict[str, list[DeploymentChange]] = {CREATE: [], CHANGE: [], LEAVE: []}
+    for account in accounts:
+        before = old[account.name].deployments if account.name in old else ()
+        _account_deployments(account, before or (), found)
+    return Deployments(state, tuple(found[CREATE]), tuple(found[CHANGE]), tuple(found[LEAVE]))
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from typing import Any
 from . import __version__
 from .cost import CostEstimate, TokenRate
 from .timeline import Timeline
-from .plan import FIRST_RENDER, UNKNOWN, Plan, PostureReport, ResourceChange, Resources
+from .plan import (FIRST_RENDER, UNKNOWN, DeploymentChange, Deployments, Plan, PostureReport, ResourceChange,
+                   Resources)
 from .report import FORMAT_VERSION
 
 #: How the text output styles a line: lowering changes first and in red.
@@ -32,6 +33,25 @@ def _resource_data(change: ResourceChange) -> dict[str, Any]:
     return data
 
 
+def _model(d: Any) -> dict[str, Any]:
+    return {"model": d.model, "version": d.version, "sku": d.sku, "capacity": d.capacity}
+
+
+def _deployment_data(change: DeploymentChange) -> dict[str, Any]:
+    a = change.account
+    return {"name": change.deployment.name, "account": a.name, "shownAccount": change.shown_account,
+            "resourceGroup": a.resource_group, "location": a.location, **_model(change.deployment),
+            "provisioned": change.provisioned,
+            "previous": _model(change.previous) if change.previous is not None else None,
+            "deleteCommands": list(change.commands), "notes": list(change.notes)}
+
+
+def deployments_data(section: Deployments) -> dict[str, Any]:
+    return {"previous": section.previous, "created": [_deployment_data(c) for c in section.created],
+            "changed": [_deployment_data(c) for c in section.changed],
+            "leftBehind": [_deployment_data(c) for c in section.left_behind]}
+
+
 def resources_data(section: Resources) -> dict[str, Any]:
     return {
         "previous": section.previous,
@@ -43,6 +63,7 @@ def resources_data(section: Resources) -> dict[str, Any]:
         "modulesAdded": list(section.modules_added),
         "modulesRemoved": list(section.modules_removed),
         "filesChanged": list(section.files_changed),
+        "deployments": deployments_data(section.deployments),
     }
 
 
@@ -110,12 +131,36 @@ def resource_lines(section: Resources) -> list[tuple[str, str]]:
         lines.append((f"  - role assignment: {assignment.role} of {assignment.principal} on {assignment.scope}",
                       "yellow"))
         lines.append((f"      {assignment.command}", ""))
+    lines += deployment_lines(section.deployments)
     lines += [(f"  + module {path}", "green") for path in section.modules_added]
     lines += [(f"  - module {path}", "yellow") for path in section.modules_removed]
     if section.files_changed:
         count = len(section.files_changed)
         lines.append((f"  {count} generated file{'s' if count != 1 else ''} change: "
                       f"{', '.join(section.files_changed)}", "dim"))
+    return lines
+
+
+def _deployment(change: DeploymentChange) -> str:
+    d = change.deployment
+    return f"deployment {d.name} in {change.shown_account} ({d.model} {d.version}, {d.sku}, capacity {d.capacity})"
+
+
+def deployment_lines(section: Deployments) -> list[tuple[str, str]]:
+    """Model deployments created, changed and left behind, with the delete command and what each keeps."""
+    lines = []
+    if section.previous == UNKNOWN:
+        lines.append(("  the previous render did not record its model deployments: they are not compared", "yellow"))
+    lines += [(f"  + {_deployment(c)}", "green") for c in section.created]
+    for change in section.changed:
+        lines.append((f"  ~ {_deployment(change)}", "yellow"))
+        lines += [(f"      note: {note}", "dim") for note in change.notes]
+    if section.left_behind:
+        lines.append(("  Model deployments left behind: they stay in their accounts until deleted:", "yellow"))
+    for change in section.left_behind:
+        lines.append((f"  - {_deployment(change)}", "yellow"))
+        lines += [(f"      {command}", "") for command in change.commands]
+        lines += [(f"      note: {note}", "dim") for note in change.notes]
     return lines
 
 
@@ -214,10 +259,12 @@ def markdown(plan: Plan) -> str:
         lines.append("")
     if section.kept:
         lines += [f"{len(section.kept)} resources are kept and updated in place.", ""]
+    lines += deployment_markdown(section.deployments)
     if section.files_changed:
         lines += ["Generated files that change: " + ", ".join(_code(path) for path in section.files_changed) + ".",
                   ""]
-    commands = [cmd for c in section.left_behind for cmd in c.commands]
+    commands = [cmd for c in section.deployments.left_behind for cmd in c.commands]
+    commands += [cmd for c in section.left_behind for cmd in c.commands]
     commands += [a.command for a in section.role_assignments_left_behind]
     if commands:
         lines += ["Deployments are incremental: what is left behind stays in Azure, and keeps billing, until "
@@ -226,6 +273,30 @@ def markdown(plan: Plan) -> str:
         lines += [f"- {_md(note)}" for note in notes] + ([""] if notes else [])
     return "\n".join(lines + cost_markdown(plan.cost) + deploy_time_markdown(plan.deploy_time)
                      + diagram_markdown(plan.diagram))
+
+
+def deployment_markdown(section: Deployments) -> list[str]:
+    """A table of the model deployments that change, then what each change means (the delete commands go with the
+    resources' commands)."""
+    lines = []
+    if section.previous == UNKNOWN:
+        lines += ["> " + _md("The previous render did not record its model deployments: they are not compared."), ""]
+    rows = [("create", c) for c in section.created] + [("change", c) for c in section.changed] + \
+        [("leave behind", c) for c in section.left_behind]
+    if not rows:
+        return lines
+    lines += ["| Change | Model deployment | Account | Model | SKU | Capacity |", "| --- | --- | --- | --- | --- | --- |"]
+    for what, c in rows:
+        d, old = c.deployment, c.previous
+        capacity = f"{old.capacity} → {d.capacity}" if old is not None and old.capacity != d.capacity \
+            else str(d.capacity)
+        sku = f"{old.sku} → {d.sku}" if old is not None and old.sku != d.sku else d.sku
+        lines.append(f"| {what} | {_code(d.name)} | {_code(c.shown_account)} | {_md(f'{d.model} {d.version}')} | "
+                     f"{_md(sku)} | {_md(capacity)} |")
+    lines.append("")
+    notes = [f"- {_code(c.deployment.name)} in {_code(c.shown_account)}: {_md(note)}"
+             for c in section.changed + section.left_behind for note in c.notes]
+    return lines + notes + ([""] if notes else [])
 
 
 def diagram_markdown(text: str) -> list[str]:

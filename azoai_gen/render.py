@@ -76,8 +76,7 @@ def render(design: Design) -> dict[str, str]:
             text = suppress_env_url_lint(text)
         files[path] = re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
     grants = [manifest.Grant(g.scope, g.principal, g.role) for g in design.recorded_grants]
-    deployed = [manifest.Resource(r.type, r.name, r.resource_group, r.location, r.computed_by)
-                for r in design.azure_resources]
+    deployed = [manifest.resource(r) for r in design.azure_resources]
     files[MANIFEST] = manifest.text(files, design.spec.digest, design.posture.tier, design.deployed_names or {}, grants,
                                     deployed, manifest.posture_flags(design.posture))
     return dict(sorted(files.items()))

@@ -376,3 +376,164 @@ def test_the_plan_carries_the_cost_and_deploy_time_of_the_spec_with_their_assump
     assert document["diagram"]["text"] == readme_mermaid(readme.read_text(encoding="utf-8"))
     fences = [t for t in MarkdownIt().parse(markdown) if t.type == "fence" and t.info == "mermaid"]
     assert [t.content for t in fences] == [document["diagram"]["text"].rstrip("\n") + "\n"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Model deployments: child resources that hold quota, and on provisioned SKUs bill per PTU-hour, until deleted
+
+SECOND = "  - name: {name}\n    model: gpt-5.4\n    version: \"2026-03-05\"\n    sku: {sku}\n    capacity: {capacity}\n"
+
+
+def _with(name: str = "summary", sku: str = "GlobalStandard", capacity: int = 20, tier: int = 2) -> str:
+    return spec(tier, regions=TWO_REGIONS, extra=SECOND.format(name=name, sku=sku, capacity=capacity))
+
+
+def _lookup(code: str) -> str:
+    return (f"$(az cognitiveservices account list --resource-group rg-claims-prod --query '[?starts_with(name, "
+            f"`\"oai-claims-prod-{code}-\"`) && length(name) == `25`].name' --output tsv)")
+
+
+def test_the_manifest_records_each_accounts_model_deployments(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(_with(), encoding="utf-8")
+    api.render_spec(path, out)
+    recorded = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["resources"]
+    accounts = [r for r in recorded if r["type"] == ACCOUNT]
+    assert len(accounts) == 2
+    for account in accounts:
+        assert account["deployments"] == [
+            {"name": "chat", "model": "gpt-5.4-mini", "version": "2026-03-17", "sku": "GlobalStandard",
+             "capacity": 50},
+            {"name": "summary", "model": "gpt-5.4", "version": "2026-03-05", "sku": "GlobalStandard",
+             "capacity": 20}]
+    assert all("deployments" not in r for r in recorded if r["type"] != ACCOUNT)
+
+
+def test_removing_a_deployment_from_a_two_region_spec_leaves_it_in_both_accounts_with_its_delete_command(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(_with(), encoding="utf-8")
+    first = api.plan_spec(path, out).resources.deployments
+    assert first.previous == "none" and len(first.created) == 4 and not first.left_behind
+    api.render_spec(path, out)
+    path.write_text(spec(2, regions=TWO_REGIONS), encoding="utf-8")
+    plan = api.plan_spec(path, out)
+    section = plan.resources.deployments
+    assert section.previous == "recorded" and not section.created and not section.changed
+    assert [(c.shown_account, c.deployment.name) for c in section.left_behind] == [
+        ("oai-claims-prod-frc-xxxxx", "summary"), ("oai-claims-prod-sdc-xxxxx", "summary")]
+    frc, sdc = section.left_behind
+    assert frc.commands == (f"az cognitiveservices account deployment delete --resource-group rg-claims-prod "
+                            f"--name {_lookup('frc')} --deployment-name summary",)
+    assert sdc.commands[0].endswith(f"--name {_lookup('sdc')} --deployment-name summary")
+    assert frc.notes == ("keeps holding capacity 20 of GlobalStandard quota for gpt-5.4 in francecentral (for most "
+                         "models a unit is 1,000 tokens per minute) until deleted",)
+    assert not frc.provisioned and "billing" not in frc.notes[0]
+    # The accounts themselves are kept; the plan has changes because of the deployments.
+    assert not plan.resources.left_behind and plan.changes
+    code, stdout, _ = run("plan", path, "--out", out)
+    assert code == 0
+    assert "  - deployment summary in oai-claims-prod-sdc-xxxxx (gpt-5.4 2026-03-05, GlobalStandard, capacity 20)" \
+        in stdout.splitlines()
+    assert f"      {frc.commands[0]}" in stdout.splitlines()
+    code, stdout, _ = run("plan", path, "--out", out, "--output", "json")
+    document = json.loads(stdout)
+    schema_validator().validate(document)
+    left = document["resources"]["deployments"]["leftBehind"]
+    assert [(d["account"], d["name"], d["deleteCommands"]) for d in left] == [
+        ("oai-claims-prod-frc-<uniqueString(resourceGroup().id)>", "summary", list(frc.commands)),
+        ("oai-claims-prod-sdc-<uniqueString(resourceGroup().id)>", "summary", list(sdc.commands))]
+    code, stdout, _ = run("plan", path, "--out", out, "--output", "markdown")
+    tokens = MarkdownIt("commonmark").enable("table").parse(stdout)
+    [fence] = [t for t in tokens if t.type == "fence" and t.info == "bash"]
+    assert fence.content.splitlines() == [frc.commands[0], sdc.commands[0]]
+    cells = [t.content for t in tokens if t.type == "inline"]
+    assert "`summary`" in cells and "`oai-claims-prod-frc-xxxxx`" in cells
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or sys.platform == "win32", reason="needs bash")
+def test_bash_runs_the_deployment_delete_command_with_the_looked_up_account(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(_with(), encoding="utf-8")
+    api.render_spec(path, out)
+    path.write_text(spec(2, regions=TWO_REGIONS), encoding="utf-8")
+    frc = api.plan_spec(path, out).resources.deployments.left_behind[0]
+    bin_dir, log = tmp_path / "bin", tmp_path / "az.log"
+    bin_dir.mkdir()
+    (bin_dir / "az").write_text(
+        f"#!{sys.executable}\nimport json, os, sys\n"
+        "open(os.environ['AZ_LOG'], 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        "print('oai-claims-prod-frc-k3j2h') if 'list' in sys.argv else None\n", encoding="utf-8")
+    (bin_dir / "az").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "AZ_LOG": str(log)}
+    subprocess.run(["bash", "-c", frc.commands[0]], env=env, check=True)
+    calls = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert calls[0][:4] == ["cognitiveservices", "account", "list", "--resource-group"]
+    # The options of the Azure CLI reference: --resource-group (-g), --name (-n) for the account, --deployment-name.
+    assert calls[1] == ["cognitiveservices", "account", "deployment", "delete", "--resource-group", "rg-claims-prod",
+                        "--name", "oai-claims-prod-frc-k3j2h", "--deployment-name", "summary"]
+
+
+def test_a_provisioned_deployment_left_behind_keeps_billing_per_ptu_hour(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(_with("reserved", "GlobalProvisionedManaged", 15), encoding="utf-8")
+    api.render_spec(path, out)
+    path.write_text(spec(2, regions=TWO_REGIONS), encoding="utf-8")
+    left = api.plan_spec(path, out).resources.deployments.left_behind
+    assert [c.deployment.name for c in left] == ["reserved", "reserved"] and all(c.provisioned for c in left)
+    assert left[1].notes == ("keeps holding 15 PTUs of GlobalProvisionedManaged quota in swedencentral, and keeps "
+                             "billing per PTU-hour for them, until deleted",)
+    code, stdout, _ = run("plan", path, "--out", out, "--output", "json")
+    assert [d["provisioned"] for d in json.loads(stdout)["resources"]["deployments"]["leftBehind"]] == [True, True]
+    code, stdout, _ = run("plan", path, "--out", out)
+    assert stdout.count("keeps billing per PTU-hour") == 2
+
+
+def test_changing_capacity_sku_or_version_shows_a_change_with_what_it_needs(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(_with(), encoding="utf-8")
+    api.render_spec(path, out)
+    path.write_text(_with(capacity=35), encoding="utf-8")
+    section = api.plan_spec(path, out).resources.deployments
+    assert not section.created and not section.left_behind
+    assert [(c.shown_account, c.deployment.name, c.previous.capacity, c.deployment.capacity)
+            for c in section.changed] == [("oai-claims-prod-frc-xxxxx", "summary", 20, 35),
+                                          ("oai-claims-prod-sdc-xxxxx", "summary", 20, 35)]
+    assert section.changed[0].notes == (
+        "capacity 20 -> 35: the 15 more units need free GlobalStandard quota for gpt-5.4 in francecentral; check it "
+        "with azoai-gen preflight",)
+    code, stdout, _ = run("plan", path, "--out", out, "--output", "json")
+    document = json.loads(stdout)
+    schema_validator().validate(document)
+    [changed, _] = document["resources"]["deployments"]["changed"]
+    assert (changed["previous"]["capacity"], changed["capacity"], changed["deleteCommands"]) == (20, 35, [])
+    code, stdout, _ = run("plan", path, "--out", out, "--output", "markdown")
+    assert "| change | `summary` | `oai-claims-prod-frc-xxxxx` | gpt\\-5\\.4 2026\\-03\\-05 | GlobalStandard | 20 → 35 |" \
+        in stdout.splitlines()
+    # Lower capacity frees quota; a SKU change may be refused by Azure and needs quota of the new SKU.
+    path.write_text(_with(capacity=10), encoding="utf-8")
+    assert api.plan_spec(path, out).resources.deployments.changed[0].notes == (
+        "capacity 20 -> 10 frees 10 units of GlobalStandard quota for gpt-5.4 in francecentral",)
+    path.write_text(_with(sku="DataZoneStandard"), encoding="utf-8")
+    notes = api.plan_spec(path, out).resources.deployments.changed[0].notes
+    assert notes[0].startswith("the SKU changes from GlobalStandard to DataZoneStandard: Azure may refuse to change "
+                               "the SKU of an existing deployment")
+    assert notes[1] == ("the DataZoneStandard deployment needs 20 units of free DataZoneStandard quota for gpt-5.4 in "
+                        "francecentral; check it with azoai-gen preflight")
+
+
+def test_an_older_manifest_without_model_deployments_says_they_are_not_compared(tmp_path):
+    path, out = tmp_path / "spec.yaml", tmp_path / "infra"
+    path.write_text(_with(), encoding="utf-8")
+    api.render_spec(path, out)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    for entry in manifest["resources"]:
+        entry.pop("deployments", None)
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path.write_text(spec(2, regions=TWO_REGIONS), encoding="utf-8")
+    plan = api.plan_spec(path, out)
+    assert plan.resources.previous == "recorded" and plan.resources.deployments.previous == "unknown"
+    assert not plan.resources.deployments.changes
+    code, stdout, _ = run("plan", path, "--out", out)
+    assert code == 0 and "the previous render did not record its model deployments: they are not compared" in stdout
+    code, stdout, _ = run("plan", path, "--out", out, "--output", "json")
+    schema_validator().validate(json.loads(stdout))

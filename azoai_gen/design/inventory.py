@@ -3,12 +3,13 @@ once deployed, and the role assignments), and how many resources the compiled te
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..azure import ROLES
 from ..naming import COMPUTED_SUFFIX_MARK, Name
 from .apim import OPENAI_OPERATIONS
-from .records import DeployedResource, Fixed, GlobalName, RecordedGrant
+from .records import DeployedModel, DeployedResource, Fixed, GlobalName, RecordedGrant
 
 if TYPE_CHECKING:
     from . import Design
@@ -173,9 +174,12 @@ def _resource(design: Design, kind: str, name: str, location: str, group: str = 
 
 def _regional_resources(design: Design) -> list[DeployedResource]:
     suffix = design.spec.naming_suffix
+    # Every account deploys the spec's models (the same in every region).
+    models = tuple(DeployedModel(d.name, d.model, d.version, d.sku, d.capacity) for d in design.spec.deployments)
     found = []
     for region in design.regions:
-        found.append(_resource(design, ACCOUNT, _recorded(region.account_name, suffix), region.location))
+        account = _resource(design, ACCOUNT, _recorded(region.account_name, suffix), region.location)
+        found.append(replace(account, deployments=models))
         net = region.network
         if net is None:
             continue

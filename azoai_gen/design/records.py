@@ -174,10 +174,22 @@ class RecordedGrant:
 
 
 @dataclass(frozen=True)
+class DeployedModel:
+    """One model deployment of an Azure OpenAI account, as the manifest records it: a child resource that holds
+    quota (and, on a provisioned SKU, bills per PTU-hour) until deleted."""
+
+    name: str
+    model: str
+    version: str
+    sku: str
+    capacity: int
+
+
+@dataclass(frozen=True)
 class DeployedResource:
     """One Azure resource the deployment creates, as the manifest records it, so that a later render can tell what
-    it creates, keeps and leaves behind. Child resources (subnets, model deployments, routes) go with their parent
-    and are not listed."""
+    it creates, keeps and leaves behind. Child resources (subnets, routes) go with their parent and are not listed,
+    except an account's model deployments, which it lists (``deployments``)."""
 
     #: The ARM resource type, such as ``Microsoft.CognitiveServices/accounts``.
     type: str
@@ -187,3 +199,5 @@ class DeployedResource:
     location: str
     #: What computes part of the name at deployment time (``uniqueString(resourceGroup().id)``), or empty.
     computed_by: str = ""
+    #: An Azure OpenAI account's model deployments; ``None`` for every other resource.
+    deployments: tuple[DeployedModel, ...] | None = None
