@@ -374,32 +374,36 @@ def _previous_posture(previous: str | None) -> tuple[dict[str, object] | None, s
     return None, FIRST_RENDER
 
 
+#: Each posture flag the manifest records: its aspect, the posture's attribute, whether turning it on lowers
+#: isolation, and what turning it on and off means, in words.
+_FLAGS = (
+    ("publicNetwork", "network", "public_network", True,
+     "Public network access is enabled: the Azure OpenAI accounts answer on their public endpoint, to anyone who "
+     "holds a credential",
+     "Public network access is disabled: the accounts answer only through their private endpoints, so callers must "
+     "run in the network"),
+    ("localAuth", "authentication", "local_auth", True,
+     "API keys are enabled: anyone who holds an account key can call the accounts, without Microsoft Entra ID",
+     "API keys are disabled: the accounts accept only Microsoft Entra ID tokens, and the keys in Key Vault stop "
+     "working"),
+    ("apiManagement", "gateway", "api_management", False,
+     "API Management stands between callers and the accounts; only the gateway's identity calls them",
+     "API Management no longer stands between callers and the accounts: its token limits, subscription keys and "
+     "logging no longer apply"),
+    ("frontDoor", "edge", "front_door", False,
+     "Front Door with a web application firewall stands in front of the service",
+     "Front Door and its web application firewall no longer stand in front of the service"),
+)
+
+
 def _flag_changes(old: dict[str, object], new: Posture) -> list[PostureChange]:
+    """A change for each recorded flag that the new posture turns on or off; it lowers isolation when it turns on
+    what exposes the accounts, or off what protects them."""
     found = []
-    if old.get("publicNetwork") is False and new.public_network:
-        found.append(PostureChange("network", True, "Public network access is enabled: the Azure OpenAI accounts "
-                                   "answer on their public endpoint, to anyone who holds a credential"))
-    if old.get("publicNetwork") is True and not new.public_network:
-        found.append(PostureChange("network", False, "Public network access is disabled: the accounts answer only "
-                                   "through their private endpoints, so callers must run in the network"))
-    if old.get("localAuth") is False and new.local_auth:
-        found.append(PostureChange("authentication", True, "API keys are enabled: anyone who holds an account key "
-                                   "can call the accounts, without Microsoft Entra ID"))
-    if old.get("localAuth") is True and not new.local_auth:
-        found.append(PostureChange("authentication", False, "API keys are disabled: the accounts accept only "
-                                   "Microsoft Entra ID tokens, and the keys in Key Vault stop working"))
-    if old.get("apiManagement") is True and not new.api_management:
-        found.append(PostureChange("gateway", True, "API Management no longer stands between callers and the "
-                                   "accounts: its token limits, subscription keys and logging no longer apply"))
-    if old.get("apiManagement") is False and new.api_management:
-        found.append(PostureChange("gateway", False, "API Management stands between callers and the accounts; "
-                                   "only the gateway's identity calls them"))
-    if old.get("frontDoor") is True and not new.front_door:
-        found.append(PostureChange("edge", True, "Front Door and its web application firewall no longer stand in "
-                                   "front of the service"))
-    if old.get("frontDoor") is False and new.front_door:
-        found.append(PostureChange("edge", False, "Front Door with a web application firewall stands in front of "
-                                   "the service"))
+    for key, aspect, attribute, exposes, turned_on, turned_off in _FLAGS:
+        now = bool(getattr(new, attribute))
+        if old.get(key) is (not now):
+            found.append(PostureChange(aspect, now == exposes, turned_on if now else turned_off))
     return found
 
 

@@ -98,6 +98,21 @@ def run(*args: object, input: str | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def run_with_fake_az(tmp_path: Path, command: str, *, listed: str) -> list[list[str]]:
+    """Run ``command`` with bash and a stand-in ``az`` that logs its arguments and, asked to list, prints
+    ``listed``; return the logged calls."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "az.log"
+    bin_dir.mkdir()
+    (bin_dir / "az").write_text(
+        f"#!{sys.executable}\nimport json, os, sys\n"
+        "open(os.environ['AZ_LOG'], 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        f"print({listed!r}) if 'list' in sys.argv else None\n", encoding="utf-8")
+    (bin_dir / "az").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "AZ_LOG": str(log)}
+    subprocess.run(["bash", "-c", command], env=env, check=True)
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+
 def kinds(changes) -> set[tuple[str, str]]:
     return {(c.resource.type, c.shown_name) for c in changes}
 
@@ -225,17 +240,7 @@ def test_bash_runs_the_delete_commands_as_printed(tmp_path):
     api.render_spec(path, out)
     path.write_text(spec(1, regions=TWO_REGIONS), encoding="utf-8")
     [apim] = [c for c in api.plan_spec(path, out).resources.left_behind if c.resource.type == APIM]
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log = tmp_path / "az.log"
-    (bin_dir / "az").write_text(
-        f"#!{sys.executable}\nimport json, os, sys\n"
-        "open(os.environ['AZ_LOG'], 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
-        "print('apim-claims-prod-k3j2h') if 'list' in sys.argv else None\n", encoding="utf-8")
-    (bin_dir / "az").chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "AZ_LOG": str(log)}
-    subprocess.run(["bash", "-c", apim.commands[0]], env=env, check=True)
-    calls = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    calls = run_with_fake_az(tmp_path, apim.commands[0], listed="apim-claims-prod-k3j2h")
     assert calls[0][:4] == ["apim", "list", "--resource-group", "rg-claims-prod"]
     assert calls[0][5] == '[?starts_with(name, `"apim-claims-prod-"`) && length(name) == `22`].name'
     assert calls[1] == ["apim", "delete", "--name", "apim-claims-prod-k3j2h", "--resource-group", "rg-claims-prod",
@@ -457,16 +462,7 @@ def test_bash_runs_the_deployment_delete_command_with_the_looked_up_account(tmp_
     api.render_spec(path, out)
     path.write_text(spec(2, regions=TWO_REGIONS), encoding="utf-8")
     frc = api.plan_spec(path, out).resources.deployments.left_behind[0]
-    bin_dir, log = tmp_path / "bin", tmp_path / "az.log"
-    bin_dir.mkdir()
-    (bin_dir / "az").write_text(
-        f"#!{sys.executable}\nimport json, os, sys\n"
-        "open(os.environ['AZ_LOG'], 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
-        "print('oai-claims-prod-frc-k3j2h') if 'list' in sys.argv else None\n", encoding="utf-8")
-    (bin_dir / "az").chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "AZ_LOG": str(log)}
-    subprocess.run(["bash", "-c", frc.commands[0]], env=env, check=True)
-    calls = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    calls = run_with_fake_az(tmp_path, frc.commands[0], listed="oai-claims-prod-frc-k3j2h")
     assert calls[0][:4] == ["cognitiveservices", "account", "list", "--resource-group"]
     # The options of the Azure CLI reference: --resource-group (-g), --name (-n) for the account, --deployment-name.
     assert calls[1] == ["cognitiveservices", "account", "deployment", "delete", "--resource-group", "rg-claims-prod",
