@@ -1,61 +1,37 @@
 """Render a design into files. Pure: returns ``{relative path: text}`` and touches no disk.
 
-Every value that reaches a file passes through a filter of :mod:`azoai_gen.escape`. The Jinja environment uses
-``StrictUndefined`` (a typo in a template is an error, never an empty string) and autoescaping is off on purpose:
-HTML escaping is wrong for Bicep, and the language filters escape instead. Templates print the design; they decide
-nothing.
+Every value that reaches a file passes through a filter of :mod:`azoai_gen.escape`. The Jinja environment's settings
+are :mod:`azoai_gen.templating`'s: ``StrictUndefined`` (a typo in a template is an error, never an empty string) and
+autoescaping off on purpose (HTML escaping is wrong for Bicep, and the language filters escape instead); its loader
+takes each template's module compiled into the wheel when its key matches, and compiles it otherwise. Templates print
+the design; they decide nothing.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import jinja2
 
-from . import diagram, manifest, resources
+from . import diagram, escape, manifest, resources, templating
 from .design import Design
-from .escape import (apim, apim_named_value, bicep, bicep_api, bicep_comment, bicep_ident, bicep_key, bicep_name,
-                     bicep_str, bicep_value, csharp_str, markdown, markdown_code, mermaid, mermaid_block, shell,
-                     suppress_env_url_lint, xml, xml_comment, yaml_ident, yaml_shell, yaml_str)
+from .escape import suppress_env_url_lint
 
 MANIFEST = manifest.MANIFEST
 
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resources.templates_dir())),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update({
-        "bicep": bicep,
-        "bicep_str": bicep_str,
-        "bicep_name": bicep_name,
-        "bicep_value": bicep_value,
-        "bicep_comment": bicep_comment,
-        "bicep_ident": bicep_ident,
-        "bicep_key": bicep_key,
-        "bicep_api": bicep_api,
-        "md": markdown,
-        "xml": xml,
-        "xml_comment": xml_comment,
-        "csharp_str": csharp_str,
-        "apim": apim,
-        "apim_named_value": apim_named_value,
-        "md_code": markdown_code,
-        "mermaid": mermaid,
-        "mermaid_block": mermaid_block,
-        "shell": shell,
-        "yaml_str": yaml_str,
-        "yaml_shell": yaml_shell,
-        "yaml_ident": yaml_ident,
-    })
-    return env
+    """The one environment of the process: each template is compiled or imported once, then cached."""
+    return environment(resources.templates_dir(), resources.compiled_dir())
+
+
+def environment(templates: Path, compiled: Path | None) -> jinja2.Environment:
+    """An environment of the templates in ``templates`` that takes their compiled modules from ``compiled``."""
+    filters = {name: getattr(escape, function) for name, function in templating.FILTERS.items()}
+    return templating.environment(templating.PrecompiledLoader(templates, compiled), filters)
 
 
 def template_text(name: str, context: dict[str, object]) -> str:

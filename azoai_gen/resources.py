@@ -30,6 +30,12 @@ def templates_dir() -> Path:
     return _shipped("templates")
 
 
+def compiled_dir() -> Path | None:
+    """The templates compiled into the wheel at build time (``hatch_build.py``); a source checkout has none."""
+    compiled = _PACKAGE / "_compiled"
+    return compiled if compiled.is_dir() else None
+
+
 def schema_path() -> Path:
     return _shipped("schemas") / SCHEMA_FILE
 
