@@ -115,7 +115,7 @@ def compile_all(templates: Path, out: Path, env: jinja2.Environment | None = Non
     for name in reader.list_templates():
         source, _, _ = reader.get_source(env, name)
         template_key = key(env, name, source)
-        code = env.compile(source, name, None, raw=True)
+        code = env.compile(source, name, None, raw=True, defer_init=True)
         path = out / module_name(template_key)
         path.write_text(f"{code}\n{KEY_NAME} = {template_key!r}\n", encoding="utf-8")
         written.append(path)
