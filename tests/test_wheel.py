@@ -10,6 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from _support import EXAMPLE_SPECS, GOLDEN, ROOT, snapshot
@@ -115,3 +116,41 @@ def test_installed_wheel_prints_the_schema_and_writes_init(installed, tmp_path):
     result = _run([executable, "validate", "new.yaml"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "azoai-gen.schema.json").is_file()
+
+
+def test_wheel_contains_every_template_compiled(wheel):
+    from azoai_gen import templating
+
+    with zipfile.ZipFile(wheel) as archive:
+        compiled = {n.rsplit("/", 1)[1] for n in archive.namelist() if n.startswith("azoai_gen/_compiled/")}
+    assert len(compiled) == len(list((ROOT / "templates").rglob("*.j2")))
+    checkout = ROOT / "templates"
+    env = templating.environment(None, {name: (lambda value: value) for name in templating.FILTERS})
+    reader = jinja2.FileSystemLoader(str(checkout))
+    assert compiled == {templating.module_name(templating.key(env, name, reader.get_source(env, name)[0]))
+                        for name in reader.list_templates()}
+
+
+# Renders the largest example and the CI pipelines, and counts Jinja's parses (every compile starts with one).
+_COUNT_COMPILES = """
+import sys, jinja2
+from pathlib import Path
+parses = []
+parse = jinja2.Environment._parse
+jinja2.Environment._parse = lambda self, source, name, filename: parses.append(name) or parse(self, source, name,
+                                                                                                filename)
+from azoai_gen import ci, render, resources
+from azoai_gen.pipeline import validate_file
+design = validate_file(Path(sys.argv[1])).design
+render.render(design)
+for platform in ci.PATHS:
+    ci.render(ci.pipeline(platform, [("spec.yaml", "infra", design)]))
+print(resources.compiled_dir() is not None, len(parses))
+"""
+
+
+def test_installed_wheel_renders_without_compiling_a_template(installed, tmp_path):
+    example = max(EXAMPLE_SPECS, key=lambda p: p.stat().st_size)
+    result = _run([installed / "python", "-c", _COUNT_COMPILES, example], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "0"]
