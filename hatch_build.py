@@ -33,8 +33,9 @@ class CompileTemplates(BuildHookInterface):
         root = Path(self.root)
         self._out = tempfile.TemporaryDirectory()
         out = Path(self._out.name)
-        for module in _templating(root).compile_all(root / "templates", out):
-            build_data["force_include"][str(module)] = f"azoai_gen/_compiled/{module.name}"
+        for name, code in _templating(root).compile_all(root / "templates").items():
+            (out / name).write_text(code, encoding="utf-8")
+            build_data["force_include"][str(out / name)] = f"azoai_gen/_compiled/{name}"
 
     def finalize(self, version: str, build_data: dict, artifact_path: str) -> None:
         out = getattr(self, "_out", None)

@@ -102,24 +102,22 @@ def module_name(template_key: str) -> str:
     return f"t_{template_key}.py"
 
 
-def compile_all(templates: Path, out: Path, env: jinja2.Environment | None = None) -> list[Path]:
-    """Compile every template under ``templates`` into a module in ``out``; returns the modules written.
+def compile_all(templates: Path, env: jinja2.Environment | None = None) -> dict[str, str]:
+    """Every template under ``templates`` compiled: ``{module file name: Python source}``. Pure; the build writes them.
 
     ``env`` defaults to the render's settings with stand-in filters of the same names (the build has no azoai_gen).
     """
     if env is None:
         env = environment(None, {name: _stand_in for name in FILTERS})
     reader = jinja2.FileSystemLoader(str(templates))
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+    modules = {}
     for name in reader.list_templates():
         source, _, _ = reader.get_source(env, name)
         template_key = key(env, name, source)
+        # Deferred initialisation: the module looks its environment up when it is loaded, not when it is compiled.
         code = env.compile(source, name, None, raw=True, defer_init=True)
-        path = out / module_name(template_key)
-        path.write_text(f"{code}\n{KEY_NAME} = {template_key!r}\n", encoding="utf-8")
-        written.append(path)
-    return written
+        modules[module_name(template_key)] = f"{code}\n{KEY_NAME} = {template_key!r}\n"
+    return modules
 
 
 def _stand_in(value: Any) -> Any:

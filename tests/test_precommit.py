@@ -24,7 +24,7 @@ pytest.importorskip("pre_commit", reason="pre-commit is not installed (pip insta
 
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 #: What pip needs to install azoai-gen from the hooks' repository.
-PACKAGE = ["pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "azoai_gen", "templates", "schemas"]
+PACKAGE = ["pyproject.toml", "hatch_build.py", "README.md", ".pre-commit-hooks.yaml", "azoai_gen", "templates", "schemas"]
 GIT = ["git", "-c", "user.name=azoai-gen tests", "-c", "user.email=tests@azoai-gen.invalid", "-c", "commit.gpgsign=false",
        "-c", "init.defaultBranch=main"]
 

@@ -39,8 +39,10 @@ def use(monkeypatch, templates: Path, compiled: Path | None) -> jinja2.Environme
 def compiled(tmp_path_factory) -> Path:
     """The shipped templates compiled by the build's own function."""
     out = tmp_path_factory.mktemp("compiled")
-    written = templating.compile_all(resources.templates_dir(), out)
-    assert len(written) == len(list(resources.templates_dir().rglob("*.j2")))
+    modules = templating.compile_all(resources.templates_dir())
+    assert len(modules) == len(list(resources.templates_dir().rglob("*.j2")))
+    for name, code in modules.items():
+        (out / name).write_text(code, encoding="utf-8")
     return out
 
 
