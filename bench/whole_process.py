@@ -107,6 +107,7 @@ class Pair:
         return {"name": self.name, "command": self.a.label, "floor": self.b.label, "pairs": len(ratios),
                 "ratios": [round(r, 3) for r in ratios], "ratio": round(statistics.median(ratios), 3),
                 "ratio_min": round(min(ratios), 3), "ratio_max": round(max(ratios), 3),
+                "cpu_ratio": round(statistics.median(a.cpu / b.cpu for a, b in zip(self.a_runs, self.b_runs)), 3),
                 **{f"{side}_{key}": round(median(runs, key), 4 if key != "rss" else 1)
                    for side, runs in (("command", self.a_runs), ("floor", self.b_runs))
                    for key in ("wall", "cpu", "rss")}}
@@ -259,11 +260,12 @@ def verdicts(pairs: list[dict], scale: Optional[dict]) -> list[dict]:
 
 def show(results: dict) -> None:
     """Print the results as readable tables."""
-    print("\ncommand vs floor (median of alternating pairs; wall and CPU in ms, peak memory in MiB)")
-    print(f"{'case':16} {'ratio':>6} {'min':>6} {'max':>6} {'wall':>7} {'floor':>7} {'cpu':>7} {'floor':>7} "
+    print("\ncommand vs floor (median of alternating pairs: ratio of wall times with min and max, ratio of CPU "
+          "times; wall and CPU in ms, peak memory in MiB)")
+    print(f"{'case':16} {'ratio':>6} {'min':>6} {'max':>6} {'cpu':>6} {'wall':>7} {'floor':>7} {'cpu':>7} {'floor':>7} "
           f"{'MiB':>6} {'floor':>6}")
     for r in results["pairs"]:
-        print(f"{r['name']:16} {r['ratio']:6.2f} {r['ratio_min']:6.2f} {r['ratio_max']:6.2f} "
+        print(f"{r['name']:16} {r['ratio']:6.2f} {r['ratio_min']:6.2f} {r['ratio_max']:6.2f} {r['cpu_ratio']:6.2f} "
               f"{r['command_wall'] * 1000:7.0f} {r['floor_wall'] * 1000:7.0f} {r['command_cpu'] * 1000:7.0f} "
               f"{r['floor_cpu'] * 1000:7.0f} {r['command_rss']:6.1f} {r['floor_rss']:6.1f}")
     scale = results.get("scaling")
