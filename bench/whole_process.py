@@ -9,9 +9,9 @@ side, read from ``os.wait4``. It also reports how render time scales with region
 schema's limits, and what validating many specs costs in one process against one process each.
 
 The targets (below) are compared and reported, pass or miss; the exit code is 0 either way. Run from the
-repository (the checked-out package is the one measured):
+repository (the checked-out package is the one measured; with --installed, the one installed in --python):
 
-    python bench/whole_process.py [--quick] [--json results.json]
+    python bench/whole_process.py [--quick] [--json results.json] [--python VENV/bin/python --installed]
 """
 
 from __future__ import annotations
@@ -64,16 +64,21 @@ class Command:
     after: Callable[[], None] = lambda: None
 
 
+#: Where the commands run: the repository, so that ``python -m azoai_gen`` runs the checked-out package; with
+#: --installed, a temporary folder, so that it runs the package installed in the interpreter (a wheel, say).
+HERE = {"cwd": ROOT}
+
+
 def run(argv: list[str]) -> Sample:
-    """Run ``argv`` from the repository and measure it: wall time around the child, its own rusage from wait4."""
+    """Run ``argv`` and measure it: wall time around the child, its own rusage from wait4."""
     start = time.perf_counter()
-    child = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    child = subprocess.Popen(argv, cwd=HERE["cwd"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
-        failed = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+        failed = subprocess.run(argv, cwd=HERE["cwd"], capture_output=True, text=True)
         raise SystemExit(f"{' '.join(argv)} exited {child.returncode}:\n{failed.stdout}{failed.stderr}")
     return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
@@ -179,7 +184,7 @@ class Commands:
 
     def bare_help(self) -> Command:
         script = self.workspace.path / "bare_app.py"
-        subprocess.run([self.python, str(ROOT / "bench" / "bare_app.py"), str(script)], cwd=ROOT, check=True)
+        subprocess.run([self.python, str(ROOT / "bench" / "bare_app.py"), str(script)], cwd=HERE["cwd"], check=True)
         return Command("bare typer app --help", lambda: [self.python, str(script), "--help"])
 
 
@@ -301,6 +306,8 @@ def arguments(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--pairs", type=int, help="alternating pairs per case (default 15; 2 with --quick)")
     parser.add_argument("--warmup", type=int, help="warm-up runs of each side (default 2; 1 with --quick)")
     parser.add_argument("--python", default=sys.executable, help="the interpreter to run (default: this one)")
+    parser.add_argument("--installed", action="store_true",
+                        help="measure the package installed in --python (a wheel), not the checked-out one")
     parser.add_argument("--large", type=Path, default=LARGE, help="the six-region spec (default %(default)s)")
     parser.add_argument("--small", type=Path, default=SMALL, help="the tier 1 spec (default %(default)s)")
     parser.add_argument("--regions", type=numbers, help="region counts to render (default 1 to 8; tier 5 from 2)")
@@ -336,11 +343,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = arguments(argv)
     workspace = Workspace()
     commands = Commands(args.python, workspace)
+    HERE["cwd"] = workspace.path if args.installed else ROOT
     version = subprocess.run([args.python, "-c", "import platform; print(platform.python_version())"],
                              capture_output=True, text=True, check=True).stdout.strip()
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": version, "platform": platform.platform(),
                                  "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")},
-                     "settings": {"pairs": args.pairs, "warmup": args.warmup, "large": args.large.name,
+                     "settings": {"installed": args.installed, "pairs": args.pairs, "warmup": args.warmup, "large": args.large.name,
                                   "small": args.small.name}}
     try:
         results["pairs"] = [time_pair(pair, args.pairs, args.warmup) for pair in pairs_of(args, commands)]
