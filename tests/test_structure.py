@@ -30,7 +30,7 @@ def functions(tree: ast.AST):
 
 
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")) + sorted((ROOT / "scripts").glob("*.py"))
-                         + sorted((ROOT / "fuzz").glob("*.py")),
+                         + sorted((ROOT / "fuzz").glob("*.py")) + sorted((ROOT / "bench").glob("*.py")),
                          ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_no_function_is_longer_than_about_sixty_lines(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
