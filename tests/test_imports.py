@@ -36,6 +36,9 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 #: What a command that neither checks nor renders a spec must not import.
 HEAVY = ("jinja2", "jsonschema", "azoai_gen.render", "azoai_gen.design")
+#: What converting a text, a path, a choice or a flag given on the command line needs not import
+#: (azoai_gen.cliapp._Plain); typer imports it to convert other values, and to word a refused value's message.
+VALIDATORS = ("pydantic",)
 #: What validate must not import: it checks the spec and designs it, and prints nothing of the design.
 RENDERING = ("jinja2", "azoai_gen.render")
 
@@ -69,7 +72,7 @@ def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
 def test_commands_that_read_no_spec_import_no_template_engine_schema_validator_or_design(tmp_path, args):
     code, modules = _imported(*args, cwd=tmp_path)
     assert code in (0, None)
-    assert _loaded(modules, HEAVY) == []
+    assert _loaded(modules, HEAVY + VALIDATORS) == []
     assert "azoai_gen.cli" in modules  # the runner did run the command line
 
 
@@ -86,7 +89,7 @@ def test_shell_completion_imports_no_template_engine_schema_validator_or_design(
 def test_validate_imports_no_template_engine_or_renderer(tmp_path, output):
     code, modules = _imported("validate", EXAMPLES / "tier5-large.yaml", "--output", output, cwd=tmp_path)
     assert code == 0
-    assert _loaded(modules, RENDERING) == []
+    assert _loaded(modules, RENDERING + VALIDATORS) == []
     assert "jsonschema" in modules and "azoai_gen.design" in modules  # it did check and design the spec
 
 
@@ -95,6 +98,7 @@ def test_render_still_imports_what_it_uses(tmp_path):
                               cwd=tmp_path)
     assert code == 0
     assert _loaded(modules, HEAVY) == list(HEAVY)
+    assert _loaded(modules, VALIDATORS) == []
 
 
 def test_the_command_line_colours_every_action_of_the_writer():
@@ -122,3 +126,41 @@ def test_the_schema_validator_is_built_once_for_many_specs(tmp_path, monkeypatch
     assert [run.ok for run in runs] == [True] * 6
     assert len(built) == 1
     schema._validator.cache_clear()
+
+
+def _converted(runtime, value, param, ctx):
+    """What a runtime parameter makes of ``value``: ``("ok", result, its type)`` or ``("error", type, message)``."""
+    try:
+        result = runtime.coerce(value, param=param, ctx=ctx)
+    except Exception as error:  # noqa: BLE001 - the error is what is compared
+        return ("error", type(error).__name__, str(error))
+    return ("ok", result, type(result), [type(item) for item in result] if isinstance(result, list) else None)
+
+
+def test_text_paths_choices_and_flags_convert_as_typer_converts_them_without_pydantic(tmp_path):
+    """Every parameter converted without pydantic gives what typer's own conversion gives, value or error."""
+    import typer
+    from typer._click import Context
+    from typer._coercion import build_runtime_param
+
+    from azoai_gen import cliapp
+
+    (tmp_path / "file.yaml").write_text("x", encoding="utf-8")
+    texts = ["x", "", "é", "a b", "--", str(tmp_path), str(tmp_path / "file.yaml"), str(tmp_path / "none.yaml"),
+             str(tmp_path) + "/", "a//b/./c", "TEXT", "text", "json", "xml", "Json", "1", "0", "yes"]
+    values = texts + [None, True, False, 3, [], (), ["a", "b"], (str(tmp_path), "c"), cli.Output.TEXT,
+                      cli.DataOutput.JSON, Path("x"), api.DEFAULT_SPEC]
+    group = typer.main.get_command(cli.app)
+    checked = 0
+    for command in [group, *group.commands.values()]:
+        ctx = Context(command)
+        for param in command.get_params(ctx):
+            runtime = param._runtime_param
+            if not isinstance(runtime, cliapp._Plain):
+                continue
+            typer_own = build_runtime_param(param.type_descriptor)
+            for value in values:
+                assert _converted(runtime, value, param, ctx) == _converted(typer_own, value, param, ctx), \
+                    (command.name, param.name, value)
+                checked += 1
+    assert checked > 300
