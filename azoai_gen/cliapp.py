@@ -83,7 +83,8 @@ class _Plain(RuntimeParam):
         try:
             if get_origin(self.annotation) is list:
                 item = get_args(self.annotation)[0]
-                return [self._one(item, v, param, ctx) for v in (value if isinstance(value, (list, tuple)) else [value])]
+                values = value if isinstance(value, (list, tuple)) else [value]
+                return [self._one(item, v, param, ctx) for v in values]
             return self._one(self.annotation, value, param, ctx)
         except Exception:  # noqa: BLE001 - typer's own conversion decides, and words the message
             return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
@@ -106,8 +107,8 @@ class _Plain(RuntimeParam):
 
 def _settle(param: Any) -> None:
     """Give a parameter that names no metavar the one its help shows: nothing for a flag, its choices for a choice
-    (``[text|json]``), else its name in capitals. An argument's help row shows no type. A text, path or choice is
-    converted without pydantic (:class:`_Plain`)."""
+    (``[text|json]``), else its name in capitals. An argument's help row shows no type. A text, path, choice or flag
+    is converted without pydantic (:class:`_Plain`)."""
     if getattr(param, "_runtime_param", False) is None and _plain(getattr(param, "type_descriptor", None)):
         descriptor = param.type_descriptor
         param._runtime_param = _Plain(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
