@@ -2,24 +2,29 @@
 
 Nothing here prints or exits: results are returned, failures raised as
 :class:`~azoai_gen.errors.AzoaiError` subclasses.
+
+Each function imports the modules it uses when it is called: importing this module (as the command line does before
+it parses a command) costs little, and ``tiers`` or ``schema`` never load the design, the renderer, Jinja or the
+JSON Schema validator (docs/architecture.md, "Import cost").
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from . import ci, deployed, explain, initspec, plan as planning, preflight, resources, text, write
-from .az import Az
-from .catalogue import TIERS, Tier
-from .deployed import LeftBehind
-from .discover import find_specs
+from . import resources
 from .errors import AzoaiError, ConfirmationError, ConflictError, Problem, RenameError, SpecError, UsageError
-from .pipeline import Validated, validate_file, validate_text
-from .render import render
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from . import ci, explain, plan as planning, preflight, write
+    from .catalogue import Tier
+    from .deployed import LeftBehind
+    from .pipeline import Validated
 
 DEFAULT_SPEC = Path("azoai-gen.yaml")
 DEFAULT_OUT = "infra"
@@ -41,6 +46,8 @@ class RenderOutcome:
 def validate_spec(path: Path, *, strict: bool = False) -> Validated:
     """Load and check a spec. Raises :class:`SpecError` listing every problem; with ``strict`` (or
     ``validation.strict: true`` in the spec), the warnings too."""
+    from .pipeline import validate_file
+
     return validate_file(path, strict)
 
 
@@ -73,6 +80,10 @@ def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bo
 
     The outcome lists the role assignments that the previous render of the folder made and this one does not.
     """
+    from . import deployed, write
+    from .pipeline import validate_file
+    from .render import render
+
     if out_dir == "":
         raise UsageError("--out is empty", "name the output folder, for example --out infra")
     validated = validate_file(spec_path, strict)
@@ -96,6 +107,8 @@ def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bo
 
 def _confirm_lowering(spec_path: Path, validated: Validated, previous: str | None, confirm: Confirm | None) -> None:
     """Raise :class:`ConfirmationError` if the render lowers isolation and ``confirm`` does not agree."""
+    from . import plan as planning
+
     lowering = [change.message for change in planning.lowering(validated.design, previous)]
     if not lowering or (confirm is not None and confirm(lowering)):
         return
@@ -108,6 +121,10 @@ def _confirm_lowering(spec_path: Path, validated: Validated, previous: str | Non
 def plan_spec(spec_path: Path, out_dir: Path | str | None = None) -> planning.Plan:
     """Compare the spec with the render committed in the output folder (default: infra/ beside the spec), from its
     manifest: the Azure resources created, kept and left behind, and the posture changes. Writes nothing."""
+    from . import plan as planning, write
+    from .pipeline import validate_file
+    from .render import render
+
     if out_dir == "":
         raise UsageError("--out is empty", "name the output folder, for example --out infra")
     validated = validate_file(spec_path, False)
@@ -119,6 +136,8 @@ def plan_spec(spec_path: Path, out_dir: Path | str | None = None) -> planning.Pl
 def _fixed_changes(validated: Validated, previous: str | None, force: bool) -> list[Problem]:
     """Raise :class:`RenameError` if the render changes what cannot change once deployed; with ``force``, return
     those changes as warnings instead."""
+    from . import deployed
+
     assert validated.positions is not None
     found = deployed.refusals(validated.design, validated.positions, previous)
     if found.problems and not force:
@@ -156,6 +175,13 @@ def _attempt(spec: Path, step: Callable[[Path], SpecRun]) -> SpecRun:
         return step(spec)
     except AzoaiError as error:
         return SpecRun(spec, error=error)
+
+
+def find_specs(paths: Sequence[Path]) -> list[Path]:
+    """The specs named, and the specs in the folders named (:func:`azoai_gen.discover.find_specs`)."""
+    from . import discover
+
+    return discover.find_specs(paths)
 
 
 def validate_specs(paths: Sequence[Path], *, strict: bool = False) -> list[SpecRun]:
@@ -203,6 +229,8 @@ def init_target(spec: str | os.PathLike[str] = DEFAULT_SPEC, *, force: bool = Fa
     asked, what writing would raise later: a spec or schema file in the way (unless ``force``), a folder where the
     spec goes, a file name that the generated files could not print."""
     written = os.fspath(spec)
+    from . import text, write
+
     if not written:
         raise UsageError("the spec path is empty", "name a spec file or a folder, for example azoai-gen.yaml")
     path = Path(written)
@@ -229,6 +257,8 @@ def init_answers(*, tier: int | None = None, regions: list[str] | None = None, w
                  environment: str | None = None) -> InitAnswers:
     """Check the answers given as options, in the order ``init`` asks its questions, as it checks a typed answer.
     Raises :class:`UsageError` naming every option refused, with what it may have meant."""
+    from . import initspec
+
     given = {"tier": tier, "regions": regions or None, "workload": workload, "environment": environment}
     answers = InitAnswers({})
     refused, meant = [], []
@@ -253,6 +283,9 @@ def init_spec(spec_path: Path, *, tier: int, regions: list[str], workload: str, 
               force: bool = False) -> InitOutcome:
     """Write a commented starting spec, and the JSON Schema beside it for editor completion. A region may be given
     as the portal shows it (``Sweden Central``): it is written as the region's name."""
+    from . import initspec, write
+    from .pipeline import validate_text
+
     content = initspec.spec_text(tier=tier, regions=initspec.region_names(regions), workload=workload,
                                  environment=environment, spec_name=spec_path.name)
     try:
@@ -275,6 +308,10 @@ def preflight_spec(path: Path, *, today: date | None = None) -> preflight.Prefli
     """Check the spec's design against the subscription the user's az CLI is logged in to (reading only). Raises
     :class:`SpecError` for a spec that is not valid and :class:`UsageError` when az is missing or nobody is logged
     in."""
+    from . import preflight
+    from .az import Az
+    from .pipeline import validate_file
+
     validated = validate_file(path)
     return preflight.run(validated, Az(), today)
 
@@ -286,6 +323,8 @@ def schema_json() -> str:
 
 def tiers() -> list[Tier]:
     """The five tiers, in order."""
+    from .catalogue import TIERS
+
     return [TIERS[n] for n in sorted(TIERS)]
 
 
@@ -305,6 +344,9 @@ def ci_pipeline(platform: str, specs: list[Path], out_dir: Path | str | None = N
     folder). Every spec must be valid and inside that folder; each one's Bicep is expected in its default output
     folder, infra/ beside it. A pipeline file azoai-gen wrote and
     nobody edited is replaced; any other file there only with ``force``."""
+    from . import ci, write
+    from .pipeline import validate_file
+
     if out_dir == "":
         raise UsageError("--out is empty", "name the top of the repository, for example --out .")
     if platform not in ci.PATHS:
@@ -339,14 +381,20 @@ def _inside(path: Path, root: Path) -> str:
 def explain_setting(path: str | None = None) -> explain.Setting:
     """A spec setting, from the schema: its description, type, default, allowed values and the tiers that read it;
     without a path, the spec's top-level settings. Raises :class:`UsageError` for a path the schema lacks."""
+    from . import explain
+
     return explain.explain(path) if path else explain.top_level()
 
 
 def explain_text(path: str | None = None) -> str:
     """:func:`explain_setting` as ``azoai-gen explain`` prints it."""
+    from . import explain
+
     return explain.text(explain_setting(path))
 
 
 def setting_paths(incomplete: str = "") -> list[str]:
     """The setting paths that begin with ``incomplete``: what the shell completes after ``azoai-gen explain``."""
+    from . import explain
+
     return [path for path in explain.paths() if path.startswith(incomplete)]

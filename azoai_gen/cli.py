@@ -2,6 +2,10 @@
 
 Exit codes, decided in :func:`_run` only: 0 success, 1 invalid spec, conflict or drift,
 2 usage error, 3 an unexpected error (a bug in azoai-gen: one line, or the traceback with ``--debug``).
+
+Importing this module imports only what parsing the command line needs: a command imports the rest when it runs, so
+that ``--help``, ``--version``, ``tiers``, ``schema`` and shell completion stay quick (docs/architecture.md, "Import
+cost"; tests/test_imports.py).
 """
 
 from __future__ import annotations
@@ -12,17 +16,17 @@ import traceback
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from . import __version__, api, initspec, planreport, report
-from . import preflight as preflight_report
+from . import __version__, api, report
 from .cliapp import App
 from .errors import AzoaiError, ConfirmationError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError, shown
-from .write import CONFLICT, CREATE, DELETE, IDENTICAL, OVERWRITE, REMOVE, UPDATE
+
+if TYPE_CHECKING:
+    from . import initspec
 
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 out = Console(highlight=False, soft_wrap=True, emoji=False)
@@ -254,6 +258,8 @@ def init(
 
 
 def _init(spec: str, given: dict, *, interactive: bool, force: bool) -> None:
+    from . import initspec
+
     target = api.init_target(spec, force=force)  # a file in the way is reported before the first question
     answers = api.init_answers(**given)
     for note in answers.notes:
@@ -271,6 +277,8 @@ def _init(spec: str, given: dict, *, interactive: bool, force: bool) -> None:
 def _ask(question: initspec.Question, answers: dict) -> object:
     """Ask until the answer passes; a refused answer is shown with its reasons, and a suggestion becomes the
     default."""
+    from . import initspec
+
     default = initspec.shown_default(question.key, answers)
     while True:
         text = typer.prompt(question.prompt, default=default, err=True)
@@ -338,8 +346,9 @@ def _summary(runs: Sequence[api.SpecRun]) -> None:
             + (f" ({', '.join(str(run.spec) for run in failed)})" if failed else ""), "red" if failed else "green")
 
 
-_STYLES = {CREATE: "green", UPDATE: "cyan", OVERWRITE: "yellow", DELETE: "magenta", CONFLICT: "red",
-           IDENTICAL: "dim", REMOVE: "dim"}
+#: The colour of each action on a file, by its name in azoai_gen.write.
+_STYLES = {"create": "green", "update": "cyan", "overwrite": "yellow", "delete": "magenta", "conflict": "red",
+           "identical": "dim", "remove": "dim"}
 
 
 @app.command(epilog="Example: azoai-gen render examples/tier2.yaml --out infra && "
@@ -396,6 +405,8 @@ def _render(specs: List[Path], out_dir: Optional[str], reporting: _Reporting, *,
 
 
 def _show_rendered(run: api.SpecRun, *, check: bool, dry_run: bool) -> None:
+    from .write import DELETE, IDENTICAL, REMOVE
+
     outcome = run.rendered
     if run.error is not None or outcome is None:
         _report(run.error)
@@ -473,6 +484,8 @@ def plan(
 
 
 def _plan(spec: Path, out_dir: Optional[str], output: PlanOutput) -> None:
+    from . import planreport
+
     result = api.plan_spec(spec, out_dir)
     out_path = Path(out_dir) if out_dir is not None else api.default_out_dir(spec)
     if output is PlanOutput.JSON:
@@ -508,6 +521,8 @@ def _tiers(output: DataOutput) -> None:
     if output is DataOutput.JSON:
         sys.stdout.write(report.json_text(report.tiers_document(api.tiers())))
         return
+    from rich.table import Table
+
     table = Table(title="azoai-gen security tiers", show_lines=True, expand=False)
     for column in ("Tier", "Adds", "Pros", "Cons", "Cost drivers"):
         table.add_column(column, overflow="fold")
@@ -532,6 +547,8 @@ def ci_command(
 
 
 def _ci(platform: str, specs: List[Path], out_dir: Optional[str], force: bool) -> None:
+    from .write import CREATE, OVERWRITE, UPDATE
+
     outcome = api.ci_pipeline(platform, specs, out_dir, force=force)
     for warning in outcome.warnings:
         _problem(warning)
@@ -569,6 +586,8 @@ def preflight(
 
 
 def _preflight(spec: Path, output: DataOutput) -> None:
+    from . import preflight as preflight_report
+
     try:
         result = api.preflight_spec(spec)
     except AzoaiError as error:

@@ -11,15 +11,26 @@ Two things typer 0.29 does not do as users expect, set right once for every comm
   ``add_completion=True``) take no value and work for the shell they detect: ``--show-completion zsh`` run from
   bash printed the bash script. Here a shell named after either option is the shell used, through typer's own
   completion code (the same scripts, and the same ``_AZOAI_GEN_COMPLETE`` protocol at completion time).
+
+And one thing it does slowly: typer converts every value that is not a flag through a pydantic validator, and
+importing pydantic costs more than parsing the command (docs/architecture.md, "Import cost"). A text, a path, a
+choice or a list of them is converted here with typer's own functions (:func:`_plain`), without pydantic; any other
+value, and any value that conversion refuses, goes through typer's own conversion, so results and messages stay
+typer's.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, Sequence, get_args, get_origin
 
 import typer
 import typer.completion
+from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
+from typer._param_types import coerce_cli_choice, coerce_cli_path
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from .errors import shown
@@ -42,9 +53,65 @@ class _Argument(TyperArgument):
         return None
 
 
+def _leaf(annotation: Any) -> bool:
+    """Whether values of ``annotation`` are converted by :class:`_Plain`: text, paths, choices and flags."""
+    return isinstance(annotation, type) and (annotation in (str, bool) or issubclass(annotation, (Enum, Path)))
+
+
+def _plain(descriptor: TypeDescriptor | None) -> bool:
+    """Whether a parameter's values are a text, a path, a choice or a flag, or a list of one of them, with no parser
+    and no file to open."""
+    if descriptor is None or descriptor.file_annotation is not None or descriptor.parameter_info.parser is not None:
+        return False
+    annotation = descriptor.annotation
+    if get_origin(annotation) is list:
+        args = get_args(annotation)
+        return len(args) == 1 and _leaf(args[0])
+    return _leaf(annotation)
+
+
+class _Refused(Exception):
+    """A value that :class:`_Plain` leaves to typer."""
+
+
+@dataclass(frozen=True)
+class _Plain(RuntimeParam):
+    """Converts a parameter's values as typer's pydantic validators do, with the functions they call, and hands any
+    value it cannot convert to typer's own conversion (which then gives typer's message)."""
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        try:
+            if get_origin(self.annotation) is list:
+                item = get_args(self.annotation)[0]
+                values = value if isinstance(value, (list, tuple)) else [value]
+                return [self._one(item, v, param, ctx) for v in values]
+            return self._one(self.annotation, value, param, ctx)
+        except Exception:  # noqa: BLE001 - typer's own conversion decides, and words the message
+            return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+    def _one(self, annotation: type, value: Any, param: Any, ctx: Any) -> Any:
+        info = self.parameter_info
+        if issubclass(annotation, Enum):
+            return coerce_cli_choice(value, choices=list(annotation), case_sensitive=info.case_sensitive, ctx=ctx)
+        if annotation in (str, bool):  # a flag's own value; a flag's value from an environment variable is typer's
+            if type(value) is not annotation:
+                raise _Refused(value)
+            return value
+        path_type = info.path_type if info.path_type is not None else annotation
+        if isinstance(path_type, type) and issubclass(path_type, Path) and not isinstance(value, path_type):
+            if type(value) is not str:
+                raise _Refused(value)
+            value = path_type(value)  # what pydantic's path validator makes of a text
+        return coerce_cli_path(value, info, path_type=path_type, param=param, ctx=ctx)
+
+
 def _settle(param: Any) -> None:
     """Give a parameter that names no metavar the one its help shows: nothing for a flag, its choices for a choice
-    (``[text|json]``), else its name in capitals. An argument's help row shows no type."""
+    (``[text|json]``), else its name in capitals. An argument's help row shows no type. A text, path, choice or flag
+    is converted without pydantic (:class:`_Plain`)."""
+    if getattr(param, "_runtime_param", False) is None and _plain(getattr(param, "type_descriptor", None)):
+        descriptor = param.type_descriptor
+        param._runtime_param = _Plain(parameter_info=descriptor.parameter_info, annotation=descriptor.annotation)
     if isinstance(param, TyperArgument) and type(param) is TyperArgument:
         param.__class__ = _Argument
     if param.param_type_name == "option" and param.opts and param.opts[0] in _COMPLETION_HELP:

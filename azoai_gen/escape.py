@@ -401,17 +401,23 @@ def names_env_url_host(literal: str) -> bool:
     for exempt in BICEP_ENV_URL_EXEMPT:
         low = low.replace(exempt, " ")
     for host in BICEP_ENV_URL_HOSTS:
-        for match in re.finditer(re.escape(host), low):
-            before = low[match.start() - 1] if match.start() else ""
-            after = low[match.end()] if match.end() < len(low) else ""
+        start = low.find(host)
+        while start >= 0:  # each occurrence, as a search for the host's text finds them one after another
+            end = start + len(host)
+            before = low[start - 1] if start else ""
+            after = low[end] if end < len(low) else ""
             if not before.isalnum() and not after.isalnum():
                 return True
+            start = low.find(host, end)
     return False
 
 
 def suppress_env_url_lint(source: str) -> str:
     """Bicep source with the no-hardcoded-env-urls rule suppressed, with its reason, on every line whose string
     literals name such a host. The generator writes no such host itself, so every one comes from the spec."""
+    low = source.lower()
+    if not any(host in low for host in BICEP_ENV_URL_HOSTS):
+        return source  # no line can name one: most renders
     out = []
     for line in source.split("\n"):
         if not line.lstrip().startswith("//") and any(names_env_url_host(m.group(1)) for m in _STRING.finditer(line)):

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import json
 import os
-from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from urllib.parse import quote
 
-from . import __version__, rules
-from .api import SpecRun
-from .catalogue import Tier
-from .write import CONFLICT
+from . import __version__
 from .errors import (DRIFT_RULE, OUTPUT_RULE, SCHEMA_RULE, TEXT_RULE, UNCHANGEABLE_RULE, YAML_RULE, AzoaiError,
                      ConfirmationError, ConflictError, DriftError, OutputError, Problem, RenameError, SpecError, UsageError, shown)
+
+if TYPE_CHECKING:
+    from .api import SpecRun
+    from .catalogue import Tier
 
 #: The version of the JSON documents' layout; it changes only when a field changes meaning or goes away.
 FORMAT_VERSION = 1
@@ -82,6 +82,8 @@ def error_data(error: AzoaiError | None, kind: str = "") -> dict[str, Any] | Non
 
 
 def _rendered_data(run: SpecRun) -> dict[str, Any]:
+    from .write import CONFLICT
+
     outcome = run.rendered
     if outcome is None:
         changes = [{"path": path, "action": action} for path, action in getattr(run.error, "changes", [])]
@@ -227,6 +229,8 @@ def github(runs: Sequence[SpecRun], cwd: Path, error: AzoaiError | None = None) 
 
 def rule_descriptors() -> list[dict[str, Any]]:
     """Every check, as SARIF ``reportingDescriptor`` objects: the registered rules, then the fixed ids."""
+    from . import rules
+
     descriptors = [(rule.name, rule.summary or rule.name) for rule in rules.registered()]
     descriptors += list(FIXED_RULES.items())
     return [{"id": rule_id, "shortDescription": {"text": summary}} for rule_id, summary in descriptors]
@@ -235,6 +239,8 @@ def rule_descriptors() -> list[dict[str, Any]]:
 def information_uri() -> str | None:
     """Where to read about azoai-gen: the home page that the installed package's metadata declares (pyproject's
     ``[project.urls]``), if any."""
+    from importlib import metadata
+
     try:
         meta = metadata.metadata("azoai-gen")
     except metadata.PackageNotFoundError:
