@@ -7,10 +7,10 @@ wrong with it is recorded as findings beside it for the network rules to report.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
 from typing import Callable
 
 from .errors import Finding
+from .frozen import field, frozen, mutable
 from .ids import SUBNET_ID_HINT, RangeError, parse_ipv4_range, vnet_of_subnet
 from .load import PathT
 from .model import Region, Spec
@@ -56,7 +56,7 @@ ZONES_BY_KIND = {"OpenAI": ["openai"], "AIServices": ["cognitiveServices", "open
 SUBNET_KEYS = ("privateEndpointSubnet", "workloadSubnet", "apiManagementSubnet")
 
 
-@dataclass(frozen=True)
+@frozen
 class Range:
     network: ipaddress.IPv4Network
     path: PathT
@@ -66,7 +66,7 @@ class Range:
         return str(self.network)
 
 
-@dataclass(frozen=True)
+@frozen
 class RegionNetwork:
     location: str
     index: int
@@ -81,7 +81,7 @@ class RegionNetwork:
         return vnet_of_subnet(self.existing_subnet_id) if self.existing_subnet_id else None
 
 
-@dataclass
+@mutable
 class Plan:
     regions: list[RegionNetwork] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

@@ -11,12 +11,13 @@ JSON Schema validator (docs/architecture.md, "Import cost").
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from . import resources
 from .errors import AzoaiError, ConfirmationError, ConflictError, Problem, RenameError, SpecError, UsageError
+from .frozen import field, mutable
 
 if TYPE_CHECKING:
     from datetime import date
@@ -30,7 +31,7 @@ DEFAULT_SPEC = Path("azoai-gen.yaml")
 DEFAULT_OUT = "infra"
 
 
-@dataclass
+@mutable
 class RenderOutcome:
     out_dir: Path
     plan: write.Plan
@@ -145,7 +146,7 @@ def _fixed_changes(validated: Validated, previous: str | None, force: bool) -> l
     return [replace(p, severity="warning", hint="rendered anyway (--force)") for p in found.problems]
 
 
-@dataclass
+@mutable
 class SpecRun:
     """One spec's part in a command: what it found, or the error that stopped it (never both)."""
 
@@ -217,7 +218,7 @@ def render_specs(paths: Sequence[Path], out_dir: str | None = None, *, check: bo
                                                                       confirm=confirm))) for spec in specs]
 
 
-@dataclass
+@mutable
 class InitOutcome:
     spec_path: Path
     schema_path: Path
@@ -244,7 +245,7 @@ def init_target(spec: str | os.PathLike[str] = DEFAULT_SPEC, *, force: bool = Fa
     return path
 
 
-@dataclass
+@mutable
 class InitAnswers:
     """The answers given as options, checked: values by spec key, and how they were read (a display name taken as
     its region's name)."""
@@ -328,7 +329,7 @@ def tiers() -> list[Tier]:
     return [TIERS[n] for n in sorted(TIERS)]
 
 
-@dataclass
+@mutable
 class CiOutcome:
     path: Path
     #: What was done to the file: write.CREATE, IDENTICAL, UPDATE or OVERWRITE.

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .errors import UsageError
+from .frozen import frozen
 
 #: How long one az command may take.
 TIMEOUT_SECONDS = 120
@@ -24,7 +24,7 @@ TIMEOUT_SECONDS = 120
 GLOBAL_OPTIONS = frozenset({"--output", "-o", "--query", "--only-show-errors", "--subscription"})
 
 
-@dataclass(frozen=True)
+@frozen
 class AzCommand:
     """One az command: its words, the options of its documented syntax, and where that syntax is documented."""
 

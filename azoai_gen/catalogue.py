@@ -7,10 +7,10 @@ in :mod:`azoai_gen.posture`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Tier:
     number: int
     title: str

@@ -18,13 +18,13 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from dataclasses import dataclass
 
 from . import __version__
 from .design import Design
 from .design.records import Generator
 from .errors import UsageError
 from .escape import invisible, pipeline_expression_problem
+from .frozen import frozen
 from .render import template_text
 
 #: Where each platform's pipeline goes, relative to the top of the repository. Azure Pipelines reads any path (the
@@ -41,7 +41,7 @@ CHECKSUM = "# azoai-gen checksum: sha256:"
 _CHECKSUM_LINE = re.compile(rb"\n" + re.escape(CHECKSUM.encode()) + rb"(?P<hex>[0-9a-f]{64})\n\Z")
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     """One spec: where its files are, where it deploys, and the jobs that check and deploy it."""
 
@@ -76,7 +76,7 @@ class Target:
     summary_heading: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Pipeline:
     platform: str
     path: str

@@ -13,7 +13,6 @@ from __future__ import annotations
 import shlex
 import sys
 import traceback
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, TypeVar
@@ -24,6 +23,7 @@ from rich.console import Console
 from . import __version__, api, report
 from .cliapp import App
 from .errors import AzoaiError, ConfirmationError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError, shown
+from .frozen import mutable
 
 if TYPE_CHECKING:
     from . import initspec
@@ -52,7 +52,7 @@ REPORT = ("please report it to the azoai-gen maintainers with the command, the s
           "command run with --debug (which shows the traceback)")
 
 
-@dataclass
+@mutable
 class _Options:
     """The global options, set by the callback before every command."""
 
@@ -78,7 +78,7 @@ class DataOutput(str, Enum):
     JSON = "json"
 
 
-@dataclass
+@mutable
 class _Reporting:
     """How a command that checks specs reports: its name, its --output and (for render) its mode. A failure that
     stops it before any spec (a usage error, a bug) is reported in the same format."""

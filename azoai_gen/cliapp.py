@@ -22,7 +22,6 @@ typer's.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, Sequence, get_args, get_origin
@@ -34,6 +33,7 @@ from typer._param_types import coerce_cli_choice, coerce_cli_path
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from .errors import shown
+from .frozen import frozen
 
 #: The shells typer writes completion scripts for.
 SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
@@ -74,7 +74,7 @@ class _Refused(Exception):
     """A value that :class:`_Plain` leaves to typer."""
 
 
-@dataclass(frozen=True)
+@frozen
 class _Plain(RuntimeParam):
     """Converts a parameter's values as typer's pydantic validators do, with the functions they call, and hands any
     value it cannot convert to typer's own conversion (which then gives typer's message)."""

@@ -8,16 +8,16 @@ the Azure Retail Prices API.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from . import resources
+from .frozen import frozen
 
 #: The SKUs of provisioned deployments, billed per PTU-hour instead of per token.
 PROVISIONED_SKUS = ("GlobalProvisionedManaged", "DataZoneProvisionedManaged", "ProvisionedManaged")
 
 
-@dataclass(frozen=True)
+@frozen
 class CostLine:
     item: str
     resource_type: str
@@ -32,7 +32,7 @@ class CostLine:
                 "unitPrice": self.unit_price, "monthly": self.monthly, "assumption": self.assumption}
 
 
-@dataclass(frozen=True)
+@frozen
 class TokenRate:
     """What a deployment's tokens cost, where the table has the rate; ``None`` where it does not."""
 
@@ -48,7 +48,7 @@ class TokenRate:
                 "inputPer1kTokens": self.input_per_1k, "outputPer1kTokens": self.output_per_1k, "note": self.note}
 
 
-@dataclass(frozen=True)
+@frozen
 class CostEstimate:
     lines: tuple[CostLine, ...]
     total: float

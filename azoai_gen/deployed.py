@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from . import manifest
 from .azure import COMPUTED_SUFFIX_LENGTH, ROLE_NAMES, ROLES
 from .design import Design
 from .design.records import Fixed
 from .errors import UNCHANGEABLE_RULE, Problem
+from .frozen import frozen
 from .load import Positions
 from .naming import COMPUTED_SUFFIX_MARK
 
 
-@dataclass(frozen=True)
+@frozen
 class Refusals:
     """The changes to fixed facts: located problems, one per cause, and the resources a changed name part renames
     (``key: old -> new``)."""
@@ -61,7 +62,7 @@ def refusals(design: Design, positions: Positions, previous: str | None) -> Refu
     return Refusals(sorted(problems), renames)
 
 
-@dataclass(frozen=True)
+@frozen
 class LeftBehind:
     """A role assignment that the previous render made and this one does not: it stays in Azure until deleted."""
 

@@ -12,10 +12,10 @@ the same path in every region.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .escape import mermaid as label_text
+from .frozen import field, mutable
 from .posture import Origin
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def label(*lines: str) -> str:
     return '"' + "<br/>".join(label_text(line) for line in lines) + '"'
 
 
-@dataclass
+@mutable
 class _Chart:
     lines: list[str] = field(default_factory=list)
     depth: int = 1

@@ -8,7 +8,8 @@ these to exit codes in one place.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+
+from .frozen import field, frozen
 
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -43,7 +44,7 @@ DRIFT_RULE = "render-drift"
 OUTPUT_RULE = "render-output"
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class Problem:
     """One problem found in a spec, located as precisely as the YAML allows."""
 
@@ -83,7 +84,7 @@ def one_per_place(found: list[Problem]) -> list[Problem]:
     return sorted(group[0] if len(group) == 1 else merged(sorted(group)) for group in places.values())
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """A problem found by a rule, before it is located: the spec path it concerns, and what to say.
 

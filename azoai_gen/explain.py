@@ -13,17 +13,18 @@ import difflib
 import json
 import re
 import textwrap
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Iterator
 
 from . import resources
 from .errors import UsageError
+from .frozen import frozen
 
 #: One step of a path: a name, and whether it crosses a list (``[]`` or ``[N]``).
 _STEP = re.compile(r"(?P<name>[^.\[\]]+)(?P<list>\[[0-9]*\])?\Z")
 
 
-@dataclass(frozen=True)
+@frozen
 class Child:
     """A setting inside an object, as ``explain`` lists it."""
 
@@ -34,7 +35,7 @@ class Child:
     summary: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Setting:
     """Everything the schema says about one setting."""
 

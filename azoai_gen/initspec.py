@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import shlex
 import unicodedata
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from . import regions as azure_regions
 from . import resources
 from .catalogue import TIERS
 from .errors import SpecError
+from .frozen import field, frozen
 from .pipeline import validate_text
 from .posture import POSTURES
 
@@ -26,7 +26,7 @@ DEFAULT_REGIONS = ["swedencentral", "francecentral"]
 DEFAULT_SPEC_NAME = "azoai-gen.yaml"
 
 
-@dataclass(frozen=True)
+@frozen
 class Question:
     """One of ``init``'s questions: the spec key it answers, how it is asked, and the option that answers it."""
 
@@ -45,7 +45,7 @@ QUESTIONS = (
 OPTIONS = {question.key: question.option for question in QUESTIONS}
 
 
-@dataclass(frozen=True)
+@frozen
 class Answer:
     """A checked answer: its value (``None`` when refused), the reasons it was refused (each a message and a hint),
     an answer that would pass (or ``""``), and notes on how it was read (a display name taken as a region's name)."""

@@ -23,7 +23,6 @@ import datetime
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from .errors import Problem, SpecError, UsageError
+from .frozen import field, mutable
 
 MAX_BYTES = 256 * 1024
 MAX_NODES = 20_000
@@ -61,7 +61,7 @@ def format_path(path: PathT) -> str:
     return text or "(spec)"
 
 
-@dataclass
+@mutable
 class Positions:
     """Line and column (1-based) of values and keys, by spec path."""
 
@@ -92,7 +92,7 @@ class Positions:
         return Problem(self.file, line, column, format_path(path), message, hint, severity)
 
 
-@dataclass
+@mutable
 class LoadedSpec:
     data: Any
     positions: Positions

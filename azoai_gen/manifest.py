@@ -33,14 +33,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 
 from . import __version__
+from .frozen import field, frozen
 
 MANIFEST = "azoai-gen.manifest.json"
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class Grant:
     """One recorded role assignment."""
 
@@ -49,7 +49,7 @@ class Grant:
     role: str
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class ModelDeployment:
     """One recorded model deployment of an Azure OpenAI account."""
 
@@ -60,7 +60,7 @@ class ModelDeployment:
     capacity: int
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class Resource:
     """One recorded Azure resource."""
 

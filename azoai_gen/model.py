@@ -9,27 +9,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .frozen import frozen
 from .ids import single_address
 from .load import PathT
 
 
-@dataclass(frozen=True)
+@frozen
 class Principal:
     object_id: str
     type: str
     description: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Access:
     managed_identity: bool
     principals: tuple[Principal, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class OpenAI:
     kind: str
     allowed_ip_ranges: tuple[str, ...]
@@ -37,7 +37,7 @@ class OpenAI:
     allowed_fqdns: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class KeyVault:
     sku: str
     soft_delete_retention_in_days: int
@@ -45,7 +45,7 @@ class KeyVault:
     secret_expiry_days: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Network:
     address_space: str
     workload_subnet_delegation: str
@@ -56,20 +56,20 @@ class Network:
         return dict(self.private_dns_zone_ids).get(key, "")
 
 
-@dataclass(frozen=True)
+@frozen
 class HealthProbe:
     path: str | None
     method: str
     interval_in_seconds: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Waf:
     mode: str
     request_body_check: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class FrontDoor:
     sku: str
     origin: str
@@ -78,13 +78,13 @@ class FrontDoor:
     waf: Waf
 
 
-@dataclass(frozen=True)
+@frozen
 class OAuth:
     tenant_id: str
     audiences: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class ApiManagement:
     sku: str
     capacity: int
@@ -95,13 +95,13 @@ class ApiManagement:
     oauth: OAuth | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Monitoring:
     workspace_id: str | None
     retention_in_days: int
 
 
-@dataclass(frozen=True)
+@frozen
 class RegionNetwork:
     """A region's own network settings; every field is optional."""
 
@@ -119,20 +119,20 @@ class RegionNetwork:
         return sorted(key for key, value in keys.items() if value is not None)
 
 
-@dataclass(frozen=True)
+@frozen
 class PrivateLink:
     resource_id: str
     group_id: str
     location: str | None
 
 
-@dataclass(frozen=True)
+@frozen
 class App:
     host_name: str
     private_link: PrivateLink | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Region:
     index: int
     location: str
@@ -145,7 +145,7 @@ class Region:
         return ("regions", self.index)
 
 
-@dataclass(frozen=True)
+@frozen
 class Deployment:
     name: str
     model: str
@@ -163,7 +163,7 @@ class Deployment:
                 "versionUpgradeOption": self.version_upgrade_option}
 
 
-@dataclass(frozen=True)
+@frozen
 class Spec:
     version: int
     workload: str

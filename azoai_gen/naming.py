@@ -15,16 +15,16 @@ walk it, so a name is checked if and only if it is used.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .azure import COMPUTED_SUFFIX_LENGTH, NAME_RULES
+from .frozen import frozen
 from .load import PathT
 
 #: How the manifest records a suffix that is computed at deployment time.
 COMPUTED_SUFFIX_MARK = "<uniqueString(resourceGroup().id)>"
 
 
-@dataclass(frozen=True)
+@frozen
 class Name:
     """A resource name: ``stem`` followed, for globally unique names, by the suffix."""
 

@@ -7,17 +7,18 @@ messages; ``render`` then prints the design (:mod:`azoai_gen.render`) and writes
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path, PurePath
 from typing import Iterator
 
 from . import model, rules, schema
 from .design import Design, design
 from .errors import YAML_RULE, Problem, SpecError, one_per_place
+from .frozen import field, frozen
 from .load import LoadedSpec, Positions, load_file, load_text
 
 
-@dataclass(frozen=True)
+@frozen
 class Validated:
     """A spec that passed every rule: its design, the warnings to show, and where each value was written (so that a
     later finding, such as a change to what cannot change once deployed, is located like a rule's)."""

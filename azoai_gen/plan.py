@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
 
 from . import cost as costing, deployed, diagram, manifest, timeline
 from .azure import COMPUTED_SUFFIX_LENGTH
@@ -31,6 +30,7 @@ from .cost import PROVISIONED_SKUS
 from .deployed import LeftBehind
 from .design import Design
 from .design import inventory as types
+from .frozen import frozen
 from .naming import COMPUTED_SUFFIX_MARK
 from .posture import POSTURES, Callers, Posture
 
@@ -45,7 +45,7 @@ RECORDED = "recorded"
 UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@frozen
 class ResourceChange:
     """One Azure resource and what this render does to it."""
 
@@ -62,7 +62,7 @@ class ResourceChange:
         return self.resource.name.replace(COMPUTED_SUFFIX_MARK, "x" * COMPUTED_SUFFIX_LENGTH)
 
 
-@dataclass(frozen=True)
+@frozen
 class DeploymentChange:
     """One model deployment of one account and what this render does to it."""
 
@@ -86,7 +86,7 @@ class DeploymentChange:
         return self.deployment.sku in PROVISIONED_SKUS
 
 
-@dataclass(frozen=True)
+@frozen
 class Deployments:
     """The model deployments of the accounts this render keeps or creates."""
 
@@ -101,7 +101,7 @@ class Deployments:
         return bool(self.created or self.changed or self.left_behind)
 
 
-@dataclass(frozen=True)
+@frozen
 class Resources:
     #: ``none`` (a first render), ``recorded`` (the previous manifest lists its resources) or ``unknown`` (an older
     #: manifest that does not: only the modules are compared).
@@ -123,7 +123,7 @@ class Resources:
                     or self.modules_removed or self.files_changed or self.deployments.changes)
 
 
-@dataclass(frozen=True)
+@frozen
 class PostureChange:
     #: What changes: ``network``, ``authentication``, ``callers``, ``gateway``, ``edge`` or ``bypass``.
     aspect: str
@@ -132,7 +132,7 @@ class PostureChange:
     message: str
 
 
-@dataclass(frozen=True)
+@frozen
 class PostureReport:
     tier: int
     previous_tier: int | None
@@ -147,7 +147,7 @@ class PostureReport:
         return tuple(change for change in self.changes if change.lowers)
 
 
-@dataclass(frozen=True)
+@frozen
 class Plan:
     tier: int
     previous_tier: int | None

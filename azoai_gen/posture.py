@@ -7,8 +7,9 @@ The design reads the posture; templates read the design.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from .frozen import frozen
 from .model import Spec
 
 
@@ -32,7 +33,7 @@ class Origin(enum.Enum):
     APIM = "apim"
 
 
-@dataclass(frozen=True)
+@frozen
 class Posture:
     tier: int
     #: API keys stay enabled (``disableLocalAuth: false``).

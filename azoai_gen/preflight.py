@@ -8,12 +8,12 @@ spec like a rule's and carries its exact fix. The az commands come from :mod:`az
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from .az import Az, AzFailure, command, resource_group_missing, shown
 from .design import Design
+from .frozen import field, frozen, mutable
 from .load import PathT, Positions, format_path
 from .pipeline import Validated
 
@@ -35,7 +35,7 @@ ERROR, WARNING = "error", "warning"
 MANAGED_IDENTITY_NAMES = ("systemAssignedIdentity", "userAssignedIdentity")
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """Something that would fail the deployment (``error``) or that will soon (``warning``), where the spec says it,
     with the exact fix (commands or edits, one per line)."""
@@ -50,7 +50,7 @@ class Finding:
     fix: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Preflight:
     spec: str
     subscription: str
@@ -64,7 +64,7 @@ class Preflight:
         return not any(f.severity == ERROR for f in self.findings)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Existing:
     """A deployment that already exists in one of our accounts: its name, the usage its capacity counts in, and that
     capacity."""
@@ -74,7 +74,7 @@ class _Existing:
     capacity: int
 
 
-@dataclass
+@mutable
 class _Context:
     validated: Validated
     az: Az
@@ -350,7 +350,7 @@ def _compare(ctx: _Context, location: str, name: str, indexes: list[int], usage:
 # Names held by soft-deleted resources
 
 
-@dataclass(frozen=True)
+@frozen
 class _Ours:
     """One of our globally unique names: its stem, its full name when the spec fixes the suffix, and where the spec
     makes it."""

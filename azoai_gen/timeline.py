@@ -11,10 +11,10 @@ its parent in the same module, serial resources (model deployments, ``@batchSize
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from . import resources
+from .frozen import frozen
 
 _STATEMENT = re.compile(r"^(module|resource|var|output|param|metadata|targetScope|type|func|import)\b[^\n]*", re.M)
 _DECLARATION = re.compile(r"^(module|resource) (\w+) '([^'@]+)(?:@[^']*)?'( existing)? =")
@@ -26,7 +26,7 @@ PROVISIONED_SKUS = ("GlobalProvisionedManaged", "DataZoneProvisionedManaged", "P
 DEPLOYMENTS_TYPE = "Microsoft.CognitiveServices/accounts/deployments"
 
 
-@dataclass(frozen=True)
+@frozen
 class Step:
     symbol: str
     #: The module's path (``modules/apim.bicep``) or, for a resource in main.bicep, its type.
@@ -42,7 +42,7 @@ class Step:
                 "minutes": {"min": self.minutes_min, "max": self.minutes_max}, "basis": self.basis}
 
 
-@dataclass(frozen=True)
+@frozen
 class Timeline:
     steps: tuple[Step, ...]
     critical_path: tuple[str, ...]

@@ -38,12 +38,12 @@ import secrets
 import stat
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from . import manifest
 from .errors import AzoaiError, ConflictError, DriftError, OutputError
+from .frozen import field, frozen, mutable
 from .manifest import MANIFEST
 
 CREATE = "create"
@@ -87,7 +87,7 @@ def _checkpoint(step: str) -> None:
     kill the process at every point of a render."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     path: str
     action: str
@@ -99,7 +99,7 @@ class Change:
     forceable: bool = True
 
 
-@dataclass
+@mutable
 class Plan:
     out_dir: Path
     changes: list[Change]

@@ -7,13 +7,14 @@ role assignments) and the number of resources deployed. Rules check the design; 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import PurePath
 from typing import Any
 
 from .. import __version__, addressing, catalogue, resources
 from ..addressing import Plan
 from ..azure import API_VERSIONS, COMPUTED_SUFFIX_LENGTH, ROLES
+from ..frozen import frozen
 from ..model import Spec
 from ..naming import Name, Namer
 from ..posture import Callers, Posture, for_spec
@@ -37,7 +38,7 @@ def generated_tags(spec: Spec) -> dict[str, str]:
     return {"environment": spec.environment, "managed-by": MANAGED_BY, "workload": spec.workload}
 
 
-@dataclass(frozen=True)
+@frozen
 class Design:
     spec: Spec
     posture: Posture

@@ -4,9 +4,9 @@ Azure OpenAI API, its policy, a product and a subscription."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from ..azure import APIM_MIN_API_VERSION
+from ..frozen import frozen
 from ..model import OAuth, Spec
 from ..naming import Namer, bicep_symbol
 from .records import GlobalName, RoleAssignments, Skip
@@ -45,7 +45,7 @@ NAMED_VALUE_FRONT_DOOR_ID = "front-door-id"
 POLICY_FILE = "policies/openai-api.xml"
 
 
-@dataclass(frozen=True)
+@frozen
 class Gateway:
     additional_index: int
     location: str
@@ -56,7 +56,7 @@ class Gateway:
     public_ip_symbol: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Backend:
     name: str
     symbol: str
@@ -65,14 +65,14 @@ class Backend:
     description: str
 
 
-@dataclass(frozen=True)
+@frozen
 class PoolMember:
     backend: str
     backend_symbol: str
     priority: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Pool:
     name: str
     location: str
@@ -82,7 +82,7 @@ class Pool:
     description: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Operation:
     name: str
     symbol: str
@@ -92,7 +92,7 @@ class Operation:
     deployment_parameter: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class GatewayRoles:
     """One call of modules/gateway-roles.bicep: the gateway's role on one region's account.
 
@@ -105,7 +105,7 @@ class GatewayRoles:
     account_symbol: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ApiManagement:
     name: GlobalName
     module_name: str

@@ -3,9 +3,9 @@ grants, and the plain-language notes on every weaker choice."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from ..frozen import frozen
 from ..model import Spec
 from ..naming import Name, Namer, bicep_symbol
 from ..posture import Callers, Origin, Posture
@@ -14,7 +14,7 @@ from ..azure import ROLE_NAMES, ROLES
 from .records import Account, GlobalName, Grant, Identity, KeyVault, Monitoring, Ref, RoleAssignments, Skip
 
 
-@dataclass(frozen=True)
+@frozen
 class Region:
     location: str
     display_name: str
@@ -27,7 +27,7 @@ class Region:
     network: RegionNetwork | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Titles:
     """Metadata text of the generated files."""
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..frozen import frozen
 from ..model import Spec
 from ..naming import Namer, bicep_symbol
 from ..posture import Origin, Posture
@@ -18,7 +17,7 @@ OPENAI_PROBE_PATH = "/status-0123456789abcdef"
 APP_PROBE_PATH = "/health"
 
 
-@dataclass(frozen=True)
+@frozen
 class PrivateLink:
     resource_id: str
     group_id: str
@@ -27,7 +26,7 @@ class PrivateLink:
     approval_description: str
 
 
-@dataclass(frozen=True)
+@frozen
 class FrontDoorOrigin:
     name: str
     symbol: str
@@ -39,7 +38,7 @@ class FrontDoorOrigin:
     host: str | Ref
 
 
-@dataclass(frozen=True)
+@frozen
 class Probe:
     path: str
     method: str
@@ -59,13 +58,13 @@ MISFIRING_GROUPS = ("SQLI", "XSS", "RCE", "LFI", "RFI", "PHP", "PROTOCOL-ATTACK"
                     "MS-ThreatIntel-AppSec", "MS-ThreatIntel-WebShells", "MS-ThreatIntel-CVEs")
 
 
-@dataclass(frozen=True)
+@frozen
 class Exclusion:
     operator: str
     selector: str
 
 
-@dataclass(frozen=True)
+@frozen
 class RuleSet:
     type: str
     version: str
@@ -74,7 +73,7 @@ class RuleSet:
     excluded_groups: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Waf:
     mode: str
     request_body_check: str
@@ -85,7 +84,7 @@ class Waf:
     prompt_exclusions: tuple[Exclusion, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class FrontDoor:
     module_name: str
     profile_name: str

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..addressing import ZONES, ZONES_BY_KIND, RegionNetwork as PlannedNetwork
+from ..frozen import frozen
 from ..ids import resource_group_of
 from ..model import Spec
 from ..naming import Namer, bicep_symbol
@@ -14,14 +14,14 @@ from .records import Ref
 SUBNET_PURPOSES = {"private_endpoints": "private-endpoints", "workload": "workload", "api_management": "apim"}
 
 
-@dataclass(frozen=True)
+@frozen
 class SubnetNames:
     private_endpoints: str
     workload: str
     api_management: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ResourceGroupScope:
     """Another resource group a module deploys into: ``resourceGroup(subscription_id, resource_group)``."""
 
@@ -29,7 +29,7 @@ class ResourceGroupScope:
     resource_group: str
 
 
-@dataclass(frozen=True)
+@frozen
 class RegionNetwork:
     create: bool
     symbol: str
@@ -57,14 +57,14 @@ class RegionNetwork:
     vnet: str | Ref
 
 
-@dataclass(frozen=True)
+@frozen
 class Link:
     symbol: str
     name: str
     location: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Zone:
     key: str
     name: str
@@ -77,7 +77,7 @@ class Zone:
     description: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Peering:
     symbol: str
     name: str
@@ -87,7 +87,7 @@ class Peering:
     after: str
 
 
-@dataclass(frozen=True)
+@frozen
 class ExistingVnet:
     """An existing subnet, as the README tells the platform team what it must allow there."""
 
@@ -99,7 +99,7 @@ class ExistingVnet:
     module_name: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Network:
     create_vnets: bool
     workload_subnet_delegation: str

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from ..frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class GlobalName:
     """A name as the templates need it: the literal stem, whether the suffix follows, and an example."""
 
@@ -15,7 +16,7 @@ class GlobalName:
     example: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Skip:
     """A checkov finding accepted by design, with the reason printed beside it."""
 
@@ -23,7 +24,7 @@ class Skip:
     reason: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Ref:
     """A Bicep expression that refers to something deployed: ``symbol.outputs.name`` and the like.
 
@@ -34,7 +35,7 @@ class Ref:
     expression: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Grant:
     """One role assignment, or one per spec principal: who gets which built-in role on what.
 
@@ -53,7 +54,7 @@ class Grant:
     principal_type: str = "ServicePrincipal"
 
 
-@dataclass(frozen=True)
+@frozen
 class RoleAssignments:
     """The role assignments of one module, as main.bicep builds them: a variable holding the identities created
     here, concatenated with the spec's principals where they are granted too."""
@@ -66,13 +67,13 @@ class RoleAssignments:
     only_principals: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class Generator:
     name: str
     version: str
 
 
-@dataclass(frozen=True)
+@frozen
 class TierView:
     number: int
     title: str
@@ -87,13 +88,13 @@ class TierView:
     deploy_time: str
 
 
-@dataclass(frozen=True)
+@frozen
 class NamingView:
     suffix: str | None
     suffix_length: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Monitoring:
     create: bool
     workspace_id: str
@@ -104,13 +105,13 @@ class Monitoring:
     workspace: Any
 
 
-@dataclass(frozen=True)
+@frozen
 class Identity:
     name: str
     module_name: str
 
 
-@dataclass(frozen=True)
+@frozen
 class KeyVault:
     name: GlobalName
     module_name: str
@@ -125,7 +126,7 @@ class KeyVault:
     checkov_skips: tuple[Skip, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Account:
     kind: str
     public_network_access: str
@@ -141,7 +142,7 @@ class Account:
     checkov_skips: tuple[Skip, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Fixed:
     """Something that cannot change once deployed, recorded in the manifest so that a later render can refuse to
     change it: a deployed name, a VNet's range, the shared location, the vault's soft-delete retention, or one of
@@ -161,7 +162,7 @@ class Fixed:
     derived_from: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class RecordedGrant:
     """One role assignment as the manifest records it, so that a later render can tell which ones it no longer
     makes. ``scope`` and ``principal`` refer to keys of the manifest's names (``account/<region>``, ``keyVault``;
@@ -173,7 +174,7 @@ class RecordedGrant:
     role: str
 
 
-@dataclass(frozen=True)
+@frozen
 class DeployedModel:
     """One model deployment of an Azure OpenAI account, as the manifest records it: a child resource that holds
     quota (and, on a provisioned SKU, bills per PTU-hour) until deleted."""
@@ -185,7 +186,7 @@ class DeployedModel:
     capacity: int
 
 
-@dataclass(frozen=True)
+@frozen
 class DeployedResource:
     """One Azure resource the deployment creates, as the manifest records it, so that a later render can tell what
     it creates, keeps and leaves behind. Child resources (subnets, routes) go with their parent and are not listed,

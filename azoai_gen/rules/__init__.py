@@ -15,10 +15,11 @@ of a spec that passes and one that fails in ``tests/test_rules.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ..errors import Finding, Problem
+from ..frozen import field, frozen, mutable
 from ..load import Positions
 from ..model import Spec
 from ..posture import Posture, for_spec
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from ..design import Design
 
 
-@dataclass
+@mutable
 class Subject:
     """What a rule looks at: the typed spec, where its keys were written, its posture and (later) its design."""
 
@@ -44,7 +45,7 @@ class Subject:
 Check = Callable[[Subject], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
+@frozen
 class Rule:
     name: str
     check: Check
@@ -88,7 +89,7 @@ def run(rules: Iterable[Rule], subject: Subject) -> dict[str, list[Problem]]:
     return {r.name: locate(r.check(subject), subject.positions, r.name) for r in rules}
 
 
-@dataclass
+@mutable
 class Outcome:
     """The result of every rule: the design when one could be built, and every problem found."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Iterator
 
 from .. import resources
 from ..errors import Finding
+from ..frozen import frozen
 from ..model import Deployment
 from ..schema import suggest
 from . import Subject, rule
@@ -134,7 +134,7 @@ def today() -> date:
     return datetime.now(timezone.utc).date()
 
 
-@dataclass(frozen=True)
+@frozen
 class Lifecycle:
     """Where a deployment's model version stands, according to the dated lifecycle data."""
 

@@ -1,0 +1,74 @@
+"""The package's records behave as the dataclasses they stand in for: the same repr, equality, hash and order, the
+same refusal to assign, and the standard library's fields/replace/asdict work on them."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from azoai_gen.frozen import field, frozen, mutable
+
+
+@frozen(order=True)
+class Point:
+    x: int
+    y: int = 0
+    label: str = field(default="", compare=False)
+    tags: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Reference:
+    x: int
+    y: int = 0
+    label: str = dataclasses.field(default="", compare=False)
+    tags: tuple[str, ...] = ()
+
+
+@mutable
+class Bag:
+    name: str
+    items: list[str] = field(default_factory=list)
+
+
+def test_a_frozen_record_matches_a_frozen_dataclass():
+    ours, theirs = Point(1, 2, "a", ("t",)), Reference(1, 2, "a", ("t",))
+    assert repr(ours).replace("Point", "Reference") == repr(theirs)
+    assert hash(ours) == hash(theirs)
+    assert ours == Point(1, 2, "other", ("t",))  # label is not compared
+    assert ours != Point(1, 3) and ours != (1, 2) and Point(1) == Point(1, 0)
+    assert sorted([Point(2), Point(1, 5), Point(1, 2)]) == [Point(1, 2), Point(1, 5), Point(2)]
+    assert Point(1) < Point(2) <= Point(2) and Point(3) > Point(2) >= Point(2)
+    with pytest.raises(TypeError):
+        Point(1) < Reference(1)  # noqa: B015
+
+
+def test_a_frozen_record_refuses_assignment_and_deletion():
+    point = Point(1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        point.x = 2  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del point.x  # type: ignore[misc]
+    assert point.x == 1
+
+
+def test_the_standard_library_reads_records_as_dataclasses():
+    point = Point(1, 2, "a")
+    assert dataclasses.is_dataclass(point)
+    assert [f.name for f in dataclasses.fields(point)] == ["x", "y", "label", "tags"]
+    assert dataclasses.replace(point, y=5) == Point(1, 5) and dataclasses.replace(point, y=5).label == "a"
+    assert dataclasses.asdict(point) == {"x": 1, "y": 2, "label": "a", "tags": ()}
+    assert Point.__match_args__ == ("x", "y", "label", "tags")
+
+
+def test_a_mutable_record_takes_fresh_defaults_and_is_not_hashable():
+    first, second = Bag("a"), Bag("b")
+    first.items.append("x")
+    assert second.items == [] and first == Bag("a", ["x"]) and repr(first) == "Bag(name='a', items=['x'])"
+    first.name = "c"
+    assert first.name == "c"
+    with pytest.raises(TypeError):
+        hash(first)
+    with pytest.raises(TypeError):
+        Bag()  # type: ignore[call-arg]
