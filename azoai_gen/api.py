@@ -108,6 +108,8 @@ def render_spec(spec_path: Path, out_dir: Path | str | None = None, *, check: bo
 
 def _confirm_lowering(spec_path: Path, validated: Validated, previous: str | None, confirm: Confirm | None) -> None:
     """Raise :class:`ConfirmationError` if the render lowers isolation and ``confirm`` does not agree."""
+    if previous is None:
+        return  # a first render lowers nothing (and need not load the planner to say so)
     from . import plan as planning
 
     lowering = [change.message for change in planning.lowering(validated.design, previous)]
