@@ -2,7 +2,7 @@
 
 The standard decorator compiles half a dozen generated methods for every class, one ``exec`` each, which costs
 about half a millisecond per class; the package defines about a hundred records, all of them created on every run.
-Here only ``__init__`` is generated (one ``exec`` per class); equality, hashing, ordering, ``repr`` and the refusal
+Here only ``__init__`` is made for each class, from code compiled once per shape of fields and renamed; equality, hashing, ordering, ``repr`` and the refusal
 to assign are shared functions closed over the class's fields. The classes keep what the code relies on from
 dataclasses: equality and hashing by the compared fields (the same hash as a dataclass), the same ``repr``,
 :class:`dataclasses.FrozenInstanceError` on assignment, and ``__dataclass_fields__`` holding real
@@ -12,10 +12,13 @@ dataclasses: equality and hashing by the compared fields (the same hash as a dat
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
+import functools
 import reprlib
 from dataclasses import MISSING, Field, FrozenInstanceError, field
 from operator import attrgetter
+from types import CodeType, FunctionType
 from typing import Any, Callable, TypeVar
 
 __all__ = ["field", "frozen", "mutable", "FrozenInstanceError"]
@@ -32,6 +35,8 @@ class _Factory:
 
 
 _FACTORY = _Factory()
+#: Names the generated ``__init__`` uses for itself.
+_RESERVED = frozenset({"self", "_d", "_FACTORY", "__builtins__"})
 
 
 def _collect(cls: type) -> dict[str, Field]:
@@ -52,28 +57,41 @@ def _collect(cls: type) -> dict[str, Field]:
     return found
 
 
+@functools.lru_cache(maxsize=None)
+def _template(frozen: bool, factories: tuple[bool, ...]) -> CodeType:
+    """The code of an ``__init__`` for fields of this shape, named ``_a0_``, ``_a1_``...: compiled once per shape,
+    then renamed for each class (renaming code is far cheaper than compiling it)."""
+    body = []
+    for i, factory in enumerate(factories):
+        value = f"_m{i}_() if _a{i}_ is _FACTORY else _a{i}_" if factory else f"_a{i}_"
+        body.append(f"  _d['_a{i}_'] = {value}" if frozen else f"  self._a{i}_ = {value}")
+    head = "  _d = self.__dict__\n" if frozen and factories else ""
+    params = "".join(f", _a{i}_" for i in range(len(factories)))
+    scope: dict[str, Any] = {}
+    exec(f"def __init__(self{params}):\n{head}" + ("\n".join(body) or "  pass") + "\n", scope)
+    return scope["__init__"].__code__
+
+
 def _init(cls: type, specs: list[Field], frozen: bool) -> Callable[..., None]:
-    """Compile ``__init__`` for the fields, the only generated method."""
-    scope: dict[str, Any] = {"_FACTORY": _FACTORY}
-    params, body = [], []
-    for spec in specs:
-        name = spec.name
+    """``__init__`` for the fields, the only method made for each class."""
+    names = {f"_a{i}_": spec.name for i, spec in enumerate(specs)}
+    scope: dict[str, Any] = {"__builtins__": builtins, "_FACTORY": _FACTORY}
+    defaults: list[Any] = []
+    for i, spec in enumerate(specs):
+        if spec.name in _RESERVED:
+            raise TypeError(f"{cls.__qualname__}: a field may not be named {spec.name!r}")
         if spec.default_factory is not MISSING:
-            scope[f"_make_{name}"] = spec.default_factory
-            params.append(f"{name}=_FACTORY")
-            value = f"_make_{name}() if {name} is _FACTORY else {name}"
+            scope[f"_m{i}_"] = spec.default_factory
+            defaults.append(_FACTORY)
         elif spec.default is not MISSING:
-            scope[f"_default_{name}"] = spec.default
-            params.append(f"{name}=_default_{name}")
-            value = name
-        else:
-            params.append(name)
-            value = name
-        body.append(f"  _d[{name!r}] = {value}" if frozen else f"  self.{name} = {value}")
-    head = "  _d = self.__dict__\n" if frozen and specs else ""
-    source = f"def __init__(self, {', '.join(params)}):\n{head}" + ("\n".join(body) or "  pass") + "\n"
-    exec(source, scope)
-    function = scope["__init__"]
+            defaults.append(spec.default)
+        elif defaults:
+            raise TypeError(f"{cls.__qualname__}: non-default argument {spec.name!r} follows default argument")
+    code = _template(frozen, tuple(spec.default_factory is not MISSING for spec in specs))
+    code = code.replace(co_varnames=tuple(names.get(n, n) for n in code.co_varnames),
+                        co_names=tuple(names.get(n, n) for n in code.co_names),
+                        co_consts=tuple(names.get(c, c) if isinstance(c, str) else c for c in code.co_consts))
+    function = FunctionType(code, scope, "__init__", tuple(defaults) or None)
     function.__qualname__ = f"{cls.__qualname__}.__init__"
     return function
 

@@ -72,3 +72,18 @@ def test_a_mutable_record_takes_fresh_defaults_and_is_not_hashable():
         hash(first)
     with pytest.raises(TypeError):
         Bag()  # type: ignore[call-arg]
+
+
+def test_init_takes_the_fields_by_position_and_by_name_as_a_dataclass_does():
+    import inspect
+
+    ours, theirs = inspect.signature(Point), inspect.signature(Reference)
+    assert [(p.name, p.default) for p in ours.parameters.values()] == \
+        [(p.name, p.default) for p in theirs.parameters.values()]
+    assert Point(y=3, x=1) == Point(1, 3) and Point(1, tags=("a",)).tags == ("a",)
+    with pytest.raises(TypeError, match="'x'"):
+        Point()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Point(1, 2, "a", (), "too many")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="follows default"):
+        frozen(type("Bad", (), {"__annotations__": {"a": "int", "b": "int"}, "a": 1}))
