@@ -6,6 +6,7 @@ rules and the design.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -13,18 +14,42 @@ GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 #: A resource's name in an ID: anything but a slash or a control character.
 _NAME = r"[^/\x00-\x1f\x7f]+"
 _GROUP = r"/subscriptions/" + GUID + r"/resourcegroups/[-\w._()]{1,90}"
+
+
+class LazyPattern:
+    """A regular expression compiled when first used: most specs carry no resource ID, and compiling these
+    patterns (case-insensitive, with large classes) costs more than the checks that need them."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern, self.flags = pattern, flags
+
+    @functools.cached_property
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern, self.flags)
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self.compiled.match(text)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        return self.compiled.fullmatch(text)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.compiled.search(text)
+
+
 #: The same segments, captured: the subscription ID and the resource group name.
-_SCOPE = re.compile(rf"^/subscriptions/(?P<subscription>{GUID})/resourcegroups/(?P<group>[-\w._()]{{1,90}})/",
-                    re.IGNORECASE)
+_SCOPE = LazyPattern(rf"^/subscriptions/(?P<subscription>{GUID})/resourcegroups/(?P<group>[-\w._()]{{1,90}})/",
+                     re.IGNORECASE)
 
 #: Any resource ID below a resource group: /subscriptions/<id>/resourceGroups/<g>/providers/<ns>/<type>/<name>...
-RESOURCE_ID = re.compile(rf"^{_GROUP}/providers/[a-z0-9.]+/[a-z0-9]+/{_NAME}(/[a-z0-9]+/{_NAME})*\Z", re.IGNORECASE)
-SUBNET_ID = re.compile(
+RESOURCE_ID = LazyPattern(rf"^{_GROUP}/providers/[a-z0-9.]+/[a-z0-9]+/{_NAME}(/[a-z0-9]+/{_NAME})*\Z",
+                          re.IGNORECASE)
+SUBNET_ID = LazyPattern(
     rf"^(?P<vnet>{_GROUP}/providers/microsoft\.network/virtualnetworks/[\w.-]{{2,64}})/subnets/[\w.-]{{1,80}}\Z",
     re.IGNORECASE)
-ZONE_ID = re.compile(rf"^{_GROUP}/providers/microsoft\.network/privatednszones/(?P<zone>[a-z0-9.-]+)\Z",
-                     re.IGNORECASE)
-WORKSPACE_ID = re.compile(
+ZONE_ID = LazyPattern(rf"^{_GROUP}/providers/microsoft\.network/privatednszones/(?P<zone>[a-z0-9.-]+)\Z",
+                      re.IGNORECASE)
+WORKSPACE_ID = LazyPattern(
     rf"^{_GROUP}/providers/microsoft\.operationalinsights/workspaces/[a-z0-9][a-z0-9-]{{2,61}}[a-z0-9]\Z",
     re.IGNORECASE)
 
