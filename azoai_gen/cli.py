@@ -18,18 +18,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, TypeVar
 
 import typer
-from rich.console import Console
 
 from . import __version__, api, report
 from .cliapp import App
 from .errors import AzoaiError, ConfirmationError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError, shown
 from .frozen import mutable
+from .terminal import Stream
 
 if TYPE_CHECKING:
     from . import initspec
 
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Stream(stderr=True)
+out = Stream(stderr=False)
 
 app = App(
     name="azoai-gen",

@@ -164,3 +164,15 @@ def test_text_paths_choices_and_flags_convert_as_typer_converts_them_without_pyd
                     (command.name, param.name, value)
                 checked += 1
     assert checked > 300
+
+
+@pytest.mark.parametrize("args", [["validate", "{spec}"], ["render", "{spec}", "--out", "{out}"]], ids=" ".join)
+def test_a_command_whose_output_is_not_a_terminal_does_not_import_rich(tmp_path, args):
+    """rich draws colour for a terminal; a pipeline gets the same text without paying for its import."""
+    path = tmp_path / "spec.yaml"
+    path.write_text(spec(2), encoding="utf-8")
+    words = [a.format(spec=path, out=tmp_path / "infra") for a in args]
+    environment = {"FORCE_COLOR": "", "TTY_COMPATIBLE": ""}
+    code, modules = _imported(*words, cwd=tmp_path, env=environment)
+    assert code == 0
+    assert [name for name in modules if name == "rich" or name.startswith("rich.")] == []
