@@ -34,8 +34,35 @@ def invisible(char: str) -> bool:
     return category[0] == "C" or (category[0] == "Z" and char != " ")
 
 
+def _ascii(text: str) -> bool:
+    """Whether ``text`` is ASCII only: then no character of it is a lone surrogate, and the filters that escape
+    character by character take their fast path, a ``str.translate`` table built from their slow one."""
+    return text.isascii()
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` is printable ASCII only: then no character of it is invisible (ASCII's category C characters
+    are its controls, which ``str.isprintable`` refuses, and its only category Z character is the space), none is a
+    noncharacter or outside XML's characters, and the filters that check for such characters skip the check."""
+    return text.isascii() and text.isprintable()
+
+
+def _ascii_table(escape_text: Any) -> dict[int, str]:
+    """A ``str.translate`` table of what ``escape_text`` writes for each ASCII character it changes: the fast path of
+    a filter that escapes character by character, read from its character-by-character form so the two agree."""
+    table = {}
+    for code in range(128):
+        written = escape_text(chr(code))
+        if written != chr(code):
+            table[code] = written
+    return table
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _surrogate(text: str) -> bool:
-    return any("\ud800" <= char <= "\udfff" for char in text)
+    return not _ascii(text) and _SURROGATE.search(text) is not None
 
 
 def _text(value: Any, filter_name: str) -> str:
@@ -52,8 +79,15 @@ _BICEP_ESCAPES = {"\\": "\\\\", "'": "\\'", "$": "\\$", "\n": "\\n", "\r": "\\r"
 def bicep_string_body(value: str) -> str:
     """Escape text for the inside of a single-quoted Bicep string: quotes, backslashes and ``$`` (so ``${`` never
     interpolates), and every invisible character as ``\\u{..}``, so that none can hide in review."""
+    text = _text(value, "bicep_str")
+    if _ascii(text):
+        return text.translate(_BICEP_ASCII)
+    return _bicep_body_by_char(text)
+
+
+def _bicep_body_by_char(text: str) -> str:
     out = []
-    for char in _text(value, "bicep_str"):
+    for char in text:
         if char in _BICEP_ESCAPES:
             out.append(_BICEP_ESCAPES[char])
         elif invisible(char):
@@ -61,6 +95,9 @@ def bicep_string_body(value: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+_BICEP_ASCII = _ascii_table(_bicep_body_by_char)
 
 
 def bicep_str(value: Any) -> str:
@@ -136,8 +173,15 @@ def bicep_api(value: Any) -> str:
 def _comment_text(value: Any) -> str:
     """Comment text that reads back unambiguously: ``\\`` is doubled and every invisible character (line breaks
     included, and lone surrogates, which no file can hold) is written ``\\u{..}``. Ordinary text is unchanged."""
+    text = str(value)
+    if _ascii(text):
+        return text.translate(_COMMENT_ASCII)
+    return _comment_by_char(text)
+
+
+def _comment_by_char(text: str) -> str:
     out = []
-    for char in str(value):
+    for char in text:
         if char == "\\":
             out.append("\\\\")
         elif invisible(char):
@@ -145,6 +189,9 @@ def _comment_text(value: Any) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+_COMMENT_ASCII = _ascii_table(_comment_by_char)
 
 
 def bicep_comment(value: Any) -> str:
@@ -168,14 +215,16 @@ def markdown(value: Any) -> str:
     leading ``-``, ``=`` or list number cannot start a block, leading and trailing spaces survive as ``&#32;``, and
     invisible characters, line breaks included, are numeric character references."""
     text = _text(str(value), "md")
-    bad = next((char for char in text if _unreferable(char)), None)
+    visible = _plain(text)
+    bad = None if visible else next((char for char in text if _unreferable(char)), None)
     if bad is not None:
         raise ValueError(f"md: U+{ord(bad):04X} cannot be written in Markdown")
     body = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     body = _LIST_MARKER.sub(r"\1\\\2", body)
     if body[:1] in ("-", "="):
         body = "\\" + body
-    body = "".join("&#x%X;" % ord(char) if invisible(char) else char for char in body)
+    if not visible:
+        body = "".join("&#x%X;" % ord(char) if invisible(char) else char for char in body)
     core = body.strip(" ")
     if not core:
         return "&#32;" * len(body)
@@ -188,7 +237,7 @@ def markdown_code(value: Any) -> str:
     show as it is (an invisible character or a line break, which CommonMark turns into a space; a ``|``, which
     splits a GitHub table row; only spaces) is written as escaped prose by :func:`markdown` instead."""
     text = _text(str(value), "md_code")
-    if not text.strip(" ") or "|" in text or any(invisible(char) for char in text):
+    if not text.strip(" ") or "|" in text or (not _plain(text) and any(invisible(char) for char in text)):
         return markdown(text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
@@ -201,7 +250,7 @@ def shell(value: Any) -> str:
     character cannot be a word in a README's command (a line break would end the command, or a Markdown code block),
     so it raises."""
     text = _text(str(value), "shell")
-    if any(unicodedata.category(char) == "Cc" for char in text):
+    if not _plain(text) and any(unicodedata.category(char) == "Cc" for char in text):
         raise ValueError("shell: control characters cannot be written in a command")
     return shlex.quote(text)
 
@@ -210,6 +259,10 @@ _XML_TEXT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;
              # Character references, because XML readers turn a raw tab or line break in an attribute into a space
              # and a raw carriage return into a line feed.
              "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+
+
+#: What :func:`xml` writes for printable ASCII: the references of :data:`_XML_TEXT`, every other character as it is.
+_XML_PLAIN = {ord(char): reference for char, reference in _XML_TEXT.items() if char.isprintable()}
 
 
 def _xml_char(char: str) -> bool:
@@ -226,6 +279,8 @@ def xml(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise TypeError(f"xml expects text or a number, got {type(value).__name__}")
     text = str(value)
+    if _plain(text):
+        return text.translate(_XML_PLAIN)
     bad = next((char for char in text if not _xml_char(char)), None)
     if bad is not None:
         raise ValueError(f"xml: U+{ord(bad):04X} cannot appear in XML")
@@ -235,15 +290,23 @@ def xml(value: Any) -> str:
 def xml_comment(value: Any) -> str:
     """Text inside an XML comment: ``\\`` doubled, every invisible character and every character XML cannot hold
     written ``\\u{..}``, and a ``-`` that would make ``--`` (or end the comment text) written ``\\u{2D}``."""
+    text = _comment_text(value)
+    if _plain(text):  # every character is XML's; each - that follows an unescaped - is escaped, left to right
+        text = text.replace("--", "-\\u{2D}")
+    else:
+        text = _xml_comment_by_char(text)
+    return text[:-1] + "\\u{2D}" if text.endswith("-") else text
+
+
+def _xml_comment_by_char(text: str) -> str:
     out: list[str] = []
-    for char in _comment_text(value):
+    for char in text:
         if not _xml_char(char):
             char = "\\u{%X}" % ord(char)
         elif char == "-" and out and out[-1].endswith("-"):
             char = "\\u{2D}"
         out.append(char)
-    text = "".join(out)
-    return text[:-1] + "\\u{2D}" if text.endswith("-") else text
+    return "".join(out)
 
 
 def apim(value: Any) -> str:
@@ -275,8 +338,13 @@ _CSHARP_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\
 def csharp_str(value: Any) -> str:
     """A C# regular string literal for an API Management policy expression: everything but printable ASCII is a
     ``\\u`` or ``\\U`` escape."""
+    text = _text(value, "csharp_str")
+    return '"' + (text.translate(_CSHARP_ASCII) if _ascii(text) else _csharp_body_by_char(text)) + '"'
+
+
+def _csharp_body_by_char(text: str) -> str:
     out = []
-    for char in _text(value, "csharp_str"):
+    for char in text:
         if char in _CSHARP_ESCAPES:
             out.append(_CSHARP_ESCAPES[char])
         elif " " <= char <= "~":
@@ -285,7 +353,10 @@ def csharp_str(value: Any) -> str:
             out.append("\\u%04X" % ord(char))
         else:
             out.append("\\U%08X" % ord(char))
-    return '"' + "".join(out) + '"'
+    return "".join(out)
+
+
+_CSHARP_ASCII = _ascii_table(_csharp_body_by_char)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -304,8 +375,15 @@ def mermaid(value: Any) -> str:
     letters, digits, spaces and ``.,/()_+=@-`` as they are, every other character an entity code (``#quot;``,
     ``#35;``). The result is printable ASCII without a line break."""
     text = _text(str(value), "mermaid")
+    return text.translate(_MERMAID_ASCII) if _ascii(text) else _mermaid_by_char(text)
+
+
+def _mermaid_by_char(text: str) -> str:
     return "".join(char if _MERMAID_PLAIN.match(char) else _MERMAID_NAMED.get(char) or "#%d;" % ord(char)
                    for char in text)
+
+
+_MERMAID_ASCII = _ascii_table(_mermaid_by_char)
 
 
 _MERMAID_LINE = re.compile(r"^[ -~]*\Z")
@@ -315,6 +393,8 @@ def mermaid_block(value: Any) -> str:
     """A Mermaid diagram for a fenced code block in Markdown, checked rather than escaped: printable ASCII lines
     (labels come escaped by :func:`mermaid`), none of which can close the fence."""
     text = _text(value, "mermaid_block")
+    if _plain(text.replace("\n", "")) and "```" not in text and "~~~" not in text:
+        return text  # printable ASCII lines, and no line can start a fence
     for line in text.split("\n"):
         if not _MERMAID_LINE.match(line) or line.lstrip().startswith(("```", "~~~")):
             raise ValueError(f"mermaid_block: {line!r} cannot be a line of the diagram")
@@ -352,8 +432,13 @@ _YAML_ESCAPES = {"\\": "\\\\", '"': '\\"'}
 def yaml_str(value: Any) -> str:
     """A YAML double-quoted scalar: ``\\`` and ``"`` escaped, every invisible character (line breaks included) as a
     ``\\x``, ``\\u`` or ``\\U`` escape. Refuses a CI expression (:data:`PIPELINE_EXPRESSIONS`)."""
+    text = _pipeline_text(value, "yaml_str")
+    return '"' + (text.translate(_YAML_ASCII) if _ascii(text) else _yaml_body_by_char(text)) + '"'
+
+
+def _yaml_body_by_char(text: str) -> str:
     out = []
-    for char in _pipeline_text(value, "yaml_str"):
+    for char in text:
         code = ord(char)
         if char in _YAML_ESCAPES:
             out.append(_YAML_ESCAPES[char])
@@ -365,7 +450,10 @@ def yaml_str(value: Any) -> str:
             out.append("\\u%04X" % code)
         else:
             out.append("\\U%08X" % code)
-    return '"' + "".join(out) + '"'
+    return "".join(out)
+
+
+_YAML_ASCII = _ascii_table(_yaml_body_by_char)
 
 
 def yaml_shell(value: Any) -> str:
@@ -373,7 +461,7 @@ def yaml_shell(value: Any) -> str:
     escapes, so invisible characters (line breaks included, which would end the line) are refused, and so is a CI
     expression (:data:`PIPELINE_EXPRESSIONS`)."""
     text = _pipeline_text(value, "yaml_shell")
-    bad = next((char for char in text if invisible(char)), None)
+    bad = None if _plain(text) else next((char for char in text if invisible(char)), None)
     if bad is not None:
         raise ValueError(f"yaml_shell: U+{ord(bad):04X} cannot be written in a pipeline's script")
     return shlex.quote(text)

@@ -20,6 +20,7 @@ from .design import Design
 from .escape import suppress_env_url_lint
 
 MANIFEST = manifest.MANIFEST
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +51,9 @@ def render(design: Design) -> dict[str, str]:
         text = env.get_template(path + ".j2").render(context)
         if ".bicep" in path:
             text = suppress_env_url_lint(text)
-        files[path] = re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
+        if "\n\n\n" in text:
+            text = _BLANK_LINES.sub("\n\n", text)
+        files[path] = text.rstrip("\n") + "\n"
     grants = [manifest.Grant(g.scope, g.principal, g.role) for g in design.recorded_grants]
     deployed = [manifest.resource(r) for r in design.azure_resources]
     files[MANIFEST] = manifest.text(files, design.spec.digest, design.posture.tier, design.deployed_names or {}, grants,

@@ -1,0 +1,68 @@
+"""The filters' fast paths write exactly what their slow paths write.
+
+Text that is ASCII, or printable ASCII, takes a fast path in most filters of :mod:`azoai_gen.escape` (a
+``str.translate`` table, or a skipped per-character check). Each test below runs a filter twice on the same random
+text, once as it is and once with both gates (``_ascii`` and ``_plain``) forced to say no, so that every character
+goes through the slow path, and requires the same text or the same error.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from azoai_gen import escape
+
+#: Any text Python can hold, lone surrogates included.
+ANY_TEXT = st.text(st.characters(codec=None, categories=None))
+#: ASCII text, where the fast paths apply, with and without controls.
+ASCII = st.text(st.characters(max_codepoint=0x7F, categories=None))
+PRINTABLE_ASCII = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E))
+#: Text biased towards what the filters treat specially.
+SPECIALS = st.text(st.sampled_from(list("\\'\"$ {}[]()<>&;|`*_#+-=!~.:@\n\r\t\x00\x1b\x7f\x85\u200b\u202e\u2028"
+                                        "\ufeff\ufffe\ud800 0123456789aZé中🙂")))
+TEXTS = st.one_of(ANY_TEXT, ASCII, PRINTABLE_ASCII, SPECIALS)
+
+FILTERS = ["bicep_string_body", "bicep_str", "bicep_key", "bicep_comment", "markdown", "markdown_code", "shell",
+           "xml", "xml_comment", "apim", "csharp_str", "mermaid", "mermaid_block", "yaml_str", "yaml_shell"]
+
+
+def _outcome(function, text):
+    try:
+        return "wrote", function(text)
+    except (ValueError, TypeError) as error:
+        return type(error).__name__, str(error)
+
+
+@pytest.mark.parametrize("name", FILTERS)
+@given(text=TEXTS)
+def test_fast_and_slow_paths_agree(name, text):
+    function = getattr(escape, name)
+    fast = _outcome(function, text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(escape, "_ascii", lambda value: False)
+        patch.setattr(escape, "_plain", lambda value: False)
+        slow = _outcome(function, text)
+    assert fast == slow
+
+
+@given(text=st.text(st.sampled_from(list("-a\\\n\x00 ")), max_size=12))
+def test_xml_comment_dashes_agree_with_the_slow_path(text):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(escape, "_plain", lambda value: False)
+        slow = escape.xml_comment(text)
+    assert escape.xml_comment(text) == slow
+
+
+def test_printable_ascii_holds_no_invisible_character():
+    # The reasoning behind the gate: in ASCII, invisible means exactly what str.isprintable refuses.
+    for code in range(0x80):
+        assert escape.invisible(chr(code)) == (not chr(code).isprintable()), hex(code)
+
+
+@given(text=TEXTS)
+def test_the_surrogate_check_agrees_with_the_character_categories(text):
+    assert escape._surrogate(text) == any(unicodedata.category(char) == "Cs" for char in text)
