@@ -21,7 +21,8 @@ import typer
 
 from . import __version__, api, report
 from .cliapp import App
-from .errors import AzoaiError, ConfirmationError, ConflictError, DriftError, Problem, RenameError, SpecError, UsageError, shown
+from .errors import (AzoaiError, ConfirmationError, ConflictError, DriftError, Problem, RenameError, SpecError,
+                     UsageError, shown)
 from .frozen import mutable
 from .terminal import Stream
 
