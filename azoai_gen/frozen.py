@@ -4,9 +4,9 @@ The standard decorator compiles half a dozen generated methods for every class, 
 about half a millisecond per class; the package defines about a hundred records, all of them created on every run.
 Here only ``__init__`` is made for each class, from code compiled once per shape of fields and renamed; equality,
 hashing, ordering, ``repr`` and the refusal to assign are shared functions closed over the class's fields. The classes
-keep what the code relies on from dataclasses: equality and hashing by the compared fields (the same hash as a dataclass), the same ``repr``,
-:class:`dataclasses.FrozenInstanceError` on assignment, and ``__dataclass_fields__`` holding real
-:class:`dataclasses.Field` objects, so ``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work.
+keep what the code relies on from dataclasses: equality and hashing by the compared fields (the same hash as a
+dataclass), the same ``repr``, :class:`dataclasses.FrozenInstanceError` on assignment, and ``__dataclass_fields__``
+holding real :class:`dataclasses.Field` objects, so ``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work.
 ``field(default=..., default_factory=..., compare=..., repr=...)`` declares a field as with dataclasses.
 """
 
