@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import shlex
 import unicodedata
-from typing import Any
+from typing import Any, Callable
 
 from .azure import BICEP_ENV_URL_EXEMPT, BICEP_ENV_URL_HOSTS
 from .design.records import GlobalName, Ref
@@ -38,6 +38,12 @@ def _ascii(text: str) -> bool:
     """Whether ``text`` is ASCII only: then no character of it is a lone surrogate, and the filters that escape
     character by character take their fast path, a ``str.translate`` table built from their slow one."""
     return text.isascii()
+
+
+def _escaped(text: str, table: dict[int, str], by_char: Callable[[str], str]) -> str:
+    """``text`` escaped by a filter: through its ASCII ``table`` (built from ``by_char`` itself, so the two agree)
+    when the text is ASCII, else character by character."""
+    return text.translate(table) if _ascii(text) else by_char(text)
 
 
 def _plain(text: str) -> bool:
@@ -80,9 +86,7 @@ def bicep_string_body(value: str) -> str:
     """Escape text for the inside of a single-quoted Bicep string: quotes, backslashes and ``$`` (so ``${`` never
     interpolates), and every invisible character as ``\\u{..}``, so that none can hide in review."""
     text = _text(value, "bicep_str")
-    if _ascii(text):
-        return text.translate(_BICEP_ASCII)
-    return _bicep_body_by_char(text)
+    return _escaped(text, _BICEP_ASCII, _bicep_body_by_char)
 
 
 def _bicep_body_by_char(text: str) -> str:
@@ -174,9 +178,7 @@ def _comment_text(value: Any) -> str:
     """Comment text that reads back unambiguously: ``\\`` is doubled and every invisible character (line breaks
     included, and lone surrogates, which no file can hold) is written ``\\u{..}``. Ordinary text is unchanged."""
     text = str(value)
-    if _ascii(text):
-        return text.translate(_COMMENT_ASCII)
-    return _comment_by_char(text)
+    return _escaped(text, _COMMENT_ASCII, _comment_by_char)
 
 
 def _comment_by_char(text: str) -> str:
@@ -339,7 +341,7 @@ def csharp_str(value: Any) -> str:
     """A C# regular string literal for an API Management policy expression: everything but printable ASCII is a
     ``\\u`` or ``\\U`` escape."""
     text = _text(value, "csharp_str")
-    return '"' + (text.translate(_CSHARP_ASCII) if _ascii(text) else _csharp_body_by_char(text)) + '"'
+    return '"' + _escaped(text, _CSHARP_ASCII, _csharp_body_by_char) + '"'
 
 
 def _csharp_body_by_char(text: str) -> str:
@@ -375,7 +377,7 @@ def mermaid(value: Any) -> str:
     letters, digits, spaces and ``.,/()_+=@-`` as they are, every other character an entity code (``#quot;``,
     ``#35;``). The result is printable ASCII without a line break."""
     text = _text(str(value), "mermaid")
-    return text.translate(_MERMAID_ASCII) if _ascii(text) else _mermaid_by_char(text)
+    return _escaped(text, _MERMAID_ASCII, _mermaid_by_char)
 
 
 def _mermaid_by_char(text: str) -> str:
@@ -433,7 +435,7 @@ def yaml_str(value: Any) -> str:
     """A YAML double-quoted scalar: ``\\`` and ``"`` escaped, every invisible character (line breaks included) as a
     ``\\x``, ``\\u`` or ``\\U`` escape. Refuses a CI expression (:data:`PIPELINE_EXPRESSIONS`)."""
     text = _pipeline_text(value, "yaml_str")
-    return '"' + (text.translate(_YAML_ASCII) if _ascii(text) else _yaml_body_by_char(text)) + '"'
+    return '"' + _escaped(text, _YAML_ASCII, _yaml_body_by_char) + '"'
 
 
 def _yaml_body_by_char(text: str) -> str:
