@@ -195,14 +195,22 @@ def _replacement_hint(found: Lifecycle, now: date, location: str) -> str:
             f"--location {location}' shows each version's lifecycleStatus and deprecation.inference date")
 
 
-@rule("deployments-retired", before_design=True)
-def deployments_retired(subject: Subject) -> Iterator[Finding]:
-    """No deployment uses a retired model version: status Deprecated, or its retirement date has come."""
+def _lifecycles(subject: Subject) -> Iterator[tuple[int, Deployment, Lifecycle, date, str]]:
+    """Each deployment whose model version the lifecycle data knows: its index, itself, its lifecycle, today, and the
+    region that the hints' az command names."""
     data, now = lifecycle_data(), today()
     location = subject.spec.regions[0].location if subject.spec.regions else "<region>"
     for index, deployment in enumerate(subject.spec.deployments):
         found = lifecycle_of(deployment, data)
-        if found is None or not found.retired(now):
+        if found is not None:
+            yield index, deployment, found, now, location
+
+
+@rule("deployments-retired", before_design=True)
+def deployments_retired(subject: Subject) -> Iterator[Finding]:
+    """No deployment uses a retired model version: status Deprecated, or its retirement date has come."""
+    for index, deployment, found, now, location in _lifecycles(subject):
+        if not found.retired(now):
             continue
         if found.retires is not None and found.retires <= now:
             sku = f" for SKU {deployment.sku}" if found.sku_retires else ""
@@ -230,11 +238,8 @@ def _retiring_message(found: Lifecycle, deployment: Deployment, now: date) -> st
 @rule("deployments-retiring", before_design=True)
 def deployments_retiring(subject: Subject) -> Iterator[Finding]:
     """Warning: a deployment's model version is deprecating, legacy, or retires within 90 days."""
-    data, now = lifecycle_data(), today()
-    location = subject.spec.regions[0].location if subject.spec.regions else "<region>"
-    for index, deployment in enumerate(subject.spec.deployments):
-        found = lifecycle_of(deployment, data)
-        if found is None or found.retired(now):
+    for index, deployment, found, now, location in _lifecycles(subject):
+        if found.retired(now):
             continue
         message = _retiring_message(found, deployment, now)
         if message:
