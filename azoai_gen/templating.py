@@ -92,9 +92,13 @@ def settings(env: jinja2.Environment) -> list[Any]:
     ]
 
 
-def key(env: jinja2.Environment, name: str, source: str) -> str:
-    """The key of ``name``'s compiled code: it changes whenever that code could."""
-    material = json.dumps([FORMAT, jinja2.__version__, settings(env), name, source], default=_kind)
+def key(env: jinja2.Environment, name: str, source: str, settings_json: str | None = None) -> str:
+    """The key of ``name``'s compiled code: it changes whenever that code could. ``settings_json`` is
+    ``json.dumps(settings(env))`` when the caller has it already (the same bytes as computing it here)."""
+    if settings_json is None:
+        settings_json = json.dumps(settings(env), default=_kind)
+    material = f"[{json.dumps(FORMAT)}, {json.dumps(jinja2.__version__)}, {settings_json}, {json.dumps(name)}, " \
+               f"{json.dumps(source)}]"
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -130,11 +134,14 @@ class PrecompiledLoader(jinja2.FileSystemLoader):
     def __init__(self, templates: Path, compiled: Path | None) -> None:
         super().__init__(str(templates))
         self.compiled = compiled
+        self._settings: tuple[jinja2.Environment, str] | None = None  # the environment's settings, serialised once
 
     def load(self, environment: jinja2.Environment, name: str,
              globals: Any = None) -> jinja2.Template:  # noqa: A002 - Jinja's signature
         source, filename, uptodate = self.get_source(environment, name)
-        namespace = self._module(key(environment, name, source))
+        if self._settings is None or self._settings[0] is not environment:
+            self._settings = (environment, json.dumps(settings(environment), default=_kind))
+        namespace = self._module(key(environment, name, source, self._settings[1]))
         if namespace is None:
             code = environment.compile(source, name, filename)
             return environment.template_class.from_code(environment, code, globals or {}, uptodate)

@@ -34,7 +34,6 @@ import errno
 import json
 import os
 import re
-import secrets
 import stat
 import time
 from contextlib import contextmanager
@@ -150,7 +149,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def _temp_name(name: str) -> str:
-    return f".{name}.azoai-gen-{secrets.token_hex(8)}.tmp"
+    return f".{name}.azoai-gen-{os.urandom(8).hex()}.tmp"
 
 
 def _stage(folder: int, name: str, data: bytes, mode: int) -> str:
