@@ -24,7 +24,7 @@ from .core import (Region, Titles, account, grants, identity, key_vault, monitor
 from .frontdoor import FrontDoor, front_door
 from .inventory import deployed_names, deployed_resources, files, fixed_facts, recorded_grants, resource_count
 from .network import Network, network, region_network
-from .workbook import Workbook, workbook
+from .workbook import Workbook, workbook_for
 from .records import (Account, DeployedResource, Fixed, Generator, Grant, Identity, KeyVault, Monitoring, NamingView,
                       RecordedGrant,
                       RoleAssignments, TierView)
@@ -163,7 +163,7 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         role_assignments=tuple(r for r in (the_vault.role_assignments if the_vault else None,
                                            the_account.role_assignments, gateway_roles) if r is not None),
         notes=notes(spec, posture),
-        workbook=workbook(spec, posture, namer),
+        workbook=workbook_for(spec, posture, namer),
         names=(),
     )
     return _complete(result, namer)

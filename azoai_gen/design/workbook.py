@@ -246,7 +246,7 @@ def resources(posture: Posture) -> tuple[WorkbookResources, ...]:
     return tuple(found)
 
 
-def workbook(spec: Spec, posture: Posture, namer: Namer) -> Workbook | None:
+def workbook_for(spec: Spec, posture: Posture, namer: Namer) -> Workbook | None:
     if not spec.monitoring.workbook:
         return None
     found = sections(posture)
@@ -332,5 +332,5 @@ def serialize(found: tuple[Section, ...]) -> str:
     return json.dumps(document(found), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-__all__ = ["Workbook", "Section", "MetricChart", "QueryChart", "Series", "WorkbookResources", "workbook",
+__all__ = ["Workbook", "Section", "MetricChart", "QueryChart", "Series", "WorkbookResources", "workbook_for",
            "sections", "document", "serialize"]
