@@ -19,6 +19,7 @@ API_VERSIONS: dict[str, str] = {
     "frontDoorWaf": "2025-11-01",
     "apiManagement": "2024-05-01",
     "appInsights": "2020-02-02",
+    "workbooks": "2023-06-01",
 }
 
 #: Oldest management API version API Management accepts from clients (apiVersionConstraint): older versions are

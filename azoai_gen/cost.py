@@ -218,6 +218,14 @@ def _token_rates(design, data: dict[str, Any]) -> tuple[TokenRate, ...]:
     return tuple(rates)
 
 
+def _free_notes(design, data: dict[str, Any]) -> tuple[str, ...]:
+    """What the design deploys at no charge, with why the table says so."""
+    free = data.get("free", {})
+    if design.workbook is None or "Microsoft.Insights/workbooks" not in free:
+        return ()
+    return (f"The Azure Monitor workbook costs nothing: {free['Microsoft.Insights/workbooks']}.",)
+
+
 def estimate(design, table: dict[str, Any] | None = None) -> CostEstimate:
     """The monthly cost of what ``design`` deploys; ``table`` replaces the shipped price table (tests)."""
     data = table if table is not None else resources.data("prices.json")
@@ -230,7 +238,7 @@ def estimate(design, table: dict[str, Any] | None = None) -> CostEstimate:
              "Azure OpenAI accounts have no base fee; VNets, subnets, peerings' data transfer, Front Door requests "
              "and egress depend on traffic and are not priced.",
              f"Prices are {data['currency']} list prices of {data['date']} ({data['regionBasis']}); your agreement, "
-             f"region and reservations change them.")
+             f"region and reservations change them.") + _free_notes(design, data)
     return CostEstimate(lines=tuple(lines), total=round(sum(line.monthly for line in lines), 2),
                         currency=data["currency"], table_date=data["date"], region_basis=data["regionBasis"],
                         source=data["source"], approximate=bool(data.get("approximate")),

@@ -147,6 +147,8 @@ def _shared(chart: _Chart, design: Design) -> None:
                monitoring.name if monitoring.create else monitoring.workspace_id)
     if design.api_management:
         chart.node("insights", DATABASE, "Application Insights", design.api_management.app_insights_name)
+    if design.workbook:
+        chart.node("workbook", BOX, "Azure Monitor workbook", design.workbook.display_name)
 
 
 def _hops(design: Design, region: Region) -> list[tuple[str, str]]:
@@ -211,6 +213,8 @@ def _links(chart: _Chart, design: Design) -> None:
         chart.edge(node_id("acct", region.location), "-.->", "logs", "diagnostics")
     if design.api_management:
         chart.edge(node_id("gw", design.primary.location), "-.->", "insights", "token metrics")
+    if design.workbook:
+        chart.edge("workbook", "-.->", "logs", "metrics and queries")
 
 
 def mermaid(design: Design) -> str:

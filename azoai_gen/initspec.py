@@ -215,6 +215,7 @@ OPTIONAL_SETTINGS = """# Optional settings, commented out. "default" marks the v
 # monitoring:
 #   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>  # example; left out: a new workspace
 #   retentionInDays: 90            # default
+#   workbook: true                 # default; an Azure Monitor workbook of requests, errors, latency and tokens
 # naming:
 #   suffix: abc12                  # example; left out: uniqueString(resourceGroup().id), cut to 5 characters
 # validation:

@@ -99,6 +99,8 @@ class ApiManagement:
 class Monitoring:
     workspace_id: str | None
     retention_in_days: int
+    #: Whether the deployment has its Azure Monitor workbook.
+    workbook: bool
 
 
 @frozen
@@ -263,7 +265,8 @@ def build(data: Mapping[str, Any]) -> Spec:
         front_door=_front_door(data["frontDoor"]),
         api_management=_api_management(data["apiManagement"]),
         monitoring=Monitoring(data["monitoring"].get("logAnalyticsWorkspaceId"),
-                              data["monitoring"]["retentionInDays"]),
+                              data["monitoring"]["retentionInDays"],
+                              workbook=data["monitoring"]["workbook"]),
         naming_suffix=data["naming"].get("suffix"),
         digest=digest(data),
         strict=data["validation"]["strict"],

@@ -231,6 +231,11 @@ def _soft_delete(resource: manifest.Resource, previous: str | None) -> str:
         return ("Azure OpenAI soft-deletes the account and keeps its name (its custom subdomain) for 48 hours; to "
                 f"reuse it sooner: az cognitiveservices account purge --name {name} --resource-group "
                 f"{shlex.quote(resource.resource_group)} {where}")
+    if resource.type == types.WORKBOOK:
+        return ("the workbook's name is a GUID made at deployment; it costs nothing, so keeping it is harmless. To "
+                "delete it, open Monitor > Workbooks in the portal, or find its ID with az resource list "
+                f"--resource-group {shlex.quote(resource.resource_group)} --resource-type {types.WORKBOOK} and run "
+                "az resource delete --ids <ID>")
     if resource.type == types.KEY_VAULT:
         days = manifest.names(previous).get("keyVault/softDeleteRetentionInDays", "the retention")
         return (f"Key Vault soft-deletes the vault and keeps it, and its globally unique name, for {days} days; "

@@ -375,8 +375,8 @@ def test_the_design_counts_module_calls_and_loops():
                                             "    version: \"2026-03-17\"\n    sku: GlobalStandard\n    capacity: 5"})
     used = compiled_usage(render_files(text), {"modelDeployments": 2, "principals": 0, "roleAssignments": 1})
     # monitoring (call + workspace), identity (call + identity), openai (call + account + 2 deployments + diagnostics
-    # + role assignment)
-    assert used.resources == 2 + 2 + 6 == design_of(text).resource_count
+    # + role assignment), workbook (call + workbook)
+    assert used.resources == 2 + 2 + 6 + 2 == design_of(text).resource_count
     assert used.parameters == 3 and used.outputs == 6
 
 

@@ -264,6 +264,7 @@ CHANGES: dict[str, tuple[dict, list[dict]]] = {
     "monitoring.logAnalyticsWorkspaceId": (
         {"monitoring.logAnalyticsWorkspaceId": f"{RG}/Microsoft.OperationalInsights/workspaces/log-hub"}, [{}]),
     "monitoring.retentionInDays": ({"monitoring.retentionInDays": 30}, [{}]),
+    "monitoring.workbook": ({"monitoring.workbook": False}, [{}]),
     "naming.suffix": ({"naming.suffix": "abcde"}, [{}]),
 }
 

@@ -35,6 +35,8 @@ APIM = "Microsoft.ApiManagement/service"
 INSIGHTS = "Microsoft.Insights/components"
 PUBLIC_IP = "Microsoft.Network/publicIPAddresses"
 VAULT = "Microsoft.KeyVault/vaults"
+#: The workbook's name is a GUID of the resource group, workload and environment: one name at every tier.
+WORKBOOK = ("Microsoft.Insights/workbooks", "<guid(resourceGroup().id, 'workbook-claims-prod')>")
 
 ACCOUNTS = {(ACCOUNT, "oai-claims-prod-frc-xxxxx"), (ACCOUNT, "oai-claims-prod-sdc-xxxxx")}
 NETWORK = {(NSG, f"nsg-claims-prod-{r}-{s}") for r in ("frc", "sdc") for s in ("pe", "workload")} | {
@@ -55,7 +57,8 @@ VAULT_KEY = "the API key they read from Key Vault, sent to the accounts"
 
 #: The journey: each step's tier, then what its plan lists against the render of the step before.
 JOURNEY = [
-    (2, {"created": ACCOUNTS | {(IDENTITY, "id-claims-prod"), (WORKSPACE, "log-claims-prod")}, "left": set(),
+    (2, {"created": ACCOUNTS | {(IDENTITY, "id-claims-prod"), (WORKSPACE, "log-claims-prod"), WORKBOOK},
+         "left": set(),
          "roles": [], "posture": []}),
     (3, {"created": NETWORK, "left": set(), "roles": [], "posture": [PRIVATE]}),
     (4, {"created": EDGE, "left": NETWORK, "roles": [],
@@ -152,14 +155,15 @@ def test_a_first_render_creates_everything_and_a_second_plan_changes_nothing(tmp
     path.write_text(spec(5, regions=TWO_REGIONS), encoding="utf-8")
     plan = api.plan_spec(path, out)
     assert plan.resources.previous == "none" and plan.posture.basis == "none"
-    assert kinds(plan.resources.created) == ACCOUNTS | NETWORK | EDGE | GATEWAY | {(WORKSPACE, "log-claims-prod")}
+    assert kinds(plan.resources.created) == ACCOUNTS | NETWORK | EDGE | GATEWAY | {(WORKSPACE, "log-claims-prod"),
+                                                                                    WORKBOOK}
     assert not plan.resources.kept and not plan.resources.left_behind and not plan.posture.changes
     code, stdout, _ = run("plan", path, "--out", out)
     assert code == 0 and "first render" in stdout and "+ Microsoft.ApiManagement/service apim-claims-prod-xxxxx" \
         in stdout
     api.render_spec(path, out)
     plan = api.plan_spec(path, out)
-    assert not plan.changes and not plan.resources.created and len(plan.resources.kept) == 20
+    assert not plan.changes and not plan.resources.created and len(plan.resources.kept) == 21
     code, stdout, _ = run("plan", path, "--out", out)
     assert code == 0 and stdout.splitlines()[0] == "tier 5: nothing changes; the folder holds this spec's render"
     assert stdout.splitlines()[1].startswith("Monthly cost estimate: ")
@@ -344,7 +348,7 @@ def test_a_change_that_keeps_every_resource_lists_the_files_it_changes(tmp_path)
     assert plan.changes and not plan.resources.created and not plan.resources.left_behind
     assert not plan.posture.changes and plan.resources.files_changed == ("README.md", "main.bicepparam")
     code, stdout, _ = run("plan", path, "--out", out)
-    assert code == 0 and "= 3 kept, updated in place" in stdout and stdout.startswith("tier 2\n") and "2 generated files change: README.md, main.bicepparam" in stdout
+    assert code == 0 and "= 4 kept, updated in place" in stdout and stdout.startswith("tier 2\n") and "2 generated files change: README.md, main.bicepparam" in stdout
 
 
 def _section_validator(name: str) -> Draft202012Validator:

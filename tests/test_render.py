@@ -80,7 +80,7 @@ def test_no_timestamps_in_output():
 # ---------------------------------------------------------------------------------------------------------------------
 # Which files exist.
 
-COMMON = {"main.bicep", "main.bicepparam", "modules/openai.bicep", "README.md", MANIFEST}
+COMMON = {"main.bicep", "main.bicepparam", "modules/openai.bicep", "modules/workbook.bicep", "README.md", MANIFEST}
 
 
 def test_tier1_files():

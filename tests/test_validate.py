@@ -415,7 +415,7 @@ def test_defaults_are_applied():
                                           private_dns_zone_ids=())
     assert typed.key_vault == model.KeyVault(sku="standard", soft_delete_retention_in_days=90,
                                              allowed_ip_ranges=(), secret_expiry_days=90)
-    assert typed.monitoring == model.Monitoring(workspace_id=None, retention_in_days=90)
+    assert typed.monitoring == model.Monitoring(workspace_id=None, retention_in_days=90, workbook=True)
     assert typed.naming_suffix is None
 
 

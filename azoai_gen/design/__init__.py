@@ -24,6 +24,7 @@ from .core import (Region, Titles, account, grants, identity, key_vault, monitor
 from .frontdoor import FrontDoor, front_door
 from .inventory import deployed_names, deployed_resources, files, fixed_facts, recorded_grants, resource_count
 from .network import Network, network, region_network
+from .workbook import Workbook, workbook_for
 from .records import (Account, DeployedResource, Fixed, Generator, Grant, Identity, KeyVault, Monitoring, NamingView,
                       RecordedGrant,
                       RoleAssignments, TierView)
@@ -72,6 +73,8 @@ class Design:
     #: gateway's on the accounts).
     role_assignments: tuple[RoleAssignments, ...]
     notes: tuple[str, ...]
+    #: The Azure Monitor workbook, unless monitoring.workbook is false.
+    workbook: Workbook | None
     #: Every Azure name the output uses, as the namer handed them out.
     names: tuple[Name, ...]
     files: tuple[str, ...] = ()
@@ -160,6 +163,7 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         role_assignments=tuple(r for r in (the_vault.role_assignments if the_vault else None,
                                            the_account.role_assignments, gateway_roles) if r is not None),
         notes=notes(spec, posture),
+        workbook=workbook_for(spec, posture, namer),
         names=(),
     )
     return _complete(result, namer)

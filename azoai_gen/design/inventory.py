@@ -34,6 +34,8 @@ def files(design: Design) -> tuple[str, ...]:
         found.append("modules/identity.bicep")
     if design.key_vault:
         found.append("modules/keyvault.bicep")
+    if design.workbook:
+        found.append("modules/workbook.bicep")
     return tuple(sorted(found))
 
 
@@ -165,6 +167,9 @@ WAF_POLICY = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"
 API_MANAGEMENT = "Microsoft.ApiManagement/service"
 PUBLIC_IP = "Microsoft.Network/publicIPAddresses"
 APP_INSIGHTS = "Microsoft.Insights/components"
+WORKBOOK = "Microsoft.Insights/workbooks"
+#: How the workbook's name is made at deployment: a GUID of the resource group and a seed.
+WORKBOOK_NAME = "guid(resourceGroup().id, '{seed}')"
 
 
 def _resource(design: Design, kind: str, name: str, location: str, group: str = "") -> DeployedResource:
@@ -212,6 +217,10 @@ def _shared_resources(design: Design) -> list[DeployedResource]:
         found.append(_resource(design, API_MANAGEMENT, _recorded(apim.name, design.spec.naming_suffix), where))
         found += [_resource(design, PUBLIC_IP, gateway.public_ip_name, gateway.location) for gateway in apim.gateways]
         found.append(_resource(design, APP_INSIGHTS, apim.app_insights_name, where))
+    if design.workbook:
+        # Azure requires a GUID as the name, computed at deployment from the resource group's ID.
+        name = WORKBOOK_NAME.format(seed=design.workbook.name_seed)
+        found.append(DeployedResource(WORKBOOK, f"<{name}>", design.resource_group, where, name))
     return found
 
 
@@ -275,4 +284,5 @@ def resource_count(design: Design) -> int:
     if design.key_vault:
         count += 1 + 2 + _grant_count(design, "keyVault")
     count += _network_modules(design)
+    count += 2 if design.workbook else 0  # module call, workbook
     return count + _gateway_modules(design)

@@ -70,6 +70,22 @@ module privateEndpointSwedencentral 'modules/private-endpoint.bicep' = {
   }
 }
 
+module workbook 'modules/workbook.bicep' = {
+  name: 'claims-prod-workbook'
+  params: {
+    location: 'swedencentral'
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    workspaceIds: [
+      logAnalyticsWorkspaceId
+    ]
+    // IDs made from the names, so that the workbook need not wait for the resources it shows.
+    accountIds: [
+      resourceId('Microsoft.CognitiveServices/accounts', 'oai-claims-prod-sdc-${nameSuffix}')
+    ]
+    tags: tags
+  }
+}
+
 @description('Endpoint of the primary region\'s Azure OpenAI account.')
 output openaiEndpoint string = openaiSwedencentral.outputs.endpoint
 

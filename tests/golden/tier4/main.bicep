@@ -104,6 +104,27 @@ module frontDoor 'modules/frontdoor.bicep' = {
 @description('Host name of the global Front Door endpoint: call https://<this host>/openai/... with an Entra ID token.')
 output frontDoorEndpointHostName string = frontDoor.outputs.endpointHostName
 
+module workbook 'modules/workbook.bicep' = {
+  name: 'claims-prod-workbook'
+  params: {
+    location: 'swedencentral'
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    workspaceIds: [
+      logAnalyticsWorkspaceId
+    ]
+    // IDs made from the names, so that the workbook need not wait for the resources it shows.
+    accountIds: [
+      resourceId('Microsoft.CognitiveServices/accounts', 'oai-claims-prod-sdc-${nameSuffix}')
+      resourceId('Microsoft.CognitiveServices/accounts', 'oai-claims-prod-frc-${nameSuffix}')
+      resourceId('Microsoft.CognitiveServices/accounts', 'oai-claims-prod-gwc-${nameSuffix}')
+    ]
+    frontDoorIds: [
+      resourceId('Microsoft.Cdn/profiles', 'afd-claims-prod')
+    ]
+    tags: tags
+  }
+}
+
 @description('Endpoint of the primary region\'s Azure OpenAI account.')
 output openaiEndpoint string = openaiSwedencentral.outputs.endpoint
 
