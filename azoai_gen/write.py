@@ -148,8 +148,13 @@ def _reason(exc: BaseException) -> str:
 # Files beside their target: the one atomic writer.
 
 
+def _token() -> str:
+    """Sixteen random hex digits from the operating system's generator (what ``secrets.token_hex`` reads)."""
+    return os.urandom(8).hex()
+
+
 def _temp_name(name: str) -> str:
-    return f".{name}.azoai-gen-{os.urandom(8).hex()}.tmp"
+    return f".{name}.azoai-gen-{_token()}.tmp"
 
 
 def _stage(folder: int, name: str, data: bytes, mode: int) -> str:

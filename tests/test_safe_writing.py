@@ -312,7 +312,7 @@ def test_links_planted_at_predictable_temporary_names_are_never_written_through(
 def test_a_temporary_name_is_never_reused_even_if_it_were_guessed(spec_path, out, elsewhere, monkeypatch):
     api.render_spec(spec_path, out)
     victim = elsewhere / "precious.txt"
-    monkeypatch.setattr(writer.secrets, "token_hex", lambda n: "0" * 2 * n)
+    monkeypatch.setattr(writer, "_token", lambda: "0" * 16)
     guessed = out / f".{writer.JOURNAL}.azoai-gen-{'0' * 16}.tmp"
     guessed.symlink_to(victim)
     to_tier_2(spec_path)
