@@ -34,6 +34,8 @@ def files(design: Design) -> tuple[str, ...]:
         found.append("modules/identity.bicep")
     if design.key_vault:
         found.append("modules/keyvault.bicep")
+    if design.alerts:
+        found.append("modules/action-group.bicep")
     return tuple(sorted(found))
 
 
@@ -165,6 +167,9 @@ WAF_POLICY = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"
 API_MANAGEMENT = "Microsoft.ApiManagement/service"
 PUBLIC_IP = "Microsoft.Network/publicIPAddresses"
 APP_INSIGHTS = "Microsoft.Insights/components"
+ACTION_GROUP = "Microsoft.Insights/actionGroups"
+METRIC_ALERT = "Microsoft.Insights/metricAlerts"
+SYSTEM_TOPIC = "Microsoft.EventGrid/systemTopics"
 
 
 def _resource(design: Design, kind: str, name: str, location: str, group: str = "") -> DeployedResource:
@@ -212,7 +217,19 @@ def _shared_resources(design: Design) -> list[DeployedResource]:
         found.append(_resource(design, API_MANAGEMENT, _recorded(apim.name, design.spec.naming_suffix), where))
         found += [_resource(design, PUBLIC_IP, gateway.public_ip_name, gateway.location) for gateway in apim.gateways]
         found.append(_resource(design, APP_INSIGHTS, apim.app_insights_name, where))
-    return found
+    return found + _alert_resources(design)
+
+
+def _alert_resources(design: Design) -> list[DeployedResource]:
+    """The action group, every metric alert rule and, in tier 1, the vault's Event Grid system topic."""
+    found = design.alerts
+    if found is None:
+        return []
+    result = [_resource(design, ACTION_GROUP, found.action_group.name, "global")]
+    result += [_resource(design, METRIC_ALERT, rule.name, "global") for rule in found.rules]
+    if found.key_vault:
+        result.append(_resource(design, SYSTEM_TOPIC, found.key_vault.topic_name, design.primary.location))
+    return result
 
 
 def deployed_resources(design: Design) -> tuple[DeployedResource, ...]:
@@ -275,4 +292,5 @@ def resource_count(design: Design) -> int:
     if design.key_vault:
         count += 1 + 2 + _grant_count(design, "keyVault")
     count += _network_modules(design)
+    count += design.alerts.resource_count if design.alerts else 0
     return count + _gateway_modules(design)
