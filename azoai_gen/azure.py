@@ -20,6 +20,9 @@ API_VERSIONS: dict[str, str] = {
     "apiManagement": "2024-05-01",
     "appInsights": "2020-02-02",
     "workbooks": "2023-06-01",
+    "actionGroups": "2023-01-01",
+    "metricAlerts": "2026-01-01",
+    "eventGrid": "2025-02-15",
 }
 
 #: Oldest management API version API Management accepts from clients (apiVersionConstraint): older versions are
@@ -96,6 +99,15 @@ NAME_RULES: dict[str, NameRule] = {
     "peering": NameRule("VNet peering", 1, 80, _NETWORK_CHARS, "letters, digits, '_', '.' and '-'"),
     "frontDoorChild": NameRule("Front Door origin group, origin, route or security policy", 1, 90,
                                r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\Z", "letters, digits and hyphens"),
+    "actionGroup": NameRule("action group", 1, 260, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\Z",
+                            "letters, digits, '_', '.' and '-'"),
+    "actionGroupShortName": NameRule("action group short name", 1, 12, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\Z",
+                                     "letters, digits, '_', '.' and '-'"),
+    "metricAlert": NameRule("metric alert rule", 1, 260, r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\Z",
+                            "letters, digits, '_', '.' and '-'"),
+    "eventGridTopic": NameRule("Event Grid system topic", 3, 128, r"^[a-zA-Z0-9-]+\Z", "letters, digits and hyphens"),
+    "eventSubscription": NameRule("Event Grid event subscription", 3, 64, r"^[a-zA-Z0-9-]+\Z",
+                                  "letters, digits and hyphens"),
     "apiManagementChild": NameRule("API Management backend, API, product or named value", 1, 80,
                                    r"^[a-zA-Z]([a-zA-Z0-9-]*[a-zA-Z0-9])?\Z",
                                    "letters, digits and hyphens, starting with a letter"),

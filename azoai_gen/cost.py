@@ -239,6 +239,12 @@ def estimate(design, table: dict[str, Any] | None = None) -> CostEstimate:
              "and egress depend on traffic and are not priced.",
              f"Prices are {data['currency']} list prices of {data['date']} ({data['regionBasis']}); your agreement, "
              f"region and reservations change them.") + _free_notes(design, data)
+    if design.alerts:
+        notes += (f"Not in the total: the {len(design.alerts.rules)} metric alert rules are billed per monitored "
+                  "time series a month (each deployment, status code, origin group or gateway region a rule splits "
+                  "by is one); the action group's emails and webhook calls and the Key Vault expiry events fall in "
+                  "the free monthly grants at alert volumes (Azure Monitor pricing, "
+                  "https://azure.microsoft.com/pricing/details/monitor/; Event Grid pricing).",)
     return CostEstimate(lines=tuple(lines), total=round(sum(line.monthly for line in lines), 2),
                         currency=data["currency"], table_date=data["date"], region_basis=data["regionBasis"],
                         source=data["source"], approximate=bool(data.get("approximate")),

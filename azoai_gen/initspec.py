@@ -216,6 +216,21 @@ OPTIONAL_SETTINGS = """# Optional settings, commented out. "default" marks the v
 #   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>  # example; left out: a new workspace
 #   retentionInDays: 90            # default
 #   workbook: true                 # default; an Azure Monitor workbook of requests, errors, latency and tokens
+#   alerts:
+#     enabled: true                # default; false renders no alert rule, action group or expiry events
+#     emails: []                   # default; list addresses, or the alerts notify nobody (a warning says so)
+#     webhook: {urlEnvironmentVariable: ALERT_WEBHOOK_URL}  # example; left out: no webhook
+#     severity: 2                  # default; 0 (critical) to 4
+#     thresholds:
+#       throttledRequests: 10      # default; HTTP 429 answers in 5 minutes, per account
+#       serverErrors: 5            # default; HTTP 5xx answers in 5 minutes, per account
+#       timeToResponseMs: 10000    # default
+#       tokensNearCapacityPercent: 80  # default; of a deployment's tokens per minute, or of its PTUs
+#       originHealthPercent: 90    # default; tiers 4 and 5
+#       originGroupDownPercent: 10  # default; every origin failing: Front Door fails open
+#       backendErrors: 10          # default; tier 5
+#       gatewayCapacityPercent: 75  # default; tier 5
+#       tokenLimitRejections: 10   # default; tier 5: 429 from the gateway's token limit
 # naming:
 #   suffix: abc12                  # example; left out: uniqueString(resourceGroup().id), cut to 5 characters
 # validation:

@@ -96,9 +96,35 @@ class ApiManagement:
 
 
 @frozen
+class AlertThresholds:
+    """``monitoring.alerts.thresholds``: when each alert fires (the schema holds the defaults)."""
+
+    throttled_requests: int
+    server_errors: int
+    time_to_response_ms: int
+    tokens_near_capacity_percent: int
+    origin_health_percent: int
+    origin_group_down_percent: int
+    backend_errors: int
+    gateway_capacity_percent: int
+    token_limit_rejections: int
+
+
+@frozen
+class Alerts:
+    enabled: bool
+    emails: tuple[str, ...]
+    #: The environment variable that holds the webhook's URL at deployment time; the URL never reaches a file.
+    webhook_variable: str | None
+    severity: int
+    thresholds: AlertThresholds
+
+
+@frozen
 class Monitoring:
     workspace_id: str | None
     retention_in_days: int
+    alerts: Alerts
     #: Whether the deployment has its Azure Monitor workbook.
     workbook: bool
 
@@ -227,6 +253,17 @@ def _api_management(data: Mapping[str, Any]) -> ApiManagement:
                          OAuth(oauth["tenantId"].lower(), tuple(oauth["audiences"])) if oauth else None)
 
 
+def _alerts(data: Mapping[str, Any]) -> Alerts:
+    limits = data["thresholds"]
+    webhook = data.get("webhook")
+    return Alerts(data["enabled"], tuple(data["emails"]), webhook["urlEnvironmentVariable"] if webhook else None,
+                  data["severity"], AlertThresholds(
+                      limits["throttledRequests"], limits["serverErrors"], limits["timeToResponseMs"],
+                      limits["tokensNearCapacityPercent"], limits["originHealthPercent"],
+                      limits["originGroupDownPercent"], limits["backendErrors"], limits["gatewayCapacityPercent"],
+                      limits["tokenLimitRejections"]))
+
+
 def _ip_rules(values: list[str]) -> tuple[str, ...]:
     """IP rules as Azure takes them: a single address is written without its /32."""
     return tuple(single_address(value) for value in values)
@@ -265,7 +302,7 @@ def build(data: Mapping[str, Any]) -> Spec:
         front_door=_front_door(data["frontDoor"]),
         api_management=_api_management(data["apiManagement"]),
         monitoring=Monitoring(data["monitoring"].get("logAnalyticsWorkspaceId"),
-                              data["monitoring"]["retentionInDays"],
+                              data["monitoring"]["retentionInDays"], _alerts(data["monitoring"]["alerts"]),
                               workbook=data["monitoring"]["workbook"]),
         naming_suffix=data["naming"].get("suffix"),
         digest=digest(data),

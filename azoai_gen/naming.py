@@ -159,3 +159,24 @@ class Namer:
     def apim_child(self, stem: str) -> Name:
         """Backend, pool, API, product or named value."""
         return self._name("apiManagementChild", stem)
+
+    # Alerts
+    def action_group(self) -> Name:
+        return self._name("actionGroup", f"ag-{self.base}")
+
+    def action_group_short_name(self) -> Name:
+        """At most 12 characters: the workload cut short enough for the environment to fit."""
+        workload = self.workload[:max(1, 11 - len(self.environment))].rstrip("-")
+        return self._name("actionGroupShortName", f"{workload}-{self.environment}")
+
+    def metric_alert(self, concern: str) -> Name:
+        """A metric alert rule: ``concern`` names the resource (``oai-<region short code>``, ``afd``, ``apim``) and
+        what the rule watches, never the tier or a region's position, so raising the tier or adding a region keeps
+        the names of the rules that exist."""
+        return self._name("metricAlert", f"alert-{self.base}-{concern}")
+
+    def event_grid_topic(self, concern: str) -> Name:
+        return self._name("eventGridTopic", f"evgt-{self.base}-{concern}")
+
+    def event_subscription(self, stem: str) -> Name:
+        return self._name("eventSubscription", stem)

@@ -203,6 +203,9 @@ def _zone(resource: manifest.Resource) -> tuple[str, ...]:
 
 #: Per ARM type, in the order to delete them (what uses a resource goes before it): the delete commands.
 _DELETE = {
+    types.METRIC_ALERT: _simple("monitor metrics alert"),
+    types.SYSTEM_TOPIC: _simple("eventgrid system-topic", extra=("--yes",)),
+    types.ACTION_GROUP: _simple("monitor action-group"),
     types.API_MANAGEMENT: _simple("apim", extra=("--yes",)),
     types.FRONT_DOOR: _simple("afd profile", "--profile-name"),
     types.WAF_POLICY: _simple("network front-door waf-policy"),

@@ -469,6 +469,8 @@ def namespaces(design: Design) -> list[str]:
         found.append("Microsoft.Cdn")
     if design.api_management is not None:
         found.append("Microsoft.ApiManagement")
+    if design.alerts is not None and design.alerts.key_vault is not None:
+        found.append("Microsoft.EventGrid")  # the vault's system topic (action groups and rules are Insights)
     return sorted(found, key=str.lower)
 
 

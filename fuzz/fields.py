@@ -46,6 +46,7 @@ SAMPLES: dict[str, Any] = {
     "monitoring.logAnalyticsWorkspaceId": "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-ops"
                                           "/providers/Microsoft.OperationalInsights/workspaces/log-central",
     "naming.suffix": "fz7",
+    "monitoring.alerts.webhook.urlEnvironmentVariable": "ALERT_WEBHOOK_URL",
     "regions[].network.addressSpace": ["10.140.0.0/22", "10.141.0.0/24"],
     "regions[].network.privateEndpointSubnet": ["10.100.0.0/24", "10.120.0.0/24", "10.100.4.0/24", "10.100.0.0/26"],
     "regions[].network.workloadSubnet": ["10.100.1.0/24", "10.120.1.0/24", "10.100.5.0/24", "10.100.1.0/26"],

@@ -44,14 +44,33 @@ deployments:
 TWO_REGIONS = "  - location: swedencentral\n  - location: francecentral\n"
 
 
+#: The alerts' receiver every spec of :func:`spec` has, so that it notifies someone (the rule alerts-no-receivers
+#: warns otherwise).
+RECEIVER = "  alerts:\n    emails:\n      - ops@contoso.com\n"
+
+
+def with_receiver(text: str) -> str:
+    """``text`` with an alert email in its ``monitoring`` section (added when it has none), unless it writes
+    ``monitoring.alerts`` itself."""
+    if re.search(r"(?m)^  alerts:", text):
+        return text
+    found = re.search(r"(?m)^monitoring:[ \t]*\n(?:[ \t].*\n?)*", text)
+    if found:  # at the end of the section, so that the lines the spec writes keep their numbers
+        end = found.end()
+        block = RECEIVER if text[end - 1:end] == "\n" else "\n" + RECEIVER
+        return text[:end] + block + text[end:]
+    return text + "monitoring:\n" + RECEIVER
+
+
 def spec(tier: int = 1, *, regions: str = "  - location: swedencentral\n", extra: str = "",
          replace: dict[str, str] | None = None) -> str:
-    """MINIMAL with another tier, other regions, text replaced and text appended."""
+    """MINIMAL with another tier, other regions, text replaced and text appended, and an alert email
+    (:func:`with_receiver`)."""
     text = MINIMAL.replace("tier: 1", f"tier: {tier}").replace("  - location: swedencentral\n", regions)
     for old, new in (replace or {}).items():
         assert old in text, old
         text = text.replace(old, new)
-    return text + extra
+    return with_receiver(text + extra)
 
 
 def model_spec(model: str, version: str, sku: str | None = None, tier: int = 1, **options: Any) -> str:
@@ -349,7 +368,7 @@ class _Reader:
             return Expression(self.text[start:self.pos].rstrip())
 
     def loop(self) -> Loop:
-        match = re.compile(r"\[for ([A-Za-z_]\w*) in ([^:\n]+): ").match(self.text, self.pos)
+        match = _LOOP.match(self.text, self.pos)
         if not match:
             raise self.error("loop expected")
         self.pos = match.end()
@@ -455,6 +474,18 @@ def bicep_var(text: str, name: str) -> tuple[Any, list[str]]:
     return value, concatenated
 
 
+READ_ENVIRONMENT = "readEnvironmentVariable("
+#: ``[for item in items: ...]`` or, with the item's index, ``[for (item, index) in items: ...]``.
+_LOOP = re.compile(r"\[for (\([A-Za-z_]\w*, [A-Za-z_]\w*\)|[A-Za-z_]\w*) in ([^:\n]+): ")
+
+
+@dataclass(frozen=True)
+class EnvironmentVariable:
+    """``readEnvironmentVariable('NAME')`` in a parameter file: the value is read when the deployment runs."""
+
+    name: str
+
+
 def parse_bicepparam(text: str) -> dict[str, Any]:
     """``param name = <literal>`` statements of a .bicepparam file whose values are all literals."""
     reader = _Reader(text)
@@ -474,7 +505,15 @@ def parse_bicepparam(text: str) -> dict[str, Any]:
         reader.pos += match.end()
         if match.group(1) in params:
             raise reader.error("parameter assigned twice")
-        params[match.group(1)] = reader.value()
+        reader.skip_space()
+        if text.startswith(READ_ENVIRONMENT, reader.pos):  # the one call a parameter file holds: a secret's source
+            reader.pos += len(READ_ENVIRONMENT)
+            params[match.group(1)] = EnvironmentVariable(reader.value())
+            if not text.startswith(")", reader.pos):
+                raise reader.error("')' expected")
+            reader.pos += 1
+        else:
+            params[match.group(1)] = reader.value()
         reader.end_of_item()
 
 
@@ -622,6 +661,8 @@ def _module_loop_sizes(main: str, call: str, params: dict[str, Any]) -> dict[str
     else:
         entries, concatenated = bicep_var(main, argument.group(1))
         sizes["roleAssignments"] = len(entries) + sum(len(params[name]) for name in concatenated)
+    alerts = re.search(r"^    alerts: (\w+)$", call, re.M)
+    sizes["alerts"] = len(bicep_var(main, alerts.group(1))[0]) if alerts else 0
     return sizes
 
 
@@ -637,7 +678,9 @@ def compiled_usage(files: dict[str, str], loop_sizes: dict[str, int] | None = No
     for index, match in enumerate(calls):
         module = files[match.group(1).lstrip("./")]
         end = calls[index + 1].start() if index + 1 < len(calls) else len(main)
-        sizes = loop_sizes or _module_loop_sizes(main, main[match.start():end], params)
+        # The alert rules differ from one module to the next, so they are always read from the call.
+        found = _module_loop_sizes(main, main[match.start():end], params)
+        sizes = {**loop_sizes, "alerts": found["alerts"]} if loop_sizes else found
         resources += 1 + _resources_in(module, sizes)
         size += len(module.encode("utf-8"))
     return Usage(resources, len(_PARAM.findall(main)), len(_OUTPUT.findall(main)), size)

@@ -254,8 +254,9 @@ def test_accounts_do_not_wait_for_api_management(count):
     assert len(accounts) == count
     modules = {d.symbol for d in calls if d.keyword == "module"}
     for account in accounts:
-        # Only the workspace comes first: neither API Management nor the VNets hold up an account.
-        assert waits_for(main, account.body["params"]) & modules == {"monitoring"}, account.symbol
+        # Only the workspace and the action group its alerts notify (both take a minute) come first: neither API
+        # Management nor the VNets hold up an account.
+        assert waits_for(main, account.body["params"]) & modules == {"monitoring", "actionGroup"}, account.symbol
         assert "dependsOn" not in account.body
     # The gateway's role on each account is assigned by a module that waits for both, with the same principal.
     roles = {d.body["params"]["accountName"].path.split(".")[0]: d for d in calls
@@ -374,10 +375,11 @@ def test_the_design_counts_module_calls_and_loops():
     text = spec(2, replace={"capacity: 50": "capacity: 50\n  - name: b\n    model: gpt-5.4-mini\n"
                                             "    version: \"2026-03-17\"\n    sku: GlobalStandard\n    capacity: 5"})
     used = compiled_usage(render_files(text), {"modelDeployments": 2, "principals": 0, "roleAssignments": 1})
-    # monitoring (call + workspace), identity (call + identity), openai (call + account + 2 deployments + diagnostics
-    # + role assignment), workbook (call + workbook)
-    assert used.resources == 2 + 2 + 6 + 2 == design_of(text).resource_count
-    assert used.parameters == 3 and used.outputs == 6
+    # monitoring (call + workspace), identity (call + identity), action group (call + group), openai (call + account
+    # + 2 deployments + diagnostics + role assignment + 5 alert rules: throttling, server errors, latency, and one per
+    # capacity for the tokens), workbook (call + workbook)
+    assert used.resources == 2 + 2 + 2 + 6 + 5 + 2 == design_of(text).resource_count
+    assert used.parameters == 4 and used.outputs == 6  # tags, modelDeployments, principals, alertEmails
 
 
 def test_large_example_stays_within_arm_limits():

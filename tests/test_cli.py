@@ -350,7 +350,7 @@ def test_render_writes_then_reports_up_to_date(spec_path, tmp_path):
     result, output = run("render", spec_path, "--out", out)
     assert result.exit_code == 0, output
     assert "create    main.bicep" in output
-    assert f"tier 1: 9 files changed in {out}" in output
+    assert f"tier 1: 10 files changed in {out}" in output
     assert set(snapshot(out)) >= {"main.bicep", MANIFEST}
     result, output = run("render", spec_path, "--out", out)
     assert result.exit_code == 0

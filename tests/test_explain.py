@@ -266,6 +266,16 @@ CHANGES: dict[str, tuple[dict, list[dict]]] = {
     "monitoring.retentionInDays": ({"monitoring.retentionInDays": 30}, [{}]),
     "monitoring.workbook": ({"monitoring.workbook": False}, [{}]),
     "naming.suffix": ({"naming.suffix": "abcde"}, [{}]),
+    "monitoring.alerts.enabled": ({"monitoring.alerts.enabled": False}, [{}]),
+    "monitoring.alerts.emails": ({"monitoring.alerts.emails": ["oncall@contoso.com"]}, [{}]),
+    "monitoring.alerts.webhook.urlEnvironmentVariable": (
+        {"monitoring.alerts.webhook.urlEnvironmentVariable": "ALERT_WEBHOOK_URL"}, [{}]),
+    "monitoring.alerts.severity": ({"monitoring.alerts.severity": 1}, [{}]),
+    **{f"monitoring.alerts.thresholds.{name}": ({f"monitoring.alerts.thresholds.{name}": value}, [{}])
+       for name, value in (("throttledRequests", 20), ("serverErrors", 20), ("timeToResponseMs", 2000),
+                           ("tokensNearCapacityPercent", 50), ("originHealthPercent", 80),
+                           ("originGroupDownPercent", 5), ("backendErrors", 20), ("gatewayCapacityPercent", 60),
+                           ("tokenLimitRejections", 20))},
 }
 
 #: Settings every spec must give: read at every tier, whatever they hold.
@@ -281,7 +291,8 @@ def _base(tier: int) -> dict:
     regions = [{"location": "swedencentral"}] + ([{"location": "francecentral"}] if tier >= 4 else [])
     return {"version": 1, "workload": "claims", "environment": "prod", "tier": tier, "regions": regions,
             "deployments": [{"name": "chat", "model": "gpt-5.4-mini", "version": "2026-03-17",
-                             "sku": "GlobalStandard", "capacity": 50}]}
+                             "sku": "GlobalStandard", "capacity": 50}],
+            "monitoring": {"alerts": {"emails": ["ops@contoso.com"]}}}
 
 
 def _put(node: dict, path: str, value) -> None:

@@ -273,7 +273,7 @@ def test_render_text_puts_the_plan_on_stdout_and_the_advice_on_stderr(tmp_path):
     result = invoke("render", EXAMPLES / "tier1.yaml", "--out", out)
     assert result.exit_code == 0
     assert "  create    main.bicep  +" in result.stdout
-    assert f"tier 1: 9 files changed in {out}" in result.stdout
+    assert f"tier 1: 10 files changed in {out}" in result.stdout
     assert "next: read" in result.stderr and "next: read" not in result.stdout
     result = invoke("render", EXAMPLES / "tier1.yaml", "--out", out, "--dry-run")
     assert "  identical main.bicep" in result.stdout

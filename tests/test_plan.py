@@ -47,6 +47,17 @@ GATEWAY = {(APIM, "apim-claims-prod-xxxxx"), (INSIGHTS, "appi-claims-prod"), (NS
            (NSG, "nsg-claims-prod-sdc-apim"), (PUBLIC_IP, "pip-apim-claims-prod-frc"),
            (PUBLIC_IP, "pip-apim-claims-prod-sdc")}
 
+METRIC_ALERT = "Microsoft.Insights/metricAlerts"
+#: The alerts each step adds: the action group and each account's rules (one token rule for capacity 50), Front
+#: Door's, API Management's, and the vault's Event Grid system topic.
+ACCOUNT_ALERTS = {("Microsoft.Insights/actionGroups", "ag-claims-prod")} | {
+    (METRIC_ALERT, f"alert-claims-prod-oai-{r}-{what}") for r in ("frc", "sdc")
+    for what in ("throttled", "server-errors", "latency", "tokens-chat")}
+EDGE_ALERTS = {(METRIC_ALERT, f"alert-claims-prod-afd-{what}") for what in ("origin-health", "origins-down")}
+GATEWAY_ALERTS = {(METRIC_ALERT, f"alert-claims-prod-apim-{what}")
+                  for what in ("backend-errors", "capacity", "token-limit")}
+VAULT_EVENTS = {("Microsoft.EventGrid/systemTopics", "evgt-claims-prod-kv")}
+
 PUBLIC = ("network", True, "Public network access is enabled: the Azure OpenAI accounts answer on their public "
                            "endpoint, to anyone who holds a credential")
 PRIVATE = ("network", False, "Public network access is disabled: the accounts answer only through their private "
@@ -57,14 +68,14 @@ VAULT_KEY = "the API key they read from Key Vault, sent to the accounts"
 
 #: The journey: each step's tier, then what its plan lists against the render of the step before.
 JOURNEY = [
-    (2, {"created": ACCOUNTS | {(IDENTITY, "id-claims-prod"), (WORKSPACE, "log-claims-prod"), WORKBOOK},
+    (2, {"created": ACCOUNTS | ACCOUNT_ALERTS | {(IDENTITY, "id-claims-prod"), (WORKSPACE, "log-claims-prod"), WORKBOOK},
          "left": set(),
          "roles": [], "posture": []}),
     (3, {"created": NETWORK, "left": set(), "roles": [], "posture": [PRIVATE]}),
-    (4, {"created": EDGE, "left": NETWORK, "roles": [],
+    (4, {"created": EDGE | EDGE_ALERTS, "left": NETWORK, "roles": [],
          "posture": [PUBLIC, ("edge", False, "Front Door with a web application firewall stands in front of the "
                                              "service")]}),
-    (5, {"created": NETWORK | GATEWAY, "left": {(IDENTITY, "id-claims-prod")},
+    (5, {"created": NETWORK | GATEWAY | GATEWAY_ALERTS, "left": {(IDENTITY, "id-claims-prod")},
          "roles": [("Cognitive Services OpenAI User", "the managed identity id-claims-prod",
                     "the Azure OpenAI account in francecentral"),
                    ("Cognitive Services OpenAI User", "the managed identity id-claims-prod",
@@ -76,8 +87,8 @@ JOURNEY = [
              ("gateway", False, "API Management stands between callers and the accounts; only the gateway's "
                                 "identity calls them"),
              ("callers", False, f"Callers must change how they authenticate: from {TOKEN}, to {SUBSCRIPTION_KEY}")]}),
-    (1, {"created": {(VAULT, "kv-claims-prod-xxxxx"), (IDENTITY, "id-claims-prod")},
-         "left": NETWORK | EDGE | GATEWAY,
+    (1, {"created": {(VAULT, "kv-claims-prod-xxxxx"), (IDENTITY, "id-claims-prod")} | VAULT_EVENTS,
+         "left": NETWORK | EDGE | GATEWAY | EDGE_ALERTS | GATEWAY_ALERTS,
          "roles": [("Cognitive Services OpenAI User",
                     "the API Management gateway apim-claims-prod-<uniqueString(resourceGroup().id)>",
                     "the Azure OpenAI account in francecentral"),
@@ -156,14 +167,15 @@ def test_a_first_render_creates_everything_and_a_second_plan_changes_nothing(tmp
     plan = api.plan_spec(path, out)
     assert plan.resources.previous == "none" and plan.posture.basis == "none"
     assert kinds(plan.resources.created) == ACCOUNTS | NETWORK | EDGE | GATEWAY | {(WORKSPACE, "log-claims-prod"),
-                                                                                    WORKBOOK}
+                                                                                    WORKBOOK} \
+        | ACCOUNT_ALERTS | EDGE_ALERTS | GATEWAY_ALERTS
     assert not plan.resources.kept and not plan.resources.left_behind and not plan.posture.changes
     code, stdout, _ = run("plan", path, "--out", out)
     assert code == 0 and "first render" in stdout and "+ Microsoft.ApiManagement/service apim-claims-prod-xxxxx" \
         in stdout
     api.render_spec(path, out)
     plan = api.plan_spec(path, out)
-    assert not plan.changes and not plan.resources.created and len(plan.resources.kept) == 21
+    assert not plan.changes and not plan.resources.created and len(plan.resources.kept) == 21 + 1 + 8 + 2 + 3
     code, stdout, _ = run("plan", path, "--out", out)
     assert code == 0 and stdout.splitlines()[0] == "tier 5: nothing changes; the folder holds this spec's render"
     assert stdout.splitlines()[1].startswith("Monthly cost estimate: ")
@@ -346,9 +358,11 @@ def test_a_change_that_keeps_every_resource_lists_the_files_it_changes(tmp_path)
     path.write_text(spec(2).replace("capacity: 50", "capacity: 60"), encoding="utf-8")
     plan = api.plan_spec(path, out)
     assert plan.changes and not plan.resources.created and not plan.resources.left_behind
-    assert not plan.posture.changes and plan.resources.files_changed == ("README.md", "main.bicepparam")
+    # The token rule's threshold follows the capacity: main.bicep changes, and the rule is updated in place.
+    assert not plan.posture.changes and plan.resources.files_changed == ("README.md", "main.bicep", "main.bicepparam")
     code, stdout, _ = run("plan", path, "--out", out)
-    assert code == 0 and "= 4 kept, updated in place" in stdout and stdout.startswith("tier 2\n") and "2 generated files change: README.md, main.bicepparam" in stdout
+    assert code == 0 and "= 9 kept, updated in place" in stdout and stdout.startswith("tier 2\n") and \
+        "3 generated files change: README.md, main.bicep, main.bicepparam" in stdout
 
 
 def _section_validator(name: str) -> Draft202012Validator:
@@ -437,8 +451,12 @@ def test_removing_a_deployment_from_a_two_region_spec_leaves_it_in_both_accounts
     assert frc.notes == ("keeps holding capacity 20 of GlobalStandard quota for gpt-5.4 in francecentral (for most "
                          "models a unit is 1,000 tokens per minute) until deleted",)
     assert not frc.provisioned and "billing" not in frc.notes[0]
-    # The accounts themselves are kept; the plan has changes because of the deployments.
-    assert not plan.resources.left_behind and plan.changes
+    # The accounts themselves are kept; the plan has changes because of the deployments. The token rule of summary's
+    # capacity, which no deployment has any more, is left behind with its delete command.
+    assert kinds(plan.resources.left_behind) == {(METRIC_ALERT, f"alert-claims-prod-oai-{r}-tokens-summary")
+                                                 for r in ("frc", "sdc")} and plan.changes
+    assert all(c.commands[0].startswith("az monitor metrics alert delete --name alert-claims-prod-oai-")
+               for c in plan.resources.left_behind)
     code, stdout, _ = run("plan", path, "--out", out)
     assert code == 0
     assert "  - deployment summary in oai-claims-prod-sdc-xxxxx (gpt-5.4 2026-03-05, GlobalStandard, capacity 20)" \
@@ -454,7 +472,9 @@ def test_removing_a_deployment_from_a_two_region_spec_leaves_it_in_both_accounts
     code, stdout, _ = run("plan", path, "--out", out, "--output", "markdown")
     tokens = MarkdownIt("commonmark").enable("table").parse(stdout)
     [fence] = [t for t in tokens if t.type == "fence" and t.info == "bash"]
-    assert fence.content.splitlines() == [frc.commands[0], sdc.commands[0]]
+    # The deployments' delete commands come first, then the rules'.
+    rules = [c.commands[0] for c in sorted(plan.resources.left_behind, key=lambda c: c.resource.name)]
+    assert fence.content.splitlines() == [frc.commands[0], sdc.commands[0]] + rules
     cells = [t.content for t in tokens if t.type == "inline"]
     assert "`summary`" in cells and "`oai-claims-prod-frc-xxxxx`" in cells
 

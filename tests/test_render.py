@@ -80,7 +80,8 @@ def test_no_timestamps_in_output():
 # ---------------------------------------------------------------------------------------------------------------------
 # Which files exist.
 
-COMMON = {"main.bicep", "main.bicepparam", "modules/openai.bicep", "modules/workbook.bicep", "README.md", MANIFEST}
+COMMON = {"main.bicep", "main.bicepparam", "modules/openai.bicep", "modules/action-group.bicep", "modules/workbook.bicep",
+          "README.md", MANIFEST}
 
 
 def test_tier1_files():
@@ -308,6 +309,7 @@ def test_parameters_carry_the_spec():
                               "versionUpgradeOption": "OnceCurrentVersionExpired"}],
         "openaiAllowedIpRanges": ["1.2.3.4", "20.0.0.0/8"],
         "keyVaultAllowedIpRanges": ["5.6.7.8"],
+        "alertEmails": ["ops@contoso.com"],
     }
 
 

@@ -47,6 +47,8 @@ class Case:
 ID_A = "0000000a-0000-0000-0000-000000000001"
 ID_B = "0000000b-0000-0000-0000-000000000001"
 APP4 = "frontDoor:\n  origin: app\n"
+NO_ALERTS = "monitoring:\n  alerts:\n    enabled: false\n"
+ALERT_EMAIL = "monitoring:\n  alerts:\n    emails: [ops@contoso.com]\n"
 
 CASES: dict[str, Case] = {
     "regions-known": Case(spec(2), spec(2, regions="  - location: swedencentrl\n"),
@@ -145,7 +147,21 @@ CASES: dict[str, Case] = {
     "network-ignored": Case(spec(3, extra="network:\n  addressSpace: 10.1.0.0/16\n"),
                             spec(2, extra="network:\n  addressSpace: 10.1.0.0/16\n"),
                             "ignored: tier 2 has no private network", "warning"),
-    "arm-resource-limit": Case(spec(2), spec(2, regions=TWO_REGIONS),
+    "alerts-no-receivers": Case(spec(2), spec(2, extra="monitoring:\n  alerts:\n    severity: 1\n"),
+                                "the alert rules notify nobody", "warning"),
+    "alerts-settings-ignored": Case(spec(2, extra=NO_ALERTS),
+                                    spec(2, extra=NO_ALERTS + "    emails: [ops@contoso.com]\n"),
+                                    "ignored: monitoring.alerts.enabled is false", "warning"),
+    "alerts-origin-thresholds-ordered": Case(
+        spec(4, regions=TWO_REGIONS, extra=ALERT_EMAIL + "    thresholds:\n      originGroupDownPercent: 40\n"),
+        spec(4, regions=TWO_REGIONS, extra=ALERT_EMAIL + "    thresholds:\n      originHealthPercent: 50\n"
+                                                         "      originGroupDownPercent: 50\n"),
+        "originGroupDownPercent (50) must be below originHealthPercent (50)"),
+    "alerts-secret-expiry-within-notice": Case(spec(1, extra="keyVault:\n  secretExpiryDays: 31\n"),
+                                               spec(1, extra="keyVault:\n  secretExpiryDays: 30\n"),
+                                               "within the 30 days' notice of Key Vault's SecretNearExpiry event",
+                                               "warning"),
+    "arm-resource-limit": Case(spec(2, extra=NO_ALERTS), spec(2, regions=TWO_REGIONS, extra=NO_ALERTS),
                                "the deployment would exceed Azure Resource Manager limits: 16 resources "
                                "(ARM allows 12 in one template)"),
 }

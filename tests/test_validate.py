@@ -392,8 +392,9 @@ def test_warnings_are_sorted_and_marked_as_warnings():
     assert {w.severity for w in result} == {"warning"}
 
 
-def test_the_minimal_spec_has_no_warnings():
-    assert validate_text(MINIMAL).warnings == []
+def test_the_minimal_spec_warns_only_that_its_alerts_notify_nobody():
+    assert [w.rule for w in validate_text(MINIMAL).warnings] == ["alerts-no-receivers"]
+    assert validate_text(spec(1)).warnings == []  # spec() adds an alert email
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -415,7 +416,11 @@ def test_defaults_are_applied():
                                           private_dns_zone_ids=())
     assert typed.key_vault == model.KeyVault(sku="standard", soft_delete_retention_in_days=90,
                                              allowed_ip_ranges=(), secret_expiry_days=90)
-    assert typed.monitoring == model.Monitoring(workspace_id=None, retention_in_days=90, workbook=True)
+    assert typed.monitoring == model.Monitoring(workspace_id=None, retention_in_days=90, alerts=model.Alerts(
+        enabled=True, emails=(), webhook_variable=None, severity=2, thresholds=model.AlertThresholds(
+            throttled_requests=10, server_errors=5, time_to_response_ms=10000, tokens_near_capacity_percent=80,
+            origin_health_percent=90, origin_group_down_percent=10, backend_errors=10, gateway_capacity_percent=75,
+            token_limit_rejections=10)), workbook=True)
     assert typed.naming_suffix is None
 
 

@@ -64,7 +64,8 @@ def test_spec_change_updates_the_files_that_change(spec_path, out):
     set_capacity(spec_path, 60)
     outcome = api.render_spec(spec_path, out)
     changed = {p for p, a in actions(outcome).items() if a == writer.UPDATE}
-    assert changed == {"main.bicepparam", "README.md", MANIFEST}
+    # main.bicep too: the token alert's threshold follows the capacity.
+    assert changed == {"main.bicepparam", "main.bicep", "README.md", MANIFEST}
     param_change = next(c for c in outcome.plan.changes if c.path == "main.bicepparam")
     assert (param_change.added, param_change.removed) == (1, 1)
     assert snapshot(out) == render_bytes(spec_path)
@@ -110,7 +111,7 @@ def test_unreadable_manifest_makes_every_differing_file_a_conflict(spec_path, ou
     set_capacity(spec_path, 60)
     with pytest.raises(ConflictError) as info:
         api.render_spec(spec_path, out)
-    assert info.value.paths == ["README.md", "main.bicepparam"]
+    assert info.value.paths == ["README.md", "main.bicep", "main.bicepparam"]
 
 
 def test_tier_change_deletes_files_no_longer_generated(spec_path, out):
@@ -238,7 +239,7 @@ def test_check_fails_on_drift_and_writes_nothing(spec_path, out):
     with pytest.raises(DriftError) as info:
         api.render_spec(spec_path, out, check=True)
     assert dict(info.value.changes) == {"README.md": writer.UPDATE, "main.bicepparam": writer.UPDATE,
-                                        MANIFEST: writer.UPDATE}
+                                        "main.bicep": writer.UPDATE, MANIFEST: writer.UPDATE}
     assert "out of date" in info.value.message
     assert snapshot(out) == before
 
@@ -267,7 +268,7 @@ def test_dry_run_writes_nothing(spec_path, out):
     before = snapshot(out)
     outcome = api.render_spec(spec_path, out, dry_run=True)
     assert {p for p, a in actions(outcome).items() if a == writer.UPDATE} == {"README.md", "main.bicepparam",
-                                                                            MANIFEST}
+                                                                            "main.bicep", MANIFEST}
     assert snapshot(out) == before
 
 

@@ -18,6 +18,7 @@ from ..frozen import frozen
 from ..model import Spec
 from ..naming import Name, Namer
 from ..posture import Callers, Posture, for_spec
+from .alerts import alerts
 from .apim import ApiManagement, api_management
 from .core import (Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions,
                    role_assignments, titles)
@@ -25,6 +26,7 @@ from .frontdoor import FrontDoor, front_door
 from .inventory import deployed_names, deployed_resources, files, fixed_facts, recorded_grants, resource_count
 from .network import Network, network, region_network
 from .workbook import Workbook, workbook_for
+from .records import Alerts
 from .records import (Account, DeployedResource, Fixed, Generator, Grant, Identity, KeyVault, Monitoring, NamingView,
                       RecordedGrant,
                       RoleAssignments, TierView)
@@ -86,6 +88,8 @@ class Design:
     #: Every resource the deployment creates, as the manifest records it.
     azure_resources: tuple[DeployedResource, ...] = ()
     resource_count: int = 0
+    #: The action group, the metric alert rules and the Key Vault expiry events; ``None`` when alerts are off.
+    alerts: Alerts | None = None
 
     def template_context(self) -> dict[str, Any]:
         """The design as the templates see it: its fields by name."""
@@ -165,6 +169,7 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         notes=notes(spec, posture),
         workbook=workbook_for(spec, posture, namer),
         names=(),
+        alerts=alerts(spec, posture, namer, [(r.location, r.short, r.symbol) for r in region_list]),
     )
     return _complete(result, namer)
 

@@ -34,6 +34,8 @@ def files(design: Design) -> tuple[str, ...]:
         found.append("modules/identity.bicep")
     if design.key_vault:
         found.append("modules/keyvault.bicep")
+    if design.alerts:
+        found.append("modules/action-group.bicep")
     if design.workbook:
         found.append("modules/workbook.bicep")
     return tuple(sorted(found))
@@ -170,6 +172,9 @@ APP_INSIGHTS = "Microsoft.Insights/components"
 WORKBOOK = "Microsoft.Insights/workbooks"
 #: How the workbook's name is made at deployment: a GUID of the resource group and a seed.
 WORKBOOK_NAME = "guid(resourceGroup().id, '{seed}')"
+ACTION_GROUP = "Microsoft.Insights/actionGroups"
+METRIC_ALERT = "Microsoft.Insights/metricAlerts"
+SYSTEM_TOPIC = "Microsoft.EventGrid/systemTopics"
 
 
 def _resource(design: Design, kind: str, name: str, location: str, group: str = "") -> DeployedResource:
@@ -221,7 +226,19 @@ def _shared_resources(design: Design) -> list[DeployedResource]:
         # Azure requires a GUID as the name, computed at deployment from the resource group's ID.
         name = WORKBOOK_NAME.format(seed=design.workbook.name_seed)
         found.append(DeployedResource(WORKBOOK, f"<{name}>", design.resource_group, where, name))
-    return found
+    return found + _alert_resources(design)
+
+
+def _alert_resources(design: Design) -> list[DeployedResource]:
+    """The action group, every metric alert rule and, in tier 1, the vault's Event Grid system topic."""
+    found = design.alerts
+    if found is None:
+        return []
+    result = [_resource(design, ACTION_GROUP, found.action_group.name, "global")]
+    result += [_resource(design, METRIC_ALERT, rule.name, "global") for rule in found.rules]
+    if found.key_vault:
+        result.append(_resource(design, SYSTEM_TOPIC, found.key_vault.topic_name, design.primary.location))
+    return result
 
 
 def deployed_resources(design: Design) -> tuple[DeployedResource, ...]:
@@ -285,4 +302,5 @@ def resource_count(design: Design) -> int:
         count += 1 + 2 + _grant_count(design, "keyVault")
     count += _network_modules(design)
     count += 2 if design.workbook else 0  # module call, workbook
+    count += design.alerts.resource_count if design.alerts else 0
     return count + _gateway_modules(design)

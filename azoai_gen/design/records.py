@@ -202,3 +202,111 @@ class DeployedResource:
     computed_by: str = ""
     #: An Azure OpenAI account's model deployments; ``None`` for every other resource.
     deployments: tuple[DeployedModel, ...] | None = None
+
+
+@frozen
+class AlertDimension:
+    """A dimension filter of a metric criterion: ``Include`` or ``Exclude`` these values (``*`` splits by it)."""
+
+    name: str
+    operator: str
+    values: tuple[str, ...]
+
+
+@frozen
+class MetricCriterion:
+    """One static-threshold condition on a documented metric (checked against ``data/metrics.json``)."""
+
+    name: str
+    namespace: str
+    metric: str
+    aggregation: str
+    operator: str
+    threshold: int
+    dimensions: tuple[AlertDimension, ...]
+
+    def as_param(self) -> dict[str, Any]:
+        """The criterion as Azure takes it. ``skipMetricValidation``: a new resource has not emitted the metric yet,
+        and a deployment type may never emit it (provisioned metrics on Standard deployments)."""
+        return {"criterionType": "StaticThresholdCriterion", "name": self.name, "metricNamespace": self.namespace,
+                "metricName": self.metric, "timeAggregation": self.aggregation, "operator": self.operator,
+                "threshold": self.threshold,
+                "dimensions": [{"name": d.name, "operator": d.operator, "values": list(d.values)}
+                               for d in self.dimensions],
+                "skipMetricValidation": True}
+
+
+@frozen
+class MetricAlert:
+    """A metric alert rule on one resource, with what it means and what to do first (the README's runbook)."""
+
+    name: str
+    title: str
+    meaning: str
+    first_steps: str
+    severity: int
+    criterion: MetricCriterion
+    #: The Learn "supported metrics" page of the metric.
+    source: str
+    #: The spec setting that holds the threshold.
+    setting: str
+    evaluation_frequency: str = "PT1M"
+    window_size: str = "PT5M"
+
+    def as_param(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.meaning, "severity": self.severity,
+                "evaluationFrequency": self.evaluation_frequency, "windowSize": self.window_size,
+                "criteria": [self.criterion.as_param()]}
+
+
+@frozen
+class AlertSet:
+    """The metric alert rules of one resource, as main.bicep hands them to the resource's module (``variable``)."""
+
+    #: What the rules watch, in words.
+    target: str
+    variable: str
+    alerts: tuple[MetricAlert, ...]
+    param: tuple[dict[str, Any], ...]
+
+
+@frozen
+class ActionGroup:
+    name: str
+    short_name: str
+    module_name: str
+    emails: tuple[str, ...]
+    #: The environment variable main.bicepparam reads the webhook's URL from, or ``None`` without a webhook.
+    webhook_variable: str | None
+    #: Whether anyone is notified at all.
+    notifies: bool
+
+
+@frozen
+class ExpiryEvents:
+    """Tier 1: the vault's Event Grid system topic and the subscription that turns secret expiry events into
+    Azure Monitor alerts through the action group."""
+
+    topic_name: str
+    subscription_name: str
+    event_types: tuple[str, ...]
+    severity: str
+    description: str
+    meaning: str
+    first_steps: str
+
+
+@frozen
+class Alerts:
+    action_group: ActionGroup
+    #: Each region's account: its set by region name.
+    accounts: dict[str, AlertSet]
+    front_door: AlertSet | None
+    api_management: AlertSet | None
+    key_vault: ExpiryEvents | None
+    #: Every set, in the order main.bicep declares them: the accounts', Front Door's, API Management's.
+    sets: tuple[AlertSet, ...]
+    #: Every metric alert of the render, in the order the README lists them.
+    rules: tuple[MetricAlert, ...]
+    #: Resource count of the alerts: the action group module and its group, the rules, the Event Grid resources.
+    resource_count: int

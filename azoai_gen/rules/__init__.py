@@ -125,6 +125,7 @@ def registered() -> list[Rule]:
 
 
 def _load_rule_modules() -> None:
-    from . import access, edge, limits, models, names, network, regions, tags  # noqa: F401  (they register rules)
+    # Importing the modules registers their rules.
+    from . import access, alerts, edge, limits, models, names, network, regions, tags  # noqa: F401
 
 

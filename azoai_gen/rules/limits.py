@@ -17,4 +17,5 @@ def resource_limit(subject: Subject) -> Iterator[Finding]:
         yield Finding(("regions",), "the deployment would exceed Azure Resource Manager limits: "
                                     f"{design.resource_count} resources (ARM allows {limits.MAX_RESOURCES} in one "
                                     "template)",
-                      "use fewer regions, model deployments or principals, or split the workload into two specs")
+                      "use fewer regions, model deployments or principals, or split the workload into two specs"
+                      + (f" ({len(design.alerts.rules)} of the resources are alert rules)" if design.alerts else ""))

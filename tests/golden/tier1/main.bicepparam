@@ -24,3 +24,7 @@ param modelDeployments = [
 param openaiAllowedIpRanges = []
 
 param keyVaultAllowedIpRanges = []
+
+param alertEmails = [
+  'ops@contoso.com'
+]

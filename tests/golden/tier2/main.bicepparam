@@ -41,3 +41,7 @@ param principals = [
 ]
 
 param openaiAllowedIpRanges = []
+
+param alertEmails = [
+  'ops@contoso.com'
+]

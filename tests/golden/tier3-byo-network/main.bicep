@@ -13,10 +13,157 @@ param modelDeployments array
 @description('Host names the Azure OpenAI accounts may call; every other outbound call is blocked.')
 param openaiAllowedFqdns array
 
+@description('Addresses that get an email when an alert fires.')
+param alertEmails array
+
 // Suffix of globally unique names. It must never change once deployed: an Azure OpenAI custom subdomain is permanent.
 var nameSuffix = take(uniqueString(resourceGroup().id), 5)
 
 var logAnalyticsWorkspaceId = '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-hub-monitoring/providers/Microsoft.OperationalInsights/workspaces/log-hub'
+
+// Created first: every alert rule, and in tier 1 the Key Vault expiry events, notify it.
+module actionGroup 'modules/action-group.bicep' = {
+  name: 'claims-prod-action-group'
+  params: {
+    name: 'ag-claims-prod'
+    shortName: 'claims-prod'
+    emails: alertEmails
+    tags: tags
+  }
+}
+
+// Metric alert rules of the Azure OpenAI account in swedencentral; the thresholds are the spec's (monitoring.alerts.thresholds).
+var openaiSwedencentralAlerts = [
+  {
+    name: 'alert-claims-prod-oai-sdc-throttled'
+    description: 'More than 10 requests to a deployment of the account were answered with HTTP 429 in 5 minutes: the deployment\'s quota (tokens or requests per minute) is used up.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '429'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-sdc-server-errors'
+    description: 'More than 5 requests to a deployment of the account failed with a server error (HTTP 500, 502, 503, 504) in 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 5
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '500'
+              '502'
+              '503'
+              '504'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-sdc-latency'
+    description: 'The average time to response of a deployment was above 10000 ms over 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAITimeToResponse'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAITimeToResponse'
+        timeAggregation: 'Average'
+        operator: 'GreaterThan'
+        threshold: 10000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-sdc-tokens-chat'
+    description: 'A deployment of capacity 50 (chat) processed more than 200000 tokens in 5 minutes: 80% of its 50000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 200000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
 
 module identity 'modules/identity.bicep' = {
   name: 'claims-prod-identity'
@@ -45,6 +192,8 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     allowedFqdns: openaiAllowedFqdns
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     roleAssignments: accountRoleAssignments
+    alerts: openaiSwedencentralAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
 }

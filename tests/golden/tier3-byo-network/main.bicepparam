@@ -23,3 +23,7 @@ param modelDeployments = [
 param openaiAllowedFqdns = [
   'srch-claims-prod.search.windows.net'
 ]
+
+param alertEmails = [
+  'ops@contoso.com'
+]

@@ -10,6 +10,9 @@ param tags object
 @description('Model deployments created in every region: name, model, version, format, sku, capacity, raiPolicy, versionUpgradeOption.')
 param modelDeployments array
 
+@description('Addresses that get an email when an alert fires.')
+param alertEmails array
+
 // Suffix of globally unique names. It must never change once deployed: an Azure OpenAI custom subdomain is permanent.
 var nameSuffix = take(uniqueString(resourceGroup().id), 5)
 
@@ -24,6 +27,343 @@ module monitoring 'modules/monitoring.bicep' = {
 }
 
 var logAnalyticsWorkspaceId = monitoring.outputs.workspaceId
+
+// Created first: every alert rule, and in tier 1 the Key Vault expiry events, notify it.
+module actionGroup 'modules/action-group.bicep' = {
+  name: 'claims-prod-action-group'
+  params: {
+    name: 'ag-claims-prod'
+    shortName: 'claims-prod'
+    emails: alertEmails
+    tags: tags
+  }
+}
+
+// Metric alert rules of the Azure OpenAI account in swedencentral; the thresholds are the spec's (monitoring.alerts.thresholds).
+var openaiSwedencentralAlerts = [
+  {
+    name: 'alert-claims-prod-oai-sdc-throttled'
+    description: 'More than 10 requests to a deployment of the account were answered with HTTP 429 in 5 minutes: the deployment\'s quota (tokens or requests per minute) is used up.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '429'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-sdc-server-errors'
+    description: 'More than 5 requests to a deployment of the account failed with a server error (HTTP 500, 502, 503, 504) in 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 5
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '500'
+              '502'
+              '503'
+              '504'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-sdc-latency'
+    description: 'The average time to response of a deployment was above 10000 ms over 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAITimeToResponse'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAITimeToResponse'
+        timeAggregation: 'Average'
+        operator: 'GreaterThan'
+        threshold: 10000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-sdc-tokens-chat'
+    description: 'A deployment of capacity 50 (chat) processed more than 200000 tokens in 5 minutes: 80% of its 50000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 200000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
+
+// Metric alert rules of the Azure OpenAI account in francecentral; the thresholds are the spec's (monitoring.alerts.thresholds).
+var openaiFrancecentralAlerts = [
+  {
+    name: 'alert-claims-prod-oai-frc-throttled'
+    description: 'More than 10 requests to a deployment of the account were answered with HTTP 429 in 5 minutes: the deployment\'s quota (tokens or requests per minute) is used up.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '429'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-frc-server-errors'
+    description: 'More than 5 requests to a deployment of the account failed with a server error (HTTP 500, 502, 503, 504) in 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 5
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '500'
+              '502'
+              '503'
+              '504'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-frc-latency'
+    description: 'The average time to response of a deployment was above 10000 ms over 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAITimeToResponse'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAITimeToResponse'
+        timeAggregation: 'Average'
+        operator: 'GreaterThan'
+        threshold: 10000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-frc-tokens-chat'
+    description: 'A deployment of capacity 50 (chat) processed more than 200000 tokens in 5 minutes: 80% of its 50000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 200000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
+
+// Metric alert rules of Front Door; the thresholds are the spec's (monitoring.alerts.thresholds).
+var frontDoorAlerts = [
+  {
+    name: 'alert-claims-prod-afd-origin-health'
+    description: 'The origins of an origin group answered fewer than 90% of Front Door\'s health probes over 5 minutes: a region is failing, and Front Door sends its traffic to the others.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'OriginHealthPercentage'
+        metricNamespace: 'Microsoft.Cdn/profiles'
+        metricName: 'OriginHealthPercentage'
+        timeAggregation: 'Average'
+        operator: 'LessThan'
+        threshold: 90
+        dimensions: [
+          {
+            name: 'OriginGroup'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-afd-origins-down'
+    description: 'The origins of an origin group answered fewer than 10% of the health probes: every origin is failing at once. Front Door then treats them all as healthy and keeps sending traffic to them, so failover is off.'
+    severity: 1
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'OriginHealthPercentage'
+        metricNamespace: 'Microsoft.Cdn/profiles'
+        metricName: 'OriginHealthPercentage'
+        timeAggregation: 'Average'
+        operator: 'LessThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'OriginGroup'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
 
 module identity 'modules/identity.bicep' = {
   name: 'claims-prod-identity'
@@ -90,6 +430,8 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     roleAssignments: accountRoleAssignments
+    alerts: openaiSwedencentralAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
 }
@@ -102,6 +444,8 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     roleAssignments: accountRoleAssignments
+    alerts: openaiFrancecentralAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
 }
@@ -150,6 +494,8 @@ module frontDoor 'modules/frontdoor.bicep' = {
       francecentral: 'app-claims-prod-frc.azurewebsites.net'
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    alerts: frontDoorAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
 }

@@ -21,3 +21,7 @@ param modelDeployments = [
 ]
 
 param openaiAllowedIpRanges = []
+
+param alertEmails = [
+  'ops@contoso.com'
+]

@@ -10,6 +10,9 @@ param tags object
 @description('Model deployments created in every region: name, model, version, format, sku, capacity, raiPolicy, versionUpgradeOption.')
 param modelDeployments array
 
+@description('Addresses that get an email when an alert fires.')
+param alertEmails array
+
 // Suffix of globally unique names. It must never change once deployed: an Azure OpenAI custom subdomain is permanent.
 var nameSuffix = take(uniqueString(resourceGroup().id), 5)
 
@@ -24,6 +27,1320 @@ module monitoring 'modules/monitoring.bicep' = {
 }
 
 var logAnalyticsWorkspaceId = monitoring.outputs.workspaceId
+
+// Created first: every alert rule, and in tier 1 the Key Vault expiry events, notify it.
+module actionGroup 'modules/action-group.bicep' = {
+  name: 'claims-prod-action-group'
+  params: {
+    name: 'ag-claims-prod'
+    shortName: 'claims-prod'
+    emails: alertEmails
+    tags: tags
+  }
+}
+
+// Metric alert rules of the Azure OpenAI account in swedencentral; the thresholds are the spec's (monitoring.alerts.thresholds).
+var openaiSwedencentralAlerts = [
+  {
+    name: 'alert-claims-prod-oai-sdc-throttled'
+    description: 'More than 10 requests to a deployment of the account were answered with HTTP 429 in 5 minutes: the deployment\'s quota (tokens or requests per minute) is used up.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '429'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-sdc-server-errors'
+    description: 'More than 5 requests to a deployment of the account failed with a server error (HTTP 500, 502, 503, 504) in 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 5
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '500'
+              '502'
+              '503'
+              '504'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-sdc-latency'
+    description: 'The average time to response of a deployment was above 10000 ms over 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAITimeToResponse'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAITimeToResponse'
+        timeAggregation: 'Average'
+        operator: 'GreaterThan'
+        threshold: 10000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-sdc-tokens-chat'
+    description: 'A deployment of capacity 100 (chat) processed more than 400000 tokens in 5 minutes: 80% of its 100000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 400000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-sdc-tokens-embeddings'
+    description: 'A deployment of capacity 150 (embeddings) processed more than 600000 tokens in 5 minutes: 80% of its 150000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 600000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'embeddings'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-sdc-tokens-chat-mini'
+    description: 'A deployment of capacity 200 (chat-mini) processed more than 800000 tokens in 5 minutes: 80% of its 200000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 800000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-mini'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
+
+// Metric alert rules of the Azure OpenAI account in francecentral; the thresholds are the spec's (monitoring.alerts.thresholds).
+var openaiFrancecentralAlerts = [
+  {
+    name: 'alert-claims-prod-oai-frc-throttled'
+    description: 'More than 10 requests to a deployment of the account were answered with HTTP 429 in 5 minutes: the deployment\'s quota (tokens or requests per minute) is used up.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '429'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-frc-server-errors'
+    description: 'More than 5 requests to a deployment of the account failed with a server error (HTTP 500, 502, 503, 504) in 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 5
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '500'
+              '502'
+              '503'
+              '504'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-frc-latency'
+    description: 'The average time to response of a deployment was above 10000 ms over 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAITimeToResponse'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAITimeToResponse'
+        timeAggregation: 'Average'
+        operator: 'GreaterThan'
+        threshold: 10000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-frc-tokens-chat'
+    description: 'A deployment of capacity 100 (chat) processed more than 400000 tokens in 5 minutes: 80% of its 100000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 400000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-frc-tokens-embeddings'
+    description: 'A deployment of capacity 150 (embeddings) processed more than 600000 tokens in 5 minutes: 80% of its 150000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 600000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'embeddings'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-frc-tokens-chat-mini'
+    description: 'A deployment of capacity 200 (chat-mini) processed more than 800000 tokens in 5 minutes: 80% of its 200000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 800000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-mini'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
+
+// Metric alert rules of the Azure OpenAI account in germanywestcentral; the thresholds are the spec's (monitoring.alerts.thresholds).
+var openaiGermanywestcentralAlerts = [
+  {
+    name: 'alert-claims-prod-oai-gwc-throttled'
+    description: 'More than 10 requests to a deployment of the account were answered with HTTP 429 in 5 minutes: the deployment\'s quota (tokens or requests per minute) is used up.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '429'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-gwc-server-errors'
+    description: 'More than 5 requests to a deployment of the account failed with a server error (HTTP 500, 502, 503, 504) in 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 5
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '500'
+              '502'
+              '503'
+              '504'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-gwc-latency'
+    description: 'The average time to response of a deployment was above 10000 ms over 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAITimeToResponse'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAITimeToResponse'
+        timeAggregation: 'Average'
+        operator: 'GreaterThan'
+        threshold: 10000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-gwc-tokens-chat'
+    description: 'A deployment of capacity 100 (chat) processed more than 400000 tokens in 5 minutes: 80% of its 100000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 400000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-gwc-tokens-embeddings'
+    description: 'A deployment of capacity 150 (embeddings) processed more than 600000 tokens in 5 minutes: 80% of its 150000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 600000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'embeddings'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-gwc-tokens-chat-mini'
+    description: 'A deployment of capacity 200 (chat-mini) processed more than 800000 tokens in 5 minutes: 80% of its 200000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 800000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-mini'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
+
+// Metric alert rules of the Azure OpenAI account in norwayeast; the thresholds are the spec's (monitoring.alerts.thresholds).
+var openaiNorwayeastAlerts = [
+  {
+    name: 'alert-claims-prod-oai-nwe-throttled'
+    description: 'More than 10 requests to a deployment of the account were answered with HTTP 429 in 5 minutes: the deployment\'s quota (tokens or requests per minute) is used up.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '429'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-nwe-server-errors'
+    description: 'More than 5 requests to a deployment of the account failed with a server error (HTTP 500, 502, 503, 504) in 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 5
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '500'
+              '502'
+              '503'
+              '504'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-nwe-latency'
+    description: 'The average time to response of a deployment was above 10000 ms over 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAITimeToResponse'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAITimeToResponse'
+        timeAggregation: 'Average'
+        operator: 'GreaterThan'
+        threshold: 10000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-nwe-tokens-chat'
+    description: 'A deployment of capacity 100 (chat) processed more than 400000 tokens in 5 minutes: 80% of its 100000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 400000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-nwe-tokens-embeddings'
+    description: 'A deployment of capacity 150 (embeddings) processed more than 600000 tokens in 5 minutes: 80% of its 150000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 600000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'embeddings'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-nwe-tokens-chat-mini'
+    description: 'A deployment of capacity 200 (chat-mini) processed more than 800000 tokens in 5 minutes: 80% of its 200000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 800000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-mini'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
+
+// Metric alert rules of the Azure OpenAI account in switzerlandnorth; the thresholds are the spec's (monitoring.alerts.thresholds).
+var openaiSwitzerlandnorthAlerts = [
+  {
+    name: 'alert-claims-prod-oai-szn-throttled'
+    description: 'More than 10 requests to a deployment of the account were answered with HTTP 429 in 5 minutes: the deployment\'s quota (tokens or requests per minute) is used up.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '429'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-szn-server-errors'
+    description: 'More than 5 requests to a deployment of the account failed with a server error (HTTP 500, 502, 503, 504) in 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 5
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '500'
+              '502'
+              '503'
+              '504'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-szn-latency'
+    description: 'The average time to response of a deployment was above 10000 ms over 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAITimeToResponse'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAITimeToResponse'
+        timeAggregation: 'Average'
+        operator: 'GreaterThan'
+        threshold: 10000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-szn-tokens-chat'
+    description: 'A deployment of capacity 100 (chat) processed more than 400000 tokens in 5 minutes: 80% of its 100000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 400000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-szn-tokens-embeddings'
+    description: 'A deployment of capacity 150 (embeddings) processed more than 600000 tokens in 5 minutes: 80% of its 150000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 600000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'embeddings'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-szn-tokens-chat-mini'
+    description: 'A deployment of capacity 200 (chat-mini) processed more than 800000 tokens in 5 minutes: 80% of its 200000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 800000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-mini'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
+
+// Metric alert rules of the Azure OpenAI account in uksouth; the thresholds are the spec's (monitoring.alerts.thresholds).
+var openaiUksouthAlerts = [
+  {
+    name: 'alert-claims-prod-oai-uks-throttled'
+    description: 'More than 10 requests to a deployment of the account were answered with HTTP 429 in 5 minutes: the deployment\'s quota (tokens or requests per minute) is used up.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '429'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-uks-server-errors'
+    description: 'More than 5 requests to a deployment of the account failed with a server error (HTTP 500, 502, 503, 504) in 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIRequests'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIRequests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 5
+        dimensions: [
+          {
+            name: 'StatusCode'
+            operator: 'Include'
+            values: [
+              '500'
+              '502'
+              '503'
+              '504'
+            ]
+          }
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-uks-latency'
+    description: 'The average time to response of a deployment was above 10000 ms over 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAITimeToResponse'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAITimeToResponse'
+        timeAggregation: 'Average'
+        operator: 'GreaterThan'
+        threshold: 10000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-uks-tokens-chat'
+    description: 'A deployment of capacity 100 (chat) processed more than 400000 tokens in 5 minutes: 80% of its 100000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 400000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-uks-tokens-embeddings'
+    description: 'A deployment of capacity 150 (embeddings) processed more than 600000 tokens in 5 minutes: 80% of its 150000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 600000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'embeddings'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-uks-tokens-chat-mini'
+    description: 'A deployment of capacity 200 (chat-mini) processed more than 800000 tokens in 5 minutes: 80% of its 200000 tokens per minute.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'TokenTransaction'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'TokenTransaction'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 800000
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-mini'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
+
+// Metric alert rules of Front Door; the thresholds are the spec's (monitoring.alerts.thresholds).
+var frontDoorAlerts = [
+  {
+    name: 'alert-claims-prod-afd-origin-health'
+    description: 'The origins of an origin group answered fewer than 90% of Front Door\'s health probes over 5 minutes: a region is failing, and Front Door sends its traffic to the others.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'OriginHealthPercentage'
+        metricNamespace: 'Microsoft.Cdn/profiles'
+        metricName: 'OriginHealthPercentage'
+        timeAggregation: 'Average'
+        operator: 'LessThan'
+        threshold: 90
+        dimensions: [
+          {
+            name: 'OriginGroup'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-afd-origins-down'
+    description: 'The origins of an origin group answered fewer than 10% of the health probes: every origin is failing at once. Front Door then treats them all as healthy and keeps sending traffic to them, so failover is off.'
+    severity: 1
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'OriginHealthPercentage'
+        metricNamespace: 'Microsoft.Cdn/profiles'
+        metricName: 'OriginHealthPercentage'
+        timeAggregation: 'Average'
+        operator: 'LessThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'OriginGroup'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
+
+// Metric alert rules of API Management; the thresholds are the spec's (monitoring.alerts.thresholds).
+var apiManagementAlerts = [
+  {
+    name: 'alert-claims-prod-apim-backend-errors'
+    description: 'More than 10 requests through the gateway got a server error (5xx) from Azure OpenAI in 5 minutes, in a gateway region.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'Requests'
+        metricNamespace: 'Microsoft.ApiManagement/service'
+        metricName: 'Requests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'BackendResponseCodeCategory'
+            operator: 'Include'
+            values: [
+              '5xx'
+            ]
+          }
+          {
+            name: 'Location'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-apim-capacity'
+    description: 'A gateway region ran above 75% capacity on average over 5 minutes.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'Capacity'
+        metricNamespace: 'Microsoft.ApiManagement/service'
+        metricName: 'Capacity'
+        timeAggregation: 'Average'
+        operator: 'GreaterThan'
+        threshold: 75
+        dimensions: [
+          {
+            name: 'Location'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-apim-token-limit'
+    description: 'The gateway itself answered more than 10 requests with HTTP 429 in 5 minutes: a subscription used up apiManagement.tokensPerMinute. To that consumer it looks like an outage.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'Requests'
+        metricNamespace: 'Microsoft.ApiManagement/service'
+        metricName: 'Requests'
+        timeAggregation: 'Total'
+        operator: 'GreaterThan'
+        threshold: 10
+        dimensions: [
+          {
+            name: 'GatewayResponseCode'
+            operator: 'Include'
+            values: [
+              '429'
+            ]
+          }
+          {
+            name: 'BackendResponseCode'
+            operator: 'Exclude'
+            values: [
+              '429'
+            ]
+          }
+          {
+            name: 'Location'
+            operator: 'Include'
+            values: [
+              '*'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+]
 
 module networkSwedencentral 'modules/network.bicep' = {
   name: 'claims-prod-network-swedencentral'
@@ -220,6 +1537,8 @@ module apiManagement 'modules/apim.bicep' = {
     }
     appInsightsName: 'appi-claims-prod'
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    alerts: apiManagementAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
   // Injection updates the VNets too: start it once the peerings and DNS links have finished with them.
@@ -245,6 +1564,8 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     location: 'swedencentral'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    alerts: openaiSwedencentralAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
 }
@@ -256,6 +1577,8 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     location: 'francecentral'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    alerts: openaiFrancecentralAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
 }
@@ -267,6 +1590,8 @@ module openaiGermanywestcentral 'modules/openai.bicep' = {
     location: 'germanywestcentral'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    alerts: openaiGermanywestcentralAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
 }
@@ -278,6 +1603,8 @@ module openaiNorwayeast 'modules/openai.bicep' = {
     location: 'norwayeast'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    alerts: openaiNorwayeastAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
 }
@@ -289,6 +1616,8 @@ module openaiSwitzerlandnorth 'modules/openai.bicep' = {
     location: 'switzerlandnorth'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    alerts: openaiSwitzerlandnorthAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
 }
@@ -300,6 +1629,8 @@ module openaiUksouth 'modules/openai.bicep' = {
     location: 'uksouth'
     modelDeployments: modelDeployments
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    alerts: openaiUksouthAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
 }
@@ -462,6 +1793,8 @@ module frontDoor 'modules/frontdoor.bicep' = {
       uksouth: apiManagement.outputs.gatewayHostNames.uksouth
     }
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    alerts: frontDoorAlerts
+    actionGroupId: actionGroup.outputs.resourceId
     tags: tags
   }
 }

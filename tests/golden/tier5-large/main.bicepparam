@@ -41,3 +41,7 @@ param modelDeployments = [
     versionUpgradeOption: 'OnceCurrentVersionExpired'
   }
 ]
+
+param alertEmails = [
+  'ops@contoso.com'
+]

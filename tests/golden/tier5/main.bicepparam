@@ -19,3 +19,7 @@ param modelDeployments = [
     versionUpgradeOption: 'OnceCurrentVersionExpired'
   }
 ]
+
+param alertEmails = [
+  'ops@contoso.com'
+]

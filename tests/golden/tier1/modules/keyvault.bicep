@@ -31,6 +31,12 @@ param logAnalyticsWorkspaceId string
 @description('Principals granted Key Vault Secrets User on the vault, to read the API keys: principalId, principalType and description.')
 param roleAssignments array = []
 
+@description('Name of the Event Grid system topic of the vault\'s events.')
+param eventsTopicName string
+
+@description('Resource ID of the action group the secret expiry alert notifies.')
+param actionGroupId string
+
 @description('Tags put on every resource.')
 param tags object
 
@@ -97,6 +103,42 @@ resource roleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
     description: assignment.description
   }
 }]
+
+// Secret expiry as an Azure Monitor alert: the vault's system topic (a vault has at most one) and a subscription whose
+// destination is the alert, which Azure supports for Key Vault events only and with the CloudEvents schema only.
+resource events 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
+  name: eventsTopicName
+  location: location
+  tags: tags
+  properties: {
+    source: vault.id
+    topicType: 'Microsoft.KeyVault.vaults'
+  }
+}
+
+resource secretExpiry 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
+  parent: events
+  name: 'secret-expiry'
+  properties: {
+    eventDeliverySchema: 'CloudEventSchemaV1_0'
+    filter: {
+      includedEventTypes: [
+        'Microsoft.KeyVault.SecretNearExpiry'
+        'Microsoft.KeyVault.SecretExpired'
+      ]
+    }
+    destination: {
+      endpointType: 'MonitorAlert'
+      properties: {
+        severity: 'Sev2'
+        description: 'An Azure OpenAI API key secret in Key Vault expires soon or has expired.'
+        actionGroups: [
+          actionGroupId
+        ]
+      }
+    }
+  }
+}
 
 @description('Name of the vault.')
 output name string = vault.name

@@ -28,6 +28,12 @@ param keySecretName string
 @description('When the API key secret expires, in seconds since 1970-01-01.')
 param keySecretExpiresAt int
 
+@description('Metric alert rules on this resource: name, description, severity, evaluationFrequency, windowSize and criteria.')
+param alerts array
+
+@description('Resource ID of the action group the alerts notify.')
+param actionGroupId string
+
 @description('Tags put on every resource.')
 param tags object
 
@@ -98,11 +104,41 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
   }
 }
 
+// The metric alert rules of this resource, from the spec's thresholds. Each criterion skips metric validation: a new
+// resource has not emitted its metrics yet, and Azure refuses a rule on a metric it has not seen.
+resource metricAlerts 'Microsoft.Insights/metricAlerts@2026-01-01' = [for alert in alerts: {
+  name: alert.name
+  location: 'global'
+  tags: tags
+  properties: {
+    description: alert.description
+    severity: alert.severity
+    enabled: true
+    scopes: [
+      account.id
+    ]
+    evaluationFrequency: alert.evaluationFrequency
+    windowSize: alert.windowSize
+    autoMitigate: true
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: alert.criteria
+    }
+    actions: [
+      {
+        actionGroupId: actionGroupId
+      }
+    ]
+  }
+}]
+
 resource vault 'Microsoft.KeyVault/vaults@2026-02-01' existing = {
   name: keyVaultName
 }
 
 // The deployment reads the key and writes it straight into Key Vault; it never appears in an output or a parameter.
+// keyVaultName is the vault module's output, so the secret is written after that module has subscribed to the vault's
+// expiry events: Key Vault raises them only for secret versions created after the subscription exists.
 resource keySecret 'Microsoft.KeyVault/vaults/secrets@2026-02-01' = {
   parent: vault
   name: keySecretName

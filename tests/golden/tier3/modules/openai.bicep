@@ -19,6 +19,12 @@ param logAnalyticsWorkspaceId string
 @description('Principals granted Cognitive Services OpenAI User on the account: principalId, principalType and description.')
 param roleAssignments array
 
+@description('Metric alert rules on this resource: name, description, severity, evaluationFrequency, windowSize and criteria.')
+param alerts array
+
+@description('Resource ID of the action group the alerts notify.')
+param actionGroupId string
+
 @description('Tags put on every resource.')
 param tags object
 
@@ -86,6 +92,34 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
     ]
   }
 }
+
+// The metric alert rules of this resource, from the spec's thresholds. Each criterion skips metric validation: a new
+// resource has not emitted its metrics yet, and Azure refuses a rule on a metric it has not seen.
+resource metricAlerts 'Microsoft.Insights/metricAlerts@2026-01-01' = [for alert in alerts: {
+  name: alert.name
+  location: 'global'
+  tags: tags
+  properties: {
+    description: alert.description
+    severity: alert.severity
+    enabled: true
+    scopes: [
+      account.id
+    ]
+    evaluationFrequency: alert.evaluationFrequency
+    windowSize: alert.windowSize
+    autoMitigate: true
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: alert.criteria
+    }
+    actions: [
+      {
+        actionGroupId: actionGroupId
+      }
+    ]
+  }
+}]
 
 resource roleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for assignment in roleAssignments: {
   name: guid(account.id, assignment.principalId, roleDefinitionId)

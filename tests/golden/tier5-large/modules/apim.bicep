@@ -30,6 +30,12 @@ param appInsightsName string
 @description('Resource ID of the Log Analytics workspace that receives diagnostics.')
 param logAnalyticsWorkspaceId string
 
+@description('Metric alert rules on this resource: name, description, severity, evaluationFrequency, windowSize and criteria.')
+param alerts array
+
+@description('Resource ID of the action group the alerts notify.')
+param actionGroupId string
+
 @description('Tags put on every resource.')
 param tags object
 
@@ -349,6 +355,34 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
     ]
   }
 }
+
+// The metric alert rules of this resource, from the spec's thresholds. Each criterion skips metric validation: a new
+// resource has not emitted its metrics yet, and Azure refuses a rule on a metric it has not seen.
+resource metricAlerts 'Microsoft.Insights/metricAlerts@2026-01-01' = [for alert in alerts: {
+  name: alert.name
+  location: 'global'
+  tags: tags
+  properties: {
+    description: alert.description
+    severity: alert.severity
+    enabled: true
+    scopes: [
+      apim.id
+    ]
+    evaluationFrequency: alert.evaluationFrequency
+    windowSize: alert.windowSize
+    autoMitigate: true
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: alert.criteria
+    }
+    actions: [
+      {
+        actionGroupId: actionGroupId
+      }
+    ]
+  }
+}]
 
 @description('Name of the API Management service.')
 output name string = apim.name
