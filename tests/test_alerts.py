@@ -11,7 +11,7 @@ import pytest
 
 from _support import (EXAMPLE_SPECS, LOCATIONS, ROOT, EnvironmentVariable, Loop, Reference, bicep_declarations,
                       bicep_resources, bicep_var, design_of, parse_bicepparam, regional_spec, render_files, render_path,
-                      spec, tier4, tier5, warnings_of)
+                      render_text, spec, tier4, tier5, warnings_of)
 from azoai_gen import metrics
 
 #: The module each resource type's rules are handed to, and the resource type they watch.
@@ -263,3 +263,25 @@ def test_without_receivers_the_rules_exist_and_a_warning_says_nobody_is_notified
     found = [w for w in warnings_of(text) if "notify nobody" in w]
     assert len(found) == 1 and "hint: add monitoring.alerts.emails" in found[0]
     assert "**nobody yet**" in render_files(text)["README.md"]
+
+
+def test_the_readme_lists_each_rule_once_with_the_rules_that_mean_the_same_thing_together():
+    rendered = render_text(tier5(6))
+    alerts = rendered.design.alerts
+    section = rendered.files["README.md"].split("## Alerts", 1)[1].split("\n## ", 1)[0]
+    for rule in alerts.rules:
+        assert section.count(f"`{rule.name}`") == 1, rule.name
+    throttling = [entry for entry in alerts.runbook if entry.setting.endswith("throttledRequests")]
+    assert len(throttling) == 1 and len(throttling[0].names) == 6
+    assert section.count("Azure OpenAI throttling") == 1
+    assert sum(len(entry.names) for entry in alerts.runbook) == len(alerts.rules)
+
+
+def test_a_readme_with_private_endpoints_says_where_telemetry_goes_and_why_no_private_link_scope_is_rendered():
+    for text, private, gateway in ((spec(1), False, False), (spec(2), False, False), (spec(3), True, False),
+                                   (tier4(), False, False), (tier5(), True, True)):
+        files = render_files(text)
+        readme = " ".join(files["README.md"].split())
+        assert ("No AMPLS is rendered" in readme) is private
+        assert ("public ingestion endpoint, which accepts only its Entra ID identity" in readme) is gateway
+        assert "privateLinkScopes" not in "".join(files.values())

@@ -13,7 +13,7 @@ from .. import metrics
 from ..model import AlertThresholds, Deployment, Spec
 from ..naming import Namer
 from ..posture import Posture
-from .records import (ActionGroup, AlertDimension, Alerts, AlertSet, ExpiryEvents, MetricAlert, MetricCriterion)
+from .records import (ActionGroup, AlertDimension, Alerts, AlertSet, ExpiryEvents, MetricAlert, MetricCriterion, Runbook)
 
 OPENAI = "Microsoft.CognitiveServices/accounts"
 FRONT_DOOR = "Microsoft.Cdn/profiles"
@@ -220,5 +220,15 @@ def alerts(spec: Spec, posture: Posture, namer: Namer, regions: list[tuple[str, 
     rules = tuple(alert for s in sets for alert in s.alerts)
     # The action group's module and the group, each rule, and in tier 1 the system topic and its subscription.
     count = 2 + len(rules) + (2 if vault else 0)
-    return Alerts(group, accounts, door, gateway, vault, tuple(sets), rules, count)
+    return Alerts(group, accounts, door, gateway, vault, tuple(sets), rules, count, runbook(rules))
+
+
+def runbook(rules: tuple[MetricAlert, ...]) -> tuple[Runbook, ...]:
+    """The rules that read the same in the README (title, severity, meaning, first steps, setting) as one entry naming
+    each rule, so that six regions do not repeat one runbook six times."""
+    groups: dict[tuple[str, int, str, str, str], list[str]] = {}
+    for rule in rules:
+        groups.setdefault((rule.title, rule.severity, rule.meaning, rule.first_steps, rule.setting), []).append(rule.name)
+    return tuple(Runbook(title, tuple(names), severity, meaning, first_steps, setting)
+                 for (title, severity, meaning, first_steps, setting), names in groups.items())
 

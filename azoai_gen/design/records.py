@@ -260,6 +260,18 @@ class MetricAlert:
 
 
 @frozen
+class Runbook:
+    """One entry of the README's alert list: the rules that mean the same thing (one per region, say) together."""
+
+    title: str
+    names: tuple[str, ...]
+    severity: int
+    meaning: str
+    first_steps: str
+    setting: str
+
+
+@frozen
 class AlertSet:
     """The metric alert rules of one resource, as main.bicep hands them to the resource's module (``variable``)."""
 
@@ -310,3 +322,5 @@ class Alerts:
     rules: tuple[MetricAlert, ...]
     #: Resource count of the alerts: the action group module and its group, the rules, the Event Grid resources.
     resource_count: int
+    #: The README's runbook: the rules grouped by what they mean, in the order of their first rule.
+    runbook: tuple[Runbook, ...] = ()
