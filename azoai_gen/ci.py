@@ -37,6 +37,8 @@ CHECKOV = "checkov==3.3.30"
 PYTHON_VERSION = "3.12"
 #: The branch that deploys; pull requests into it are checked.
 BRANCH = "main"
+#: What what-if gets for a secret URL: a pull request's code must never read the secret itself.
+WHAT_IF_STAND_IN = "https://what-if.invalid/"
 CHECKSUM = "# azoai-gen checksum: sha256:"
 _CHECKSUM_LINE = re.compile(rb"\n" + re.escape(CHECKSUM.encode()) + rb"(?P<hex>[0-9a-f]{64})\n\Z")
 
@@ -74,6 +76,9 @@ class Target:
     deploy_title: str
     #: The heading of the what-if output in the run's summary (Markdown).
     summary_heading: str
+    #: Environment variables main.bicepparam reads at deployment (the alert webhook's URL): the deployment maps each
+    #: from a secret of the same name; what-if, which runs pull requests' code, gets a stand-in instead.
+    secret_variables: tuple[str, ...] = ()
 
 
 @frozen
@@ -94,6 +99,9 @@ class Pipeline:
     environments: tuple[str, ...]
     what_if_environments: tuple[str, ...]
     connections: tuple[str, ...]
+    #: Every secret variable of the targets, each once.
+    secret_variables: tuple[str, ...] = ()
+    what_if_stand_in: str = WHAT_IF_STAND_IN
 
 
 def _ident(*parts: str) -> str:
@@ -120,7 +128,13 @@ def _target(spec: str, infra: str, design: Design, previous: Target | None) -> T
         concurrency=f"azoai-gen-{design.resource_group}",
         what_if_title=f"what-if {design.resource_group}", deploy_title=f"deploy {design.resource_group}",
         summary_heading=f"### what-if of {design.resource_group} ({spec})",
+        secret_variables=_secret_variables(design),
     )
+
+
+def _secret_variables(design: Design) -> tuple[str, ...]:
+    alerts = design.alerts
+    return (alerts.action_group.webhook_variable,) if alerts and alerts.action_group.webhook_variable else ()
 
 
 def _check_path(path: str) -> None:
@@ -160,6 +174,7 @@ def pipeline(platform: str, specs: list[tuple[str, str, Design]]) -> Pipeline:
         targets=tuple(targets), environments=environments,
         what_if_environments=tuple(dict.fromkeys(t.what_if_environment for t in targets)),
         connections=tuple(dict.fromkeys(c for t in targets for c in (t.what_if_connection, t.deploy_connection))),
+        secret_variables=tuple(dict.fromkeys(name for t in targets for name in t.secret_variables)),
     )
 
 

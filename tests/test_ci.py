@@ -425,3 +425,39 @@ def test_the_documentation_cites_every_action_task_and_input():
         if len(cells) == 3 and cells[0].startswith("`") and cells[2].startswith("http"):
             cited[cells[0].strip("`")] = set(re.findall(r"`([^`]+)`", cells[1]))
     assert cited == {**GITHUB_ACTIONS, **AZURE_TASKS}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A spec whose alerts call a webhook: main.bicepparam reads its URL from the environment when the deployment runs.
+
+WEBHOOK = "monitoring:\n  alerts:\n    webhook:\n      urlEnvironmentVariable: OPS_HOOK_URL\n"
+
+
+@pytest.fixture
+def hooked(repo: Path) -> Path:
+    write(repo, "prod/claims.yaml", tier5(extra="apiManagement:\n  publisherEmail: ops@contoso.com\n" + WEBHOOK))
+    return repo
+
+
+def test_github_deploys_with_the_webhook_secret_and_what_if_gets_a_stand_in(hooked):
+    workflow = generate("github")
+    text = (hooked / ci.PATHS["github"]).read_text(encoding="utf-8")
+    deploy = workflow["jobs"]["deploy_claims_prod"]["steps"][-1]
+    assert deploy["env"] == {"OPS_HOOK_URL": "${{ secrets.OPS_HOOK_URL }}"}
+    assert "env" not in workflow["jobs"]["deploy_claims_dev"]["steps"][-1]
+    what_if = workflow["jobs"]["what_if_claims_prod"]["steps"][-1]
+    assert what_if["env"] == {"AZURE_CORE_NO_COLOR": "true", "OPS_HOOK_URL": ci.WHAT_IF_STAND_IN}
+    assert set(re.findall(r"\$\{\{\s*([^}]*?)\s*\}\}", text)) == GITHUB_EXPRESSIONS | {"secrets.OPS_HOOK_URL"}
+    assert "#      OPS_HOOK_URL\n" in text
+
+
+def test_azure_devops_maps_the_webhook_secret_into_the_deployment_only(hooked):
+    document = generate("azure-devops")
+    text = (hooked / ci.PATHS["azure-devops"]).read_text(encoding="utf-8")
+    prod = document["stages"][-1]["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"][1]
+    assert prod["env"] == {"OPS_HOOK_URL": "$(OPS_HOOK_URL)"}
+    dev = document["stages"][-2]["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"][1]
+    assert "env" not in dev
+    what_if = [job for job in document["stages"][1]["jobs"] if job["job"] == "what_if_claims_prod"][0]["steps"][1]
+    assert what_if["env"] == {"AZURE_CORE_NO_COLOR": "true", "OPS_HOOK_URL": ci.WHAT_IF_STAND_IN}
+    assert text.count("$(OPS_HOOK_URL)") == 1 and "#      OPS_HOOK_URL\n" in text
