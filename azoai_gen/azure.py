@@ -108,6 +108,8 @@ NAME_RULES: dict[str, NameRule] = {
     "eventGridTopic": NameRule("Event Grid system topic", 3, 128, r"^[a-zA-Z0-9-]+\Z", "letters, digits and hyphens"),
     "eventSubscription": NameRule("Event Grid event subscription", 3, 64, r"^[a-zA-Z0-9-]+\Z",
                                   "letters, digits and hyphens"),
+    "raiPolicy": NameRule("content filter (RAI policy), blocklist or blocklist item", 1, 64,
+                          r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\Z", "letters, digits, '_', '.' and '-'"),
     "apiManagementChild": NameRule("API Management backend, API, product or named value", 1, 80,
                                    r"^[a-zA-Z]([a-zA-Z0-9-]*[a-zA-Z0-9])?\Z",
                                    "letters, digits and hyphens, starting with a letter"),

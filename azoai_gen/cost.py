@@ -221,9 +221,13 @@ def _token_rates(design, data: dict[str, Any]) -> tuple[TokenRate, ...]:
 def _free_notes(design, data: dict[str, Any]) -> tuple[str, ...]:
     """What the design deploys at no charge, with why the table says so."""
     free = data.get("free", {})
-    if design.workbook is None or "Microsoft.Insights/workbooks" not in free:
-        return ()
-    return (f"The Azure Monitor workbook costs nothing: {free['Microsoft.Insights/workbooks']}.",)
+    notes: tuple[str, ...] = ()
+    if design.workbook is not None and "Microsoft.Insights/workbooks" in free:
+        notes += (f"The Azure Monitor workbook costs nothing: {free['Microsoft.Insights/workbooks']}.",)
+    filters = "Microsoft.CognitiveServices/accounts/raiPolicies"
+    if design.content_filters is not None and filters in free:
+        notes += (f"The content filters and blocklists cost nothing: {free[filters]}.",)
+    return notes
 
 
 def estimate(design, table: dict[str, Any] | None = None) -> CostEstimate:

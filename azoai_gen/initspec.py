@@ -183,6 +183,8 @@ OPTIONAL_SETTINGS = """# Optional settings, commented out. "default" marks the v
 #   allowedIpRanges: []            # default: any address (tiers 1 and 2 restrict the public endpoint with it)
 #   restrictOutboundNetworkAccess: false  # default
 #   allowedFqdns: []               # default; what the account may call when outbound access is restricted
+#   contentFilters: []             # default; to add: - {name: strict, prompt: {hate: {threshold: Low}}}; deployments[].raiPolicy names it
+#   blocklists: []                 # default; to add: - {name: internal, items: [{term: Bluebird}]}
 # keyVault:                        # tier 1 only
 #   sku: standard                  # default
 #   softDeleteRetentionInDays: 90  # default

@@ -30,11 +30,73 @@ class Access:
 
 
 @frozen
+class HarmFilter:
+    """One harm category in one direction: the lowest severity filtered, and block, annotate or off."""
+
+    threshold: str
+    action: str
+
+
+@frozen
+class BlocklistUse:
+    """A blocklist a content filter applies: block, annotate or off for prompts and for completions."""
+
+    name: str
+    prompt: str
+    completion: str
+
+
+@frozen
+class ContentFilter:
+    """``openai.contentFilters[]``: a custom RAI policy. ``prompt`` and ``completion`` map each harm category
+    (``hate``, ``sexual``, ``violence``, ``selfHarm``) to its filter; the shields and protected material are
+    block, annotate or off."""
+
+    index: int
+    name: str
+    base_policy: str
+    mode: str
+    prompt: tuple[tuple[str, HarmFilter], ...]
+    completion: tuple[tuple[str, HarmFilter], ...]
+    jailbreak: str
+    indirect_attack: str
+    protected_material_text: str
+    protected_material_code: str
+    blocklists: tuple[BlocklistUse, ...]
+
+    @property
+    def path(self) -> PathT:
+        return ("openai", "contentFilters", self.index)
+
+
+@frozen
+class BlocklistItem:
+    pattern: str
+    regex: bool
+
+
+@frozen
+class Blocklist:
+    """``openai.blocklists[]``."""
+
+    index: int
+    name: str
+    description: str
+    items: tuple[BlocklistItem, ...]
+
+    @property
+    def path(self) -> PathT:
+        return ("openai", "blocklists", self.index)
+
+
+@frozen
 class OpenAI:
     kind: str
     allowed_ip_ranges: tuple[str, ...]
     restrict_outbound: bool
     allowed_fqdns: tuple[str, ...]
+    content_filters: tuple[ContentFilter, ...] = ()
+    blocklists: tuple[Blocklist, ...] = ()
 
 
 @frozen
@@ -239,6 +301,34 @@ def _deployment(data: Mapping[str, Any]) -> Deployment:
                       data["raiPolicy"], data["versionUpgradeOption"])
 
 
+#: The harm categories of a content filter, in the order the design writes them.
+HARM_CATEGORIES = ("hate", "sexual", "violence", "selfHarm")
+
+
+def _harms(data: Mapping[str, Any]) -> tuple[tuple[str, HarmFilter], ...]:
+    return tuple((key, HarmFilter(data[key]["threshold"], data[key]["action"])) for key in HARM_CATEGORIES)
+
+
+def _content_filter(index: int, data: Mapping[str, Any]) -> ContentFilter:
+    prompt, completion = data["prompt"], data["completion"]
+    return ContentFilter(index, data["name"], data["basePolicy"], data["mode"], _harms(prompt), _harms(completion),
+                         prompt["jailbreak"], prompt["indirectAttack"], completion["protectedMaterialText"],
+                         completion["protectedMaterialCode"],
+                         tuple(BlocklistUse(b["name"], b["prompt"], b["completion"]) for b in data["blocklists"]))
+
+
+def _blocklist(index: int, data: Mapping[str, Any]) -> Blocklist:
+    return Blocklist(index, data["name"], data["description"],
+                     tuple(BlocklistItem(i["term"], i["regex"]) for i in data["items"]))
+
+
+def _openai(data: Mapping[str, Any]) -> OpenAI:
+    return OpenAI(data["kind"], _ip_rules(data["allowedIpRanges"]), data["restrictOutboundNetworkAccess"],
+                  tuple(data["allowedFqdns"]),
+                  tuple(_content_filter(i, f) for i, f in enumerate(data["contentFilters"])),
+                  tuple(_blocklist(i, b) for i, b in enumerate(data["blocklists"])))
+
+
 def _front_door(data: Mapping[str, Any]) -> FrontDoor:
     probe, waf = data["healthProbe"], data["waf"]
     return FrontDoor(data["sku"], data["origin"], data["routing"],
@@ -293,8 +383,7 @@ def build(data: Mapping[str, Any]) -> Spec:
         tags=tuple(data["tags"].items()),
         access=Access(access["managedIdentity"], tuple(
             Principal(p["objectId"].lower(), p["type"], p["description"]) for p in access["principals"])),
-        openai=OpenAI(openai["kind"], _ip_rules(openai["allowedIpRanges"]), openai["restrictOutboundNetworkAccess"],
-                      tuple(openai["allowedFqdns"])),
+        openai=_openai(openai),
         key_vault=KeyVault(vault["sku"], vault["softDeleteRetentionInDays"], _ip_rules(vault["allowedIpRanges"]),
                            vault["secretExpiryDays"]),
         network=Network(network["addressSpace"], network["workloadSubnetDelegation"],

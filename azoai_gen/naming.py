@@ -160,6 +160,12 @@ class Namer:
         """Backend, pool, API, product or named value."""
         return self._name("apiManagementChild", stem)
 
+    # Content filters
+    def rai(self, stem: str, blame: PathT) -> Name:
+        """A content filter (RAI policy), blocklist or blocklist item of the accounts: ``stem`` is the spec's name
+        (or an item's name made of its term), ``blame`` the spec path that sets it."""
+        return self._name("raiPolicy", stem, blame=blame)
+
     # Alerts
     def action_group(self) -> Name:
         return self._name("actionGroup", f"ag-{self.base}")

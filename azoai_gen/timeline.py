@@ -5,7 +5,9 @@ longest chain (the critical path).
 top-level ``resource``) of ``main.bicep`` is a step; it waits for the steps its ``dependsOn`` names and for those whose
 symbols its body refers to, directly or through a ``var``. A step's duration comes from the resources its module
 file declares, by resource type, from the dated table ``azoai_gen/data/durations.json``: a child resource runs after
-its parent in the same module, serial resources (model deployments, ``@batchSize(1)``; peerings of one VNet) add up.
+its parent in the same module and after the types its entry names in ``after`` (model deployments after content
+filters, filters after blocklist items), serial resources (``@batchSize(1)``: model deployments, content filters,
+blocklists and their items; peerings of one VNet) add up.
 """
 
 from __future__ import annotations
@@ -198,8 +200,12 @@ def module_duration(table: dict[str, Any], text: str, skus: list[str]) -> tuple[
     def chain(resource_type: str) -> tuple[int, int, list[str]]:
         low, high, basis = own[resource_type]
         parent = resource_type.rsplit("/", 1)[0]
-        if parent.count("/") >= 1 and parent in own:
-            p_low, p_high, p_basis = chain(parent)
+        # What runs before it in the same module: its parent, and the types the table says it waits for.
+        earlier = [parent] if parent.count("/") >= 1 else []
+        earlier += table["types"].get(resource_type.partition("#")[0], {}).get("after", [])
+        found = [chain(other) for other in earlier if other in own]
+        if found:
+            p_low, p_high, p_basis = max(found, key=lambda c: (c[1], c[0]))
             return p_low + low, p_high + high, p_basis + [basis]
         return low, high, [basis]
 

@@ -655,6 +655,8 @@ def _resources_in(text: str, loop_sizes: dict[str, int]) -> int:
 def _module_loop_sizes(main: str, call: str, params: dict[str, Any]) -> dict[str, int]:
     """Loop sizes inside one module call: its roleAssignments argument resolved against main.bicep."""
     sizes = {"modelDeployments": len(params.get("modelDeployments", []))}
+    sizes.update({name: len(params.get(name, [])) for name in ("contentFilters", "contentBlocklists",
+                                                                "contentBlocklistItems")})
     argument = re.search(r"^    roleAssignments: (\w+)$", call, re.M)
     if argument is None:
         sizes["roleAssignments"] = 0

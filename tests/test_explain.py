@@ -188,6 +188,10 @@ PRINCIPAL = {"access.principals": [{"objectId": "00000000-0000-0000-0000-0000000
 OAUTH = {"apiManagement.oauth": {"tenantId": "33333333-3333-3333-3333-333333333333", "audiences": ["api://x"]}}
 AI = {"openai.kind": "AIServices"}
 RESTRICT = {"openai.restrictOutboundNetworkAccess": True}
+LISTS = {"openai.blocklists": [{"name": "internal", "items": [{"term": "Bluebird"}]},
+                                {"name": "other", "items": [{"term": "Redwing"}]}]}
+FILTER = {"openai.contentFilters": [{"name": "strict", "blocklists": [{"name": "internal"}]}], **LISTS}
+HARMS = ("hate", "sexual", "violence", "selfHarm")
 
 #: Each setting of the schema: a change of it (path -> value; [0] is the first item, [] every item) and the specs
 #: around it. A tier reads the setting when, in one of those specs, the change renders different files.
@@ -218,7 +222,7 @@ CHANGES: dict[str, tuple[dict, list[dict]]] = {
     "deployments[].format": ({"deployments[0].format": "Other"}, [{}]),
     "deployments[].sku": ({"deployments[0].sku": "DataZoneStandard"}, [{}]),
     "deployments[].capacity": ({"deployments[0].capacity": 10}, [{}]),
-    "deployments[].raiPolicy": ({"deployments[0].raiPolicy": "custom"}, [{}]),
+    "deployments[].raiPolicy": ({"deployments[0].raiPolicy": "Microsoft.Default"}, [{}]),
     "deployments[].versionUpgradeOption": ({"deployments[0].versionUpgradeOption": "NoAutoUpgrade"}, [{}]),
     "tags": ({"tags": {"costCenter": "1"}}, [{}]),
     "access.managedIdentity": ({"access.managedIdentity": False}, [{}]),
@@ -230,6 +234,29 @@ CHANGES: dict[str, tuple[dict, list[dict]]] = {
     "openai.allowedIpRanges": ({"openai.allowedIpRanges": ["203.0.113.0/24"]}, [{}, APPS]),
     "openai.restrictOutboundNetworkAccess": ({"openai.restrictOutboundNetworkAccess": True}, [{}, APPS]),
     "openai.allowedFqdns": ({"openai.allowedFqdns": ["x.blob.core.windows.net"]}, [RESTRICT, {**APPS, **RESTRICT}]),
+    "openai.contentFilters[].name": ({"openai.contentFilters[0].name": "other"}, [FILTER]),
+    "openai.contentFilters[].basePolicy": ({"openai.contentFilters[0].basePolicy": "Microsoft.Default"}, [FILTER]),
+    "openai.contentFilters[].mode": ({"openai.contentFilters[0].mode": "Asynchronous_filter"}, [FILTER]),
+    **{f"openai.contentFilters[].{side}.{harm}.{key}": ({f"openai.contentFilters[0].{side}.{harm}.{key}": value},
+                                                        [FILTER])
+       for side in ("prompt", "completion") for harm in HARMS for key, value in (("threshold", "Low"),
+                                                                                 ("action", "annotate"))},
+    "openai.contentFilters[].prompt.jailbreak": ({"openai.contentFilters[0].prompt.jailbreak": "off"}, [FILTER]),
+    "openai.contentFilters[].prompt.indirectAttack": ({"openai.contentFilters[0].prompt.indirectAttack": "block"},
+                                                      [FILTER]),
+    "openai.contentFilters[].completion.protectedMaterialText": (
+        {"openai.contentFilters[0].completion.protectedMaterialText": "off"}, [FILTER]),
+    "openai.contentFilters[].completion.protectedMaterialCode": (
+        {"openai.contentFilters[0].completion.protectedMaterialCode": "block"}, [FILTER]),
+    "openai.contentFilters[].blocklists[].name": ({"openai.contentFilters[0].blocklists[0].name": "other"}, [FILTER]),
+    "openai.contentFilters[].blocklists[].prompt": ({"openai.contentFilters[0].blocklists[0].prompt": "annotate"},
+                                                    [FILTER]),
+    "openai.contentFilters[].blocklists[].completion": (
+        {"openai.contentFilters[0].blocklists[0].completion": "off"}, [FILTER]),
+    "openai.blocklists[].name": ({"openai.blocklists[1].name": "third"}, [LISTS]),
+    "openai.blocklists[].description": ({"openai.blocklists[0].description": "Project names"}, [LISTS]),
+    "openai.blocklists[].items[].term": ({"openai.blocklists[0].items[0].term": "Kestrel"}, [LISTS]),
+    "openai.blocklists[].items[].regex": ({"openai.blocklists[0].items[0].regex": True}, [LISTS]),
     "keyVault.sku": ({"keyVault.sku": "premium"}, [{}]),
     "keyVault.softDeleteRetentionInDays": ({"keyVault.softDeleteRetentionInDays": 30}, [{}]),
     "keyVault.allowedIpRanges": ({"keyVault.allowedIpRanges": ["203.0.113.0/24"]}, [{}]),

@@ -45,8 +45,9 @@ def test_every_leaf_of_the_schema_is_a_field():
     names = {f.name for f in walk(json.loads(SCHEMA.read_text(encoding="utf-8")))}
     assert {"workload", "tags.{key}", "tags.{value}", "regions[].location", "regions[].app.privateLink.resourceId",
             "deployments[].name", "access.principals[].description", "apiManagement.oauth.audiences[]",
-            "openai.allowedFqdns[]", "network.privateDnsZoneIds.openai", "naming.suffix"} <= names
-    assert len(names) == 76
+            "openai.allowedFqdns[]", "network.privateDnsZoneIds.openai", "naming.suffix",
+            "openai.contentFilters[].prompt.hate.threshold", "openai.blocklists[].items[].term"} <= names
+    assert len(names) == 106
 
 
 def test_a_new_field_is_found_without_changing_the_harness():

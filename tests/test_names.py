@@ -14,6 +14,7 @@ import pytest
 from _support import EXAMPLE_SPECS, TWO_REGIONS, render_text, spec, spec_problems
 from azoai_gen import metrics
 from azoai_gen.azure import NAME_RULES
+from azoai_gen.design import filters
 from azoai_gen.naming import Name
 
 SUB = "11111111-1111-1111-1111-111111111111"
@@ -45,7 +46,9 @@ FIXED = {"to-log-analytics", "default", "policy", "app-insights", "applicationin
          "AllowTrafficManagerInbound", "AllowGatewaysHttpsInbound", "DenyVnetInbound",
          "S0", "Standard", "Premium", "PerGB2018", "Premium_AzureFrontDoor", "Standard_AzureFrontDoor", "openai",
          "cognitiveServices", "aiServices", "privatelink.openai.azure.com", "privatelink.cognitiveservices.azure.com",
-         "privatelink.services.ai.azure.com", "webhook", "email-${index + 1}"}
+         "privatelink.services.ai.azure.com", "webhook", "email-${index + 1}",
+         # Azure's own content filter policies, and the filters of a policy (the RAI policy API's names).
+         *filters.BUILT_IN_POLICIES, *filters.HARM_NAMES.values(), *filters.SINGLE_LEVEL}
 
 #: Metric and dimension names of the alert rules: Azure's, checked against the metric table by tests/test_alerts.py.
 DOCUMENTED = {name for entry in metrics.data()["platform"].values() for metric, info in entry["metrics"].items()

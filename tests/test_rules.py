@@ -50,6 +50,19 @@ APP4 = "frontDoor:\n  origin: app\n"
 NO_ALERTS = "monitoring:\n  alerts:\n    enabled: false\n"
 ALERT_EMAIL = "monitoring:\n  alerts:\n    emails: [ops@contoso.com]\n"
 
+def filters(*names: str, blocklists: str = "", applies: str = "") -> str:
+    """An ``openai`` section with content filters ``names`` (each applying ``applies``) and ``blocklists``."""
+    text = "openai:\n  contentFilters:\n" + "".join(f"    - name: {name}\n" + applies for name in names)
+    return text + ("  blocklists:\n" + blocklists if blocklists else "")
+
+
+def uses(policy: str) -> dict[str, str]:
+    return {"capacity: 50": f"capacity: 50\n    raiPolicy: {policy}"}
+
+
+INTERNAL = "    - name: internal\n      items:\n        - term: Bluebird\n"
+APPLIES_INTERNAL = "      blocklists:\n        - name: internal\n"
+
 CASES: dict[str, Case] = {
     "regions-known": Case(spec(2), spec(2, regions="  - location: swedencentrl\n"),
                           "unknown Azure region 'swedencentrl'"),
@@ -127,6 +140,25 @@ CASES: dict[str, Case] = {
                                 "o3-mini 2025-01-31 retired on 2026-10-01"),
     "deployments-retiring": Case(spec(2), model_spec("gpt-4o", "2024-11-20", tier=2),
                                  "gpt-4o 2024-11-20 is deprecating", "warning"),
+    "deployments-rai-policy-defined": Case(
+        spec(2, extra=filters("strict"), replace=uses("strict")),
+        spec(2, extra=filters("strict"), replace=uses("strct")),
+        "content filter 'strct' is not defined: it is neither Azure's Microsoft.DefaultV2 nor Microsoft.Default nor "
+        "one of openai.contentFilters"),
+    "content-filters-reserved-names": Case(spec(2, extra=filters("strict")), spec(2, extra=filters("Microsoft.Strict")),
+                                           "content filter name 'Microsoft.Strict' begins with 'Microsoft.'"),
+    "content-filters-unique": Case(spec(2, extra=filters("strict", "lenient")),
+                                   spec(2, extra=filters("strict", "STRICT")),
+                                   "content filter 'STRICT' is already defined as openai.contentFilters[0]"),
+    "content-filters-blocklists-defined": Case(
+        spec(2, extra=filters("strict", blocklists=INTERNAL, applies=APPLIES_INTERNAL)),
+        spec(2, extra=filters("strict", applies=APPLIES_INTERNAL)),
+        "blocklist 'internal' is not defined in openai.blocklists"),
+    "content-filters-need-approval": Case(
+        spec(2, extra=filters("strict", applies="      prompt:\n        hate: {action: annotate}\n")),
+        spec(2, extra=filters("strict", applies="      completion:\n        hate: {action: annotate}\n")),
+        "'annotate' for hate on completions needs the subscription to be approved for modified content filters",
+        "warning"),
     "names-fit-azure-rules": Case(spec(2, replace={"workload: claims": "workload: abcdefghijklmnopqrst"}),
                                   spec(1, replace={"workload: claims": "workload: abcdefghijklmnopqrst"}),
                                   "the Key Vault name 'kv-abcdefghijklmnopqrst-prod-xxxxx' would be 34 characters"),

@@ -428,7 +428,8 @@ def test_defaults_fill_nested_items_and_keep_given_values():
     from azoai_gen import model
 
     extra = ("access:\n  principals:\n    - objectId: 00000000-0000-0000-0000-00000000000A\n"
-             "monitoring:\n  retentionInDays: 30\n")
+             "monitoring:\n  retentionInDays: 30\n"
+             "openai:\n  contentFilters:\n    - name: Strict\n")
     typed = validate_text(spec(replace={"capacity: 50": "capacity: 50\n    raiPolicy: Strict"}, extra=extra)).spec
     assert typed.access.managed_identity is True
     # Object IDs are normalised to lower case, once, in the model.
@@ -436,6 +437,11 @@ def test_defaults_fill_nested_items_and_keep_given_values():
                                                        ""),)
     assert typed.monitoring.retention_in_days == 30
     assert typed.deployments[0].rai_policy == "Strict"
+    # A content filter's unwritten settings come from the schema: Azure's default thresholds, shields on.
+    strict = typed.openai.content_filters[0]
+    assert (strict.base_policy, strict.mode, strict.jailbreak, strict.indirect_attack) == (
+        "Microsoft.DefaultV2", "Default", "block", "off")
+    assert dict(strict.prompt)["hate"] == model.HarmFilter("Medium", "block")
 
 
 def test_the_model_is_frozen_so_specs_cannot_share_state():

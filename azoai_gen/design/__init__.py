@@ -22,6 +22,7 @@ from .alerts import alerts
 from .apim import ApiManagement, api_management
 from .core import (Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions,
                    role_assignments, titles)
+from .filters import ContentFilters, content_filters
 from .frontdoor import FrontDoor, front_door
 from .inventory import deployed_names, deployed_resources, files, fixed_facts, recorded_grants, resource_count
 from .network import Network, network, region_network
@@ -90,6 +91,8 @@ class Design:
     resource_count: int = 0
     #: The action group, the metric alert rules and the Key Vault expiry events; ``None`` when alerts are off.
     alerts: Alerts | None = None
+    #: The RAI policies, blocklists and their items of every account; ``None`` when the spec defines none.
+    content_filters: ContentFilters | None = None
 
     def template_context(self) -> dict[str, Any]:
         """The design as the templates see it: its fields by name."""
@@ -170,6 +173,7 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         workbook=workbook_for(spec, posture, namer),
         names=(),
         alerts=alerts(spec, posture, namer, [(r.location, r.short, r.symbol) for r in region_list]),
+        content_filters=content_filters(spec, namer),
     )
     return _complete(result, namer)
 

@@ -253,8 +253,10 @@ def _grant_count(design: Design, scope: str) -> int:
 
 
 def _account_module(design: Design) -> int:
-    """One regional openai.bicep: account, model deployments, diagnostics, the key secret, role assignments."""
+    """One regional openai.bicep: account, model deployments, diagnostics, the key secret, role assignments, and
+    the content filters, blocklists and blocklist items."""
     count = 1 + len(design.deployments) + 1
+    count += design.content_filters.resources_per_account if design.content_filters else 0
     count += 1 if design.key_vault else 0
     return count + _grant_count(design, "account")
 
