@@ -10,6 +10,15 @@ param tags object
 @description('Model deployments created in every region: name, model, version, format, sku, capacity, raiPolicy, versionUpgradeOption.')
 param modelDeployments array
 
+@description('Custom content filters (RAI policies) created on every account: name, basePolicyName, mode, contentFilters and customBlocklists.')
+param contentFilters array
+
+@description('Custom blocklists created on every account: name and description.')
+param contentBlocklists array
+
+@description('Items of the custom blocklists: list (the index of their blocklist), blocklist, name, pattern and isRegex.')
+param contentBlocklistItems array
+
 @description('Existing Entra ID principals granted access: principalId, principalType and description.')
 param principals array
 
@@ -230,6 +239,9 @@ module openaiSwedencentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-sdc-${nameSuffix}'
     location: 'swedencentral'
     modelDeployments: modelDeployments
+    contentFilters: contentFilters
+    contentBlocklists: contentBlocklists
+    contentBlocklistItems: contentBlocklistItems
     allowedIpRanges: openaiAllowedIpRanges
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     roleAssignments: accountRoleAssignments

@@ -17,7 +17,7 @@ param modelDeployments = [
     format: 'OpenAI'
     sku: 'GlobalStandard'
     capacity: 50
-    raiPolicy: 'Microsoft.DefaultV2'
+    raiPolicy: 'claims-strict'
     versionUpgradeOption: 'OnceCurrentVersionExpired'
   }
   {
@@ -27,8 +27,228 @@ param modelDeployments = [
     format: 'OpenAI'
     sku: 'GlobalStandard'
     capacity: 100
-    raiPolicy: 'Microsoft.DefaultV2'
+    raiPolicy: 'claims-documents'
     versionUpgradeOption: 'OnceCurrentVersionExpired'
+  }
+]
+
+param contentFilters = [
+  {
+    name: 'claims-strict'
+    basePolicyName: 'Microsoft.DefaultV2'
+    mode: 'Default'
+    contentFilters: [
+      {
+        name: 'Hate'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Low'
+        source: 'Prompt'
+      }
+      {
+        name: 'Sexual'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Violence'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Low'
+        source: 'Prompt'
+      }
+      {
+        name: 'Selfharm'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Hate'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Low'
+        source: 'Completion'
+      }
+      {
+        name: 'Sexual'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Violence'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Low'
+        source: 'Completion'
+      }
+      {
+        name: 'Selfharm'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Jailbreak'
+        enabled: true
+        blocking: true
+        source: 'Prompt'
+      }
+      {
+        name: 'Indirect Attack'
+        enabled: true
+        blocking: true
+        source: 'Prompt'
+      }
+      {
+        name: 'Protected Material Text'
+        enabled: true
+        blocking: true
+        source: 'Completion'
+      }
+      {
+        name: 'Protected Material Code'
+        enabled: true
+        blocking: true
+        source: 'Completion'
+      }
+    ]
+    customBlocklists: [
+      {
+        blocklistName: 'claims-internal'
+        blocking: true
+        source: 'Prompt'
+      }
+      {
+        blocklistName: 'claims-internal'
+        blocking: true
+        source: 'Completion'
+      }
+    ]
+  }
+  {
+    name: 'claims-documents'
+    basePolicyName: 'Microsoft.DefaultV2'
+    mode: 'Asynchronous_filter'
+    contentFilters: [
+      {
+        name: 'Hate'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Sexual'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Violence'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Selfharm'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Hate'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Sexual'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Violence'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Selfharm'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Jailbreak'
+        enabled: true
+        blocking: true
+        source: 'Prompt'
+      }
+      {
+        name: 'Indirect Attack'
+        enabled: true
+        blocking: false
+        source: 'Prompt'
+      }
+      {
+        name: 'Protected Material Text'
+        enabled: true
+        blocking: true
+        source: 'Completion'
+      }
+      {
+        name: 'Protected Material Code'
+        enabled: true
+        blocking: false
+        source: 'Completion'
+      }
+    ]
+    customBlocklists: [
+      {
+        blocklistName: 'claims-internal'
+        blocking: true
+        source: 'Completion'
+      }
+    ]
+  }
+]
+
+param contentBlocklists = [
+  {
+    name: 'claims-internal'
+    description: 'Internal project names that must not reach or leave the model'
+  }
+]
+
+param contentBlocklistItems = [
+  {
+    list: 0
+    blocklist: 'claims-internal'
+    name: 'item-9d4c7f04caa257b2'
+    pattern: 'Project Bluebird'
+    isRegex: false
+  }
+  {
+    list: 0
+    blocklist: 'claims-internal'
+    name: 'item-b90f4956cceb8a0e'
+    pattern: 'CLM-[0-9]{6}'
+    isRegex: true
   }
 ]
 
