@@ -160,6 +160,10 @@ class Namer:
         """Backend, pool, API, product or named value."""
         return self._name("apiManagementChild", stem)
 
+    def consumer_key_secret(self, consumer: str) -> Name:
+        """The Key Vault secret holding a gateway consumer's subscription key."""
+        return self._name("secret", f"apim-{consumer}-key")
+
     # Alerts
     def action_group(self) -> Name:
         return self._name("actionGroup", f"ag-{self.base}")
