@@ -177,7 +177,8 @@ def test_a_first_render_creates_everything_and_a_second_plan_changes_nothing(tmp
         in stdout
     api.render_spec(path, out)
     plan = api.plan_spec(path, out)
-    assert not plan.changes and not plan.resources.created and len(plan.resources.kept) == 21 + 1 + 8 + 2 + 3 + 2  # ... the product and its subscription
+    # ... and the gateway's product and default subscription
+    assert not plan.changes and not plan.resources.created and len(plan.resources.kept) == 21 + 1 + 8 + 2 + 3 + 2
     code, stdout, _ = run("plan", path, "--out", out)
     assert code == 0 and stdout.splitlines()[0] == "tier 5: nothing changes; the folder holds this spec's render"
     assert stdout.splitlines()[1].startswith("Monthly cost estimate: ")

@@ -163,10 +163,12 @@ def consumers(spec: Spec, namer: Namer, regions: int, first_after: str) -> Consu
             policy_path="../" + policy_file, limits=limits, counter_key='@("consumer-" + context.Subscription.Id)', after=after))
         after = keyed[-1].subscription_symbol
     vault = spec.api_management.consumer_key_vault
-    keys = ConsumerKeys(namer.module("consumer-keys").stem, vault.name, vault.resource_group, KEY_SECRET_EXPIRY) \
-        if vault and keyed else None
-    return Consumers(tuple(keyed), tuple(entra), not entra, keys, CONSUMER_VARIABLE, TOKEN_VARIABLE, APP_ID_VARIABLE,
-                     DEFAULT_PRODUCT, DEFAULT_SUBSCRIPTION, API_VERSIONS["apiManagement"], first_after)
+    keys = None
+    if vault and keyed:
+        keys = ConsumerKeys(namer.module("consumer-keys").stem, vault.name, vault.resource_group, KEY_SECRET_EXPIRY)
+    return Consumers(tuple(keyed), tuple(entra), not entra, keys, CONSUMER_VARIABLE, TOKEN_VARIABLE,
+                     APP_ID_VARIABLE, DEFAULT_PRODUCT, DEFAULT_SUBSCRIPTION, API_VERSIONS["apiManagement"],
+                     first_after)
 
 
 __all__ = ["Consumers", "KeyConsumer", "EntraConsumer", "ConsumerKeys", "Limits", "consumers", "CONSUMER_VARIABLE"]
