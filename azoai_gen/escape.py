@@ -322,6 +322,14 @@ def apim(value: Any) -> str:
     return text
 
 
+def apim_expression(value: Any) -> str:
+    """A policy expression the design wrote (``@(...)`` or ``@{...}``), XML-escaped; never text from the spec, which
+    reaches a policy only as a literal (:func:`apim`) or a C# string inside an expression (:func:`csharp_str`)."""
+    if not isinstance(value, str) or not re.match(r"^@(\(.*\)|\{.*\})\Z", value, re.DOTALL) or "{{" in value:
+        raise ValueError(f"not a policy expression: {value!r}")
+    return xml(value)
+
+
 _NAMED_VALUE = re.compile(r"^[A-Za-z0-9._-]{1,256}\Z")
 
 
@@ -389,6 +397,17 @@ _MERMAID_ASCII = _ascii_table(_mermaid_by_char)
 
 
 _MERMAID_LINE = re.compile(r"^[ -~]*\Z")
+
+
+def code_block(value: Any) -> str:
+    """Lines for a fenced code block in Markdown (such as a query), checked rather than escaped: a code block shows
+    its text as it is, so no line may hold a control character or open or close a fence."""
+    text = _text(value, "code_block")
+    for line in text.split("\n"):
+        if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in line) or \
+                line.lstrip().startswith(("```", "~~~")):
+            raise ValueError(f"code_block: {line!r} cannot be a line of a code block")
+    return text
 
 
 def mermaid_block(value: Any) -> str:

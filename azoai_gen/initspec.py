@@ -214,6 +214,9 @@ OPTIONAL_SETTINGS = """# Optional settings, commented out. "default" marks the v
 #   tokensPerMinute: 10000         # default; per subscription, counted by each regional gateway on its own
 #   tokenLimitAcrossRegions: each  # default; or split: the regions share tokensPerMinute
 #   oauth: {tenantId: <guid>, audiences: [api://my-openai]}  # example; left out: no Entra ID token is required
+#   consumers: [{name: claims, tokenQuota: 50000000}]  # example; left out: one product and subscription for all
+#   consumerKeyVault: {name: kv-platform}  # example; left out: the README shows how to read the keys
+#   chargeback: {ratePer1000Tokens: 0.004}  # example; left out: the price table's per-1,000-token rates
 # monitoring:
 #   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>  # example; left out: a new workspace
 #   retentionInDays: 90            # default

@@ -147,6 +147,24 @@ class OAuth:
 
 
 @frozen
+class Consumer:
+    """One ``apiManagement.consumers`` item; ``tokens_per_minute`` is ``None`` when the spec leaves it to
+    ``apiManagement.tokensPerMinute``."""
+
+    name: str
+    entra_application_id: str | None
+    tokens_per_minute: int | None
+    token_quota: int | None
+    token_quota_period: str
+
+
+@frozen
+class ConsumerKeyVault:
+    name: str
+    resource_group: str | None
+
+
+@frozen
 class ApiManagement:
     sku: str
     capacity: int
@@ -155,6 +173,11 @@ class ApiManagement:
     tokens_per_minute: int
     token_limit_across_regions: str
     oauth: OAuth | None
+    #: ``apiManagement.consumers``: who calls the gateway, each with its own limit and quota.
+    consumers: tuple[Consumer, ...] = ()
+    consumer_key_vault: ConsumerKeyVault | None = None
+    #: ``apiManagement.chargeback.ratePer1000Tokens``: one rate for every deployment, or the price table's.
+    chargeback_rate_per_1000_tokens: float | None = None
 
 
 @frozen
@@ -340,7 +363,16 @@ def _api_management(data: Mapping[str, Any]) -> ApiManagement:
     oauth = data.get("oauth")
     return ApiManagement(data["sku"], data["capacity"], data.get("publisherName"), data.get("publisherEmail"),
                          data["tokensPerMinute"], data["tokenLimitAcrossRegions"],
-                         OAuth(oauth["tenantId"].lower(), tuple(oauth["audiences"])) if oauth else None)
+                         OAuth(oauth["tenantId"].lower(), tuple(oauth["audiences"])) if oauth else None,
+                         tuple(Consumer(c["name"], c["entraApplicationId"].lower() if "entraApplicationId" in c else None,
+                                        c.get("tokensPerMinute"), c.get("tokenQuota"), c["tokenQuotaPeriod"])
+                               for c in data.get("consumers", ())),
+                         _consumer_key_vault(data.get("consumerKeyVault")),
+                         data.get("chargeback", {}).get("ratePer1000Tokens"))
+
+
+def _consumer_key_vault(data: Mapping[str, Any] | None) -> ConsumerKeyVault | None:
+    return ConsumerKeyVault(data["name"], data.get("resourceGroup")) if data else None
 
 
 def _alerts(data: Mapping[str, Any]) -> Alerts:

@@ -165,6 +165,9 @@ class Namer:
         """A content filter (RAI policy), blocklist or blocklist item of the accounts: ``stem`` is the spec's name
         (or an item's name made of its term), ``blame`` the spec path that sets it."""
         return self._name("raiPolicy", stem, blame=blame)
+    def consumer_key_secret(self, consumer: str) -> Name:
+        """The Key Vault secret holding a gateway consumer's subscription key."""
+        return self._name("secret", f"apim-{consumer}-key")
 
     # Alerts
     def action_group(self) -> Name:

@@ -25,7 +25,7 @@ import json
 import shlex
 
 from . import cost as costing, deployed, diagram, manifest, timeline
-from .azure import COMPUTED_SUFFIX_LENGTH
+from .azure import API_VERSIONS, COMPUTED_SUFFIX_LENGTH
 from .cost import PROVISIONED_SKUS
 from .deployed import LeftBehind
 from .design import Design
@@ -201,8 +201,34 @@ def _zone(resource: manifest.Resource) -> tuple[str, ...]:
             f"az network private-dns zone delete --name {zone} --resource-group {group} --yes")
 
 
+def _apim_child(resource: manifest.Resource) -> tuple[str, str, str]:
+    """The shell words of an API Management child's service and resource group, and its own name."""
+    service, _, child = resource.name.partition("/")
+    parent = manifest.Resource(types.API_MANAGEMENT, service, resource.resource_group, resource.location,
+                               resource.computed_by)
+    return _name_word(["apim"], parent), shlex.quote(resource.resource_group), child
+
+
+def _product(resource: manifest.Resource) -> tuple[str, ...]:
+    """An API Management product, with the subscriptions scoped to it."""
+    service, group, child = _apim_child(resource)
+    return (f"az apim product delete --resource-group {group} --service-name {service} --product-id "
+            f"{shlex.quote(child)} --delete-subscriptions true --yes",)
+
+
+def _subscription(resource: manifest.Resource) -> tuple[str, ...]:
+    """An API Management subscription: its key stops working once it is deleted."""
+    service, group, child = _apim_child(resource)
+    url = (f"https://management.azure.com/subscriptions/$(az account show --query id --output tsv)/resourceGroups/"
+           f"{resource.resource_group}/providers/Microsoft.ApiManagement/service/{service}/subscriptions/{child}"
+           f"?api-version={API_VERSIONS['apiManagement']}")
+    return (f'az rest --method delete --url "{url}"',)
+
+
 #: Per ARM type, in the order to delete them (what uses a resource goes before it): the delete commands.
 _DELETE = {
+    types.APIM_SUBSCRIPTION: _subscription,
+    types.APIM_PRODUCT: _product,
     types.METRIC_ALERT: _simple("monitor metrics alert"),
     types.SYSTEM_TOPIC: _simple("eventgrid system-topic", extra=("--yes",)),
     types.ACTION_GROUP: _simple("monitor action-group"),

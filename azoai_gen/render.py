@@ -40,6 +40,17 @@ def template_text(name: str, context: dict[str, object]) -> str:
     return _environment().get_template(name).render(context)
 
 
+#: The template of every key consumer's product policy (``policies/consumer-<name>.xml``).
+CONSUMER_POLICY = "policies/consumer.xml.j2"
+
+
+def _consumer_policies(design: Design) -> dict[str, object]:
+    """Each key consumer's policy file and the consumer it is printed for."""
+    apim = design.api_management
+    consumers = apim.consumers if apim else None
+    return {c.policy_file: c for c in consumers.keyed} if consumers else {}
+
+
 def render(design: Design) -> dict[str, str]:
     """Every file of ``design``, the manifest included, sorted by path."""
     env = _environment()
@@ -47,8 +58,13 @@ def render(design: Design) -> dict[str, str]:
     # The README's diagram, drawn from the design: the template prints it.
     context["diagram"] = diagram.mermaid(design)
     files: dict[str, str] = {}
+    consumer_policies = _consumer_policies(design)
     for path in design.files:
-        text = env.get_template(path + ".j2").render(context)
+        consumer = consumer_policies.get(path)
+        if consumer is None:
+            text = env.get_template(path + ".j2").render(context)
+        else:
+            text = env.get_template(CONSUMER_POLICY).render(context, consumer=consumer)
         if ".bicep" in path:
             text = suppress_env_url_lint(text)
         if "\n\n\n" in text:

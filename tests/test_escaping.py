@@ -380,7 +380,7 @@ BICEP_FILTERS = {"bicep", "bicep_str", "bicep_name", "bicep_value", "bicep_comme
                  # bicep_key quotes any key that is not a plain identifier (tested above).
                  "bicep_key"}
 # bicep_api accepts only an API version (digits and hyphens), which means the same in Markdown and shell.
-MARKDOWN_FILTERS = {"md", "md_code", "shell", "bicep_api", "mermaid_block"}
+MARKDOWN_FILTERS = {"md", "md_code", "shell", "bicep_api", "mermaid_block", "code_block"}
 
 
 def unfiltered_expressions(source: str, allowed: set[str]) -> list[str]:
@@ -537,3 +537,13 @@ def test_no_line_anywhere_starts_with_injected_text_for_the_minimal_spec():
     files = render_files(MINIMAL)
     assert all("evil" not in bicep_code(t) for p, t in files.items() if p.endswith((".bicep", ".bicepparam")))
     assert "evil" in bicep_code(files["main.bicep"] + "\nresource evil 'x' = {}\n")
+
+
+def test_a_code_block_keeps_its_lines_and_refuses_what_would_end_it_or_hide():
+    from azoai_gen.escape import code_block
+
+    query = 'AppMetrics\n| where Name in ("Prompt Tokens")\n| project Properties["Consumer"]'
+    assert code_block(query) == query
+    for bad in ("ok\n```\nrm -rf /", "~~~", "a\u202eb", "a\rb", "a\x1bb"):
+        with pytest.raises(ValueError):
+            code_block(bad)

@@ -187,6 +187,8 @@ NET = {"regions[0].network": {"addressSpace": "10.50.0.0/22"}}
 PRINCIPAL = {"access.principals": [{"objectId": "00000000-0000-0000-0000-000000000001"}]}
 OAUTH = {"apiManagement.oauth": {"tenantId": "33333333-3333-3333-3333-333333333333", "audiences": ["api://x"]}}
 AI = {"openai.kind": "AIServices"}
+CONSUMERS = {"apiManagement.consumers": [{"name": "team-a", "tokenQuota": 100000}]}
+KEYS = {**CONSUMERS, "apiManagement.consumerKeyVault": {"name": "kv-platform"}}
 RESTRICT = {"openai.restrictOutboundNetworkAccess": True}
 LISTS = {"openai.blocklists": [{"name": "internal", "items": [{"term": "Bluebird"}]},
                                 {"name": "other", "items": [{"term": "Redwing"}]}]}
@@ -288,6 +290,16 @@ CHANGES: dict[str, tuple[dict, list[dict]]] = {
     "apiManagement.oauth.tenantId": ({"apiManagement.oauth.tenantId": "44444444-4444-4444-4444-444444444444"},
                                      [OAUTH]),
     "apiManagement.oauth.audiences": ({"apiManagement.oauth.audiences": ["api://y"]}, [OAUTH]),
+    "apiManagement.consumers[].name": ({"apiManagement.consumers[0].name": "team-b"}, [CONSUMERS]),
+    "apiManagement.consumers[].entraApplicationId": (
+        {"apiManagement.consumers[0].entraApplicationId": "55555555-5555-5555-5555-555555555555"}, [{**CONSUMERS, **OAUTH}]),
+    "apiManagement.consumers[].tokensPerMinute": ({"apiManagement.consumers[0].tokensPerMinute": 2000}, [CONSUMERS]),
+    "apiManagement.consumers[].tokenQuota": ({"apiManagement.consumers[0].tokenQuota": 5000}, [CONSUMERS]),
+    "apiManagement.consumers[].tokenQuotaPeriod": ({"apiManagement.consumers[0].tokenQuotaPeriod": "Daily"}, [CONSUMERS]),
+    "apiManagement.consumerKeyVault.name": ({"apiManagement.consumerKeyVault.name": "kv-other"}, [KEYS]),
+    "apiManagement.consumerKeyVault.resourceGroup": ({"apiManagement.consumerKeyVault.resourceGroup": "rg-platform"},
+                                                     [KEYS]),
+    "apiManagement.chargeback.ratePer1000Tokens": ({"apiManagement.chargeback.ratePer1000Tokens": 0.01}, [CONSUMERS]),
     "monitoring.logAnalyticsWorkspaceId": (
         {"monitoring.logAnalyticsWorkspaceId": f"{RG}/Microsoft.OperationalInsights/workspaces/log-hub"}, [{}]),
     "monitoring.retentionInDays": ({"monitoring.retentionInDays": 30}, [{}]),

@@ -45,7 +45,9 @@ NETWORK = {(NSG, f"nsg-claims-prod-{r}-{s}") for r in ("frc", "sdc") for s in ("
 EDGE = {(FRONT_DOOR, "afd-claims-prod"), (WAF, "wafclaimsprod")}
 GATEWAY = {(APIM, "apim-claims-prod-xxxxx"), (INSIGHTS, "appi-claims-prod"), (NSG, "nsg-claims-prod-frc-apim"),
            (NSG, "nsg-claims-prod-sdc-apim"), (PUBLIC_IP, "pip-apim-claims-prod-frc"),
-           (PUBLIC_IP, "pip-apim-claims-prod-sdc")}
+           (PUBLIC_IP, "pip-apim-claims-prod-sdc"),
+           ("Microsoft.ApiManagement/service/products", "apim-claims-prod-xxxxx/azure-openai"),
+           ("Microsoft.ApiManagement/service/subscriptions", "apim-claims-prod-xxxxx/default")}
 
 METRIC_ALERT = "Microsoft.Insights/metricAlerts"
 #: The alerts each step adds: the action group and each account's rules (one token rule for capacity 50), Front
@@ -175,7 +177,8 @@ def test_a_first_render_creates_everything_and_a_second_plan_changes_nothing(tmp
         in stdout
     api.render_spec(path, out)
     plan = api.plan_spec(path, out)
-    assert not plan.changes and not plan.resources.created and len(plan.resources.kept) == 21 + 1 + 8 + 2 + 3
+    # ... and the gateway's product and default subscription
+    assert not plan.changes and not plan.resources.created and len(plan.resources.kept) == 21 + 1 + 8 + 2 + 3 + 2
     code, stdout, _ = run("plan", path, "--out", out)
     assert code == 0 and stdout.splitlines()[0] == "tier 5: nothing changes; the folder holds this spec's render"
     assert stdout.splitlines()[1].startswith("Monthly cost estimate: ")

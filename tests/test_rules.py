@@ -63,6 +63,12 @@ def uses(policy: str) -> dict[str, str]:
 INTERNAL = "    - name: internal\n      items:\n        - term: Bluebird\n"
 APPLIES_INTERNAL = "      blocklists:\n        - name: internal\n"
 
+#: apiManagement.oauth for Entra consumers, and one Entra consumer.
+CONSUMER_OAUTH = ("apiManagement:\n  oauth:\n    tenantId: 33333333-3333-3333-3333-333333333333\n"
+                  "    audiences:\n      - api://openai\n")
+ENTRA_CONSUMER = "  consumers:\n    - name: research\n      entraApplicationId: 44444444-4444-4444-4444-444444444444\n"
+
+
 CASES: dict[str, Case] = {
     "regions-known": Case(spec(2), spec(2, regions="  - location: swedencentrl\n"),
                           "unknown Azure region 'swedencentrl'"),
@@ -130,6 +136,24 @@ CASES: dict[str, Case] = {
     "api-management-ignored": Case(spec(5, regions=TWO_REGIONS, extra="apiManagement:\n  capacity: 2\n"),
                                    spec(4, regions=TWO_REGIONS, extra="apiManagement:\n  capacity: 2\n"),
                                    "ignored: tier 4 has no API Management", "warning"),
+    "api-management-consumers-unique": Case(
+        spec(5, regions=TWO_REGIONS, extra="apiManagement:\n  consumers:\n    - name: team-a\n    - name: team-b\n"),
+        spec(5, regions=TWO_REGIONS, extra="apiManagement:\n  consumers:\n    - name: team-a\n    - name: team-a\n"),
+        "consumer name 'team-a' is already used by apiManagement.consumers[0]"),
+    "api-management-consumers-entra-needs-oauth": Case(
+        spec(5, regions=TWO_REGIONS, extra=CONSUMER_OAUTH + ENTRA_CONSUMER),
+        spec(5, regions=TWO_REGIONS, extra="apiManagement:\n" + ENTRA_CONSUMER),
+        "an Entra consumer needs apiManagement.oauth"),
+    "api-management-consumer-quotas-per-gateway": Case(
+        spec(5, regions=TWO_REGIONS, extra="apiManagement:\n  consumers:\n    - name: team-a\n"),
+        spec(5, regions=TWO_REGIONS, extra="apiManagement:\n  consumers:\n    - name: team-a\n      tokenQuota: 9000\n"),
+        "each of the 2 regional gateways counts tokens and quotas on its own", "warning"),
+    "api-management-consumer-settings-ignored": Case(
+        spec(5, regions=TWO_REGIONS, extra="apiManagement:\n  consumers:\n    - name: team-a\n"
+                                           "  consumerKeyVault:\n    name: kv-platform\n"),
+        spec(5, regions=TWO_REGIONS, extra="apiManagement:\n  consumerKeyVault:\n    name: kv-platform\n"
+                                           "  chargeback:\n    ratePer1000Tokens: 0.01\n"),
+        "ignored: the chargeback query needs apiManagement.consumers", "warning"),
     "deployments-unique": Case(spec(2), spec(2, replace={"capacity: 50": "capacity: 50\n  - name: CHAT\n    model: "
                                                                          "gpt-5.4-mini\n    version: \"2026-03-17\"\n"
                                                                          "    sku: GlobalStandard\n    capacity: 5"}),

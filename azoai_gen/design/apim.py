@@ -9,6 +9,9 @@ from ..azure import APIM_MIN_API_VERSION
 from ..frozen import frozen
 from ..model import OAuth, Spec
 from ..naming import Namer, bicep_symbol
+from .chargeback import Chargeback, chargeback
+from .consumers import Consumers, consumers as consumers_of
+from .policy import Dimension, Fragment, dimensions, fragments
 from .records import GlobalName, RoleAssignments, Skip
 
 #: The Azure OpenAI data-plane operations the gateway exposes (method, URL template below /openai, display name).
@@ -145,6 +148,16 @@ class ApiManagement:
     role_modules: tuple[GatewayRoles, ...]
     #: JMESPath for ``az role assignment list --all``: the assignments on resources of the README's resource group.
     callers_audit_query: str
+    #: ``apiManagement.consumers``; ``None``: one product and its ``default`` subscription.
+    consumers: Consumers | None = None
+    #: The API policy's inbound fragments, in order (design/policy.py).
+    policy_fragments: tuple[Fragment, ...] = ()
+    #: The token metric's dimensions.
+    metric_dimensions: tuple[Dimension, ...] = ()
+    #: Whether the API requires a subscription key (not when an Entra consumer calls with a token alone).
+    subscription_required: bool = True
+    #: The chargeback query of tokens per consumer, model and region per month; with consumers only.
+    chargeback: Chargeback | None = None
 
 
 def backend_pools(locations: list[str]) -> list[tuple[str, list[str]]]:
@@ -208,6 +221,7 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
     gateways = _gateways(namer, regions, spec.naming_suffix)
     pools = _pools(namer, regions)
     base = f"{spec.workload}-{spec.environment}"
+    the_consumers = consumers_of(spec, namer, len(regions), "apiPolicy")
     return ApiManagement(
         name=GlobalName(name.stem, name.suffixed, name.example(spec.naming_suffix)),
         module_name=namer.module("apim").stem,
@@ -246,6 +260,11 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
         role_assignments=role_assignments,
         role_modules=_role_modules(namer, regions),
         callers_audit_query=_audit_query(namer.resource_group().stem),
+        consumers=the_consumers,
+        policy_fragments=fragments(the_consumers, settings.oauth is not None),
+        metric_dimensions=dimensions(the_consumers),
+        subscription_required=the_consumers.subscription_required if the_consumers else True,
+        chargeback=chargeback(spec) if the_consumers else None,
     )
 
 

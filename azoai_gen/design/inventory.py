@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..azure import ROLES
 from ..naming import COMPUTED_SUFFIX_MARK, Name
+from . import consumers as consumers_default
 from .apim import OPENAI_OPERATIONS
 from .records import DeployedModel, DeployedResource, Fixed, GlobalName, RecordedGrant
 
@@ -24,6 +25,10 @@ def files(design: Design) -> tuple[str, ...]:
     if design.api_management:
         found += ["modules/apim.bicep", "modules/apim-api.bicep", "modules/gateway-roles.bicep",
                   "modules/peering.bicep", design.api_management.policy_file]
+        consumers = design.api_management.consumers
+        if consumers:
+            found += list(consumers.policy_files)
+            found += ["modules/consumer-keys.bicep"] if consumers.keys else []
     if design.network and design.network.create_vnets:
         found.append("modules/network.bicep")
     if design.network and design.network.created_zones:
@@ -175,6 +180,10 @@ WORKBOOK_NAME = "guid(resourceGroup().id, '{seed}')"
 ACTION_GROUP = "Microsoft.Insights/actionGroups"
 METRIC_ALERT = "Microsoft.Insights/metricAlerts"
 SYSTEM_TOPIC = "Microsoft.EventGrid/systemTopics"
+#: API Management's products and subscriptions: children recorded apart from their service, because a render with
+#: consumers stops deploying the default ones and a removed consumer's stay in Azure with a working key.
+APIM_PRODUCT = "Microsoft.ApiManagement/service/products"
+APIM_SUBSCRIPTION = "Microsoft.ApiManagement/service/subscriptions"
 
 
 def _resource(design: Design, kind: str, name: str, location: str, group: str = "") -> DeployedResource:
@@ -222,11 +231,26 @@ def _shared_resources(design: Design) -> list[DeployedResource]:
         found.append(_resource(design, API_MANAGEMENT, _recorded(apim.name, design.spec.naming_suffix), where))
         found += [_resource(design, PUBLIC_IP, gateway.public_ip_name, gateway.location) for gateway in apim.gateways]
         found.append(_resource(design, APP_INSIGHTS, apim.app_insights_name, where))
+        found += _products(design, _recorded(apim.name, design.spec.naming_suffix), where)
     if design.workbook:
         # Azure requires a GUID as the name, computed at deployment from the resource group's ID.
         name = WORKBOOK_NAME.format(seed=design.workbook.name_seed)
         found.append(DeployedResource(WORKBOOK, f"<{name}>", design.resource_group, where, name))
     return found + _alert_resources(design)
+
+
+def _products(design: Design, service: str, where: str) -> list[DeployedResource]:
+    """The gateway's products and subscriptions, named ``<service>/<name>``."""
+    consumers = design.api_management.consumers
+    if consumers is None:
+        pairs = [(design.api_management.product_name, consumers_default.DEFAULT_SUBSCRIPTION)]
+    else:
+        pairs = [(c.product_name, c.subscription_name) for c in consumers.keyed]
+    found = []
+    for product, subscription in pairs:
+        found.append(_resource(design, APIM_PRODUCT, f"{service}/{product}", where))
+        found.append(_resource(design, APIM_SUBSCRIPTION, f"{service}/{subscription}", where))
+    return found
 
 
 def _alert_resources(design: Design) -> list[DeployedResource]:
@@ -291,7 +315,18 @@ def _gateway_modules(design: Design) -> int:
         # public IPs, App Insights and its role assignment, the service, the logger, diagnostics twice
         count += 1 + regions + 6
         count += 1 + 6 + 2 * regions + len(OPENAI_OPERATIONS)  # named value, API, policy, product (+API), subscription
+        count += _consumer_resources(design)
     return count
+
+
+def _consumer_resources(design: Design) -> int:
+    """With consumers, each key consumer's product, API link, policy and subscription replace the one product, its
+    API link and the default subscription; the Key Vault module is a call and a secret per key consumer."""
+    consumers = design.api_management.consumers if design.api_management else None
+    if consumers is None:
+        return 0
+    keyed = len(consumers.keyed)
+    return 4 * keyed - 3 + (1 + keyed if consumers.keys else 0)
 
 
 def resource_count(design: Design) -> int:

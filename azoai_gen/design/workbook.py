@@ -225,6 +225,17 @@ def _subscription_section() -> Section:
                    ))
 
 
+def _chargeback_section(spec: Spec) -> Section:
+    from .chargeback import chargeback
+
+    found = chargeback(spec)
+    return Section("chargeback", "Chargeback", "Tokens each consumer used per model (deployment) and gateway region "
+                   f"per month, and their cost at {found.pricing}. Set the time range to the months to charge.", (
+                       query("Tokens and cost per consumer, model and region per month", found.table, found.columns,
+                             found.query, "table"),
+                   ))
+
+
 def sections(posture: Posture) -> tuple[Section, ...]:
     """The tabs a posture's workbook shows: Azure OpenAI always; traffic and origin health with Front Door; tokens
     per subscription with API Management."""
@@ -250,6 +261,8 @@ def workbook_for(spec: Spec, posture: Posture, namer: Namer) -> Workbook | None:
     if not spec.monitoring.workbook:
         return None
     found = sections(posture)
+    if posture.api_management and spec.api_management.consumers:
+        found += (_chargeback_section(spec),)
     display = f"Azure OpenAI: {spec.workload} ({spec.environment})"
     return Workbook(
         display_name=display, module_name=namer.module("workbook").stem,

@@ -126,6 +126,6 @@ def registered() -> list[Rule]:
 
 def _load_rule_modules() -> None:
     # Importing the modules registers their rules.
-    from . import access, alerts, edge, filters, limits, models, names, network, regions, tags  # noqa: F401
+    from . import access, alerts, consumers, edge, filters, limits, models, names, network, regions, tags  # noqa: F401
 
 
