@@ -212,6 +212,16 @@ OPTIONAL_SETTINGS = """# Optional settings, commented out. "default" marks the v
 #   tokensPerMinute: 10000         # default; per subscription, counted by each regional gateway on its own
 #   tokenLimitAcrossRegions: each  # default; or split: the regions share tokensPerMinute
 #   oauth: {tenantId: <guid>, audiences: [api://my-openai]}  # example; left out: no Entra ID token is required
+#   contentSafety:                 # prompts checked by Azure AI Content Safety at the gateway
+#     enabled: false               # default
+#     outputType: FourSeverityLevels  # default; or EightSeverityLevels
+#     categories:                  # a prompt at or above a threshold is refused with 403
+#       hate: 4                    # default
+#       selfHarm: 4                # default
+#       sexual: 4                  # default
+#       violence: 4                # default
+#     shieldPrompt: true           # default; jailbreak attempts are refused too
+#     blocklists: []               # default; blocklists of the Content Safety account
 # monitoring:
 #   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>  # example; left out: a new workspace
 #   retentionInDays: 90            # default

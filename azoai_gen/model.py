@@ -85,6 +85,17 @@ class OAuth:
 
 
 @frozen
+class ContentSafety:
+    """``apiManagement.contentSafety`` when enabled: the llm-content-safety policy's settings."""
+
+    output_type: str
+    #: (policy category name, threshold) for Hate, SelfHarm, Sexual and Violence, in that order.
+    categories: tuple[tuple[str, int], ...]
+    shield_prompt: bool
+    blocklists: tuple[str, ...]
+
+
+@frozen
 class ApiManagement:
     sku: str
     capacity: int
@@ -93,6 +104,7 @@ class ApiManagement:
     tokens_per_minute: int
     token_limit_across_regions: str
     oauth: OAuth | None
+    content_safety: ContentSafety | None = None
 
 
 @frozen
@@ -183,6 +195,8 @@ class Deployment:
     capacity: int
     rai_policy: str
     version_upgrade_option: str
+    #: The standard deployment that takes this provisioned deployment's overflow (spilloverDeploymentName).
+    spillover: str | None = None
 
     def as_param(self) -> dict[str, Any]:
         """The deployment as the ``modelDeployments`` parameter carries it."""
@@ -236,7 +250,7 @@ def _region(index: int, data: Mapping[str, Any]) -> Region:
 
 def _deployment(data: Mapping[str, Any]) -> Deployment:
     return Deployment(data["name"], data["model"], data["version"], data["format"], data["sku"], data["capacity"],
-                      data["raiPolicy"], data["versionUpgradeOption"])
+                      data["raiPolicy"], data["versionUpgradeOption"], data.get("spillover"))
 
 
 def _front_door(data: Mapping[str, Any]) -> FrontDoor:
@@ -250,7 +264,21 @@ def _api_management(data: Mapping[str, Any]) -> ApiManagement:
     oauth = data.get("oauth")
     return ApiManagement(data["sku"], data["capacity"], data.get("publisherName"), data.get("publisherEmail"),
                          data["tokensPerMinute"], data["tokenLimitAcrossRegions"],
-                         OAuth(oauth["tenantId"].lower(), tuple(oauth["audiences"])) if oauth else None)
+                         OAuth(oauth["tenantId"].lower(), tuple(oauth["audiences"])) if oauth else None,
+                         _content_safety(data["contentSafety"]))
+
+
+#: The policy's category names, by the spec's keys, in the policy's order.
+CONTENT_SAFETY_CATEGORIES = (("hate", "Hate"), ("selfHarm", "SelfHarm"), ("sexual", "Sexual"),
+                             ("violence", "Violence"))
+
+
+def _content_safety(data: Mapping[str, Any]) -> ContentSafety | None:
+    if not data["enabled"]:
+        return None
+    limits = data["categories"]
+    return ContentSafety(data["outputType"], tuple((name, limits[key]) for key, name in CONTENT_SAFETY_CATEGORIES),
+                         data["shieldPrompt"], tuple(data["blocklists"]))
 
 
 def _alerts(data: Mapping[str, Any]) -> Alerts:

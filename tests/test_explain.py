@@ -188,6 +188,9 @@ PRINCIPAL = {"access.principals": [{"objectId": "00000000-0000-0000-0000-0000000
 OAUTH = {"apiManagement.oauth": {"tenantId": "33333333-3333-3333-3333-333333333333", "audiences": ["api://x"]}}
 AI = {"openai.kind": "AIServices"}
 RESTRICT = {"openai.restrictOutboundNetworkAccess": True}
+SAFETY = {"apiManagement.contentSafety.enabled": True}
+PTU = {"deployments[1]": {"name": "chat-ptu", "model": "gpt-5.4-mini", "version": "2026-03-17",
+                          "sku": "GlobalProvisionedManaged", "capacity": 15}}
 
 #: Each setting of the schema: a change of it (path -> value; [0] is the first item, [] every item) and the specs
 #: around it. A tier reads the setting when, in one of those specs, the change renders different files.
@@ -261,6 +264,15 @@ CHANGES: dict[str, tuple[dict, list[dict]]] = {
     "apiManagement.oauth.tenantId": ({"apiManagement.oauth.tenantId": "44444444-4444-4444-4444-444444444444"},
                                      [OAUTH]),
     "apiManagement.oauth.audiences": ({"apiManagement.oauth.audiences": ["api://y"]}, [OAUTH]),
+    "apiManagement.contentSafety.enabled": ({"apiManagement.contentSafety.enabled": True}, [{}]),
+    "apiManagement.contentSafety.outputType": ({"apiManagement.contentSafety.outputType": "EightSeverityLevels"},
+                                               [SAFETY]),
+    **{f"apiManagement.contentSafety.categories.{name}": ({f"apiManagement.contentSafety.categories.{name}": 1},
+                                                          [SAFETY])
+       for name in ("hate", "selfHarm", "sexual", "violence")},
+    "apiManagement.contentSafety.shieldPrompt": ({"apiManagement.contentSafety.shieldPrompt": False}, [SAFETY]),
+    "apiManagement.contentSafety.blocklists": ({"apiManagement.contentSafety.blocklists": ["terms"]}, [SAFETY]),
+    "deployments[].spillover": ({"deployments[1].spillover": "chat"}, [PTU]),
     "monitoring.logAnalyticsWorkspaceId": (
         {"monitoring.logAnalyticsWorkspaceId": f"{RG}/Microsoft.OperationalInsights/workspaces/log-hub"}, [{}]),
     "monitoring.retentionInDays": ({"monitoring.retentionInDays": 30}, [{}]),

@@ -7,7 +7,7 @@ role assignments) and the number of resources deployed. Rules check the design; 
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -23,6 +23,7 @@ from .apim import ApiManagement, api_management
 from .core import (Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions,
                    role_assignments, titles)
 from .frontdoor import FrontDoor, front_door
+from .gateway_safety import SpillOver, content_safety, deployment_params, spill_overs
 from .inventory import deployed_names, deployed_resources, files, fixed_facts, recorded_grants, resource_count
 from .network import Network, network, region_network
 from .workbook import Workbook, workbook_for
@@ -63,6 +64,8 @@ class Design:
     front_door: FrontDoor | None
     api_management: ApiManagement | None
     deployments: list[dict[str, Any]]
+    #: Provisioned deployments and the standard deployment each spills over to (spilloverDeploymentName).
+    spill_overs: tuple[SpillOver, ...]
     deployments_count: str
     tags: dict[str, str]
     identity: Identity | None
@@ -135,6 +138,10 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
     apim = api_management(spec, namer, [(r.location, r.display_name, r.short) for r in region_list],
                           gateway_roles, _gateway_after(the_network)) if posture.api_management and gateway_roles \
         else None
+    if apim is not None:
+        apim = replace(apim, content_safety=content_safety(
+            spec, namer, region_list[0], the_network.content_safety_zone.id if the_network and
+            the_network.content_safety_zone else "", role_assignments(the_grants, "contentSafety")))
     the_account = account(spec, posture, the_grants)
     the_vault = key_vault(spec, posture, namer, the_grants)
     tags = generated_tags(spec)
@@ -155,7 +162,8 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         network=the_network,
         front_door=front_door(spec, posture, namer) if posture.front_door else None,
         api_management=apim,
-        deployments=[d.as_param() for d in spec.deployments],
+        deployments=deployment_params(spec.deployments),
+        spill_overs=spill_overs(spec.deployments),
         deployments_count=f"{len(spec.deployments)} model deployment{'s' if len(spec.deployments) != 1 else ''}",
         tags=dict(sorted(tags.items())),
         identity=the_identity,
@@ -165,7 +173,9 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         key_vault=the_vault,
         grants=the_grants,
         role_assignments=tuple(r for r in (the_vault.role_assignments if the_vault else None,
-                                           the_account.role_assignments, gateway_roles) if r is not None),
+                                           the_account.role_assignments, gateway_roles,
+                                           apim.content_safety.role_assignments
+                                           if apim and apim.content_safety else None) if r is not None),
         notes=notes(spec, posture),
         workbook=workbook_for(spec, posture, namer),
         names=(),

@@ -9,6 +9,7 @@ from ..azure import APIM_MIN_API_VERSION
 from ..frozen import frozen
 from ..model import OAuth, Spec
 from ..naming import Namer, bicep_symbol
+from .gateway_safety import ContentSafety
 from .records import GlobalName, RoleAssignments, Skip
 
 #: The Azure OpenAI data-plane operations the gateway exposes (method, URL template below /openai, display name).
@@ -145,6 +146,8 @@ class ApiManagement:
     role_modules: tuple[GatewayRoles, ...]
     #: JMESPath for ``az role assignment list --all``: the assignments on resources of the README's resource group.
     callers_audit_query: str
+    #: apiManagement.contentSafety: the Content Safety account, its backend and the policy's settings.
+    content_safety: ContentSafety | None = None
 
 
 def backend_pools(locations: list[str]) -> list[tuple[str, list[str]]]:

@@ -126,6 +126,7 @@ def registered() -> list[Rule]:
 
 def _load_rule_modules() -> None:
     # Importing the modules registers their rules.
-    from . import access, alerts, edge, limits, models, names, network, regions, tags  # noqa: F401
+    from . import (access, alerts, content_safety, edge, limits, models, names, network, regions,  # noqa: F401
+                   spillover, tags)
 
 
