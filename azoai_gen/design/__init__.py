@@ -139,9 +139,9 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
                           gateway_roles, _gateway_after(the_network)) if posture.api_management and gateway_roles \
         else None
     if apim is not None:
-        apim = replace(apim, content_safety=content_safety(
-            spec, namer, region_list[0], the_network.content_safety_zone.id if the_network and
-            the_network.content_safety_zone else "", role_assignments(the_grants, "contentSafety")))
+        zone = the_network.content_safety_zone if the_network else None
+        apim = replace(apim, content_safety=content_safety(spec, namer, region_list[0], zone.id if zone else "",
+                                                           role_assignments(the_grants, "contentSafety")))
     the_account = account(spec, posture, the_grants)
     the_vault = key_vault(spec, posture, namer, the_grants)
     tags = generated_tags(spec)
