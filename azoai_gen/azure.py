@@ -34,12 +34,14 @@ ROLES: dict[str, str] = {
     "cognitiveServicesOpenAIUser": "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
     "keyVaultSecretsUser": "4633458b-17de-408a-b874-0445c86b69e6",
     "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
+    "cognitiveServicesUser": "a97b65f3-24c7-4388-baec-2e87135dc908",
 }
 
 ROLE_NAMES: dict[str, str] = {
     "cognitiveServicesOpenAIUser": "Cognitive Services OpenAI User",
     "keyVaultSecretsUser": "Key Vault Secrets User",
     "monitoringMetricsPublisher": "Monitoring Metrics Publisher",
+    "cognitiveServicesUser": "Cognitive Services User",
 }
 
 #: Length of the suffix taken from uniqueString(resourceGroup().id) for globally unique names.

@@ -151,6 +151,30 @@ def _private_endpoints(design, table: _Table) -> list[CostLine]:
     ]
 
 
+def _content_safety(design, table: _Table) -> list[CostLine]:
+    """Tier 5's Content Safety account: its private endpoint (the account bills per use, in the notes)."""
+    if design.api_management is None or design.api_management.content_safety is None:
+        return []
+    return [_hourly(table, "privateEndpoint", "Private endpoint of the Content Safety account",
+                    "Microsoft.Network/privateEndpoints", 1, "endpoint", None,
+                    "the account that checks prompts at the gateway, in the primary region")]
+
+
+def _usage_notes(design) -> tuple[str, ...]:
+    """Usage-billed parts the total leaves out: spilled requests and content safety checks."""
+    notes = ()
+    if design.spill_overs:
+        notes += ("Spill-over is extra: requests a provisioned deployment spills over to its standard deployment "
+                  "bill per 1,000 tokens at that deployment's rate, on top of the PTU-hours (Learn: \"Manage "
+                  "traffic with spillover for provisioned deployments\", Spillover cost).",)
+    if design.api_management and design.api_management.content_safety:
+        notes += ("Content safety is extra: the Content Safety account (S0) bills each checked prompt per 1,000 "
+                  "text records (a record is up to 1,000 characters), and Prompt Shields per 1,000 records as "
+                  "well (Azure AI Content Safety pricing, https://azure.microsoft.com/pricing/details/"
+                  "cognitive-services/content-safety/); it has no base fee.",)
+    return notes
+
+
 def _dns_zones(design, table: _Table) -> list[CostLine]:
     zones = design.network.created_zones if design.network else ()
     if not zones:
@@ -234,15 +258,15 @@ def estimate(design, table: dict[str, Any] | None = None) -> CostEstimate:
     """The monthly cost of what ``design`` deploys; ``table`` replaces the shipped price table (tests)."""
     data = table if table is not None else resources.data("prices.json")
     prices = _Table(data)
-    lines = [line for part in (_api_management, _public_ips, _front_door, _private_endpoints, _dns_zones,
-                               _log_analytics, _key_vault, _provisioned)
+    lines = [line for part in (_api_management, _public_ips, _front_door, _private_endpoints, _content_safety,
+                               _dns_zones, _log_analytics, _key_vault, _provisioned)
              for line in part(design, prices)]
     notes = ("Token usage is extra: Standard, Global Standard and Data Zone deployments bill per 1,000 tokens at "
              "the model's rate (token rates below, where the table has them).",
              "Azure OpenAI accounts have no base fee; VNets, subnets, peerings' data transfer, Front Door requests "
              "and egress depend on traffic and are not priced.",
              f"Prices are {data['currency']} list prices of {data['date']} ({data['regionBasis']}); your agreement, "
-             f"region and reservations change them.") + _free_notes(design, data)
+             f"region and reservations change them.") + _free_notes(design, data) + _usage_notes(design)
     if design.alerts:
         notes += (f"Not in the total: the {len(design.alerts.rules)} metric alert rules are billed per monitored "
                   "time series a month (each deployment, status code, origin group or gateway region a rule splits "

@@ -98,7 +98,8 @@ def _lookup(group: list[str], name: str, resource_group: str, query: str) -> str
 #: How to find each kind of scope and principal the manifest names: the az command group, the JMESPath of the value
 #: the delete command needs, and how to describe it.
 _SCOPES = {"account": (["cognitiveservices", "account"], "id", "the Azure OpenAI account in {region}"),
-           "keyVault": (["keyvault"], "id", "the Key Vault")}
+           "keyVault": (["keyvault"], "id", "the Key Vault"),
+           "contentSafety": (["cognitiveservices", "account"], "id", "the Content Safety account")}
 _PRINCIPALS = {"identity": (["identity"], "principalId", "the managed identity {name}"),
                "apiManagement": (["apim"], "identity.principalId", "the API Management gateway {name}")}
 

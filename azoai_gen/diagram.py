@@ -147,6 +147,9 @@ def _shared(chart: _Chart, design: Design) -> None:
                monitoring.name if monitoring.create else monitoring.workspace_id)
     if design.api_management:
         chart.node("insights", DATABASE, "Application Insights", design.api_management.app_insights_name)
+        safety = design.api_management.content_safety
+        if safety:
+            chart.node("safety", BOX, "Azure AI Content Safety", safety.name.example, "private endpoint, no keys")
     if design.workbook:
         chart.node("workbook", BOX, "Azure Monitor workbook", design.workbook.display_name)
 
@@ -213,6 +216,8 @@ def _links(chart: _Chart, design: Design) -> None:
         chart.edge(node_id("acct", region.location), "-.->", "logs", "diagnostics")
     if design.api_management:
         chart.edge(node_id("gw", design.primary.location), "-.->", "insights", "token metrics")
+        if design.api_management.content_safety:
+            chart.edge(node_id("gw", design.primary.location), "-.->", "safety", "prompt checks, managed identity")
     if design.workbook:
         chart.edge("workbook", "-.->", "logs", "metrics and queries")
 

@@ -217,6 +217,16 @@ OPTIONAL_SETTINGS = """# Optional settings, commented out. "default" marks the v
 #   consumers: [{name: claims, tokenQuota: 50000000}]  # example; left out: one product and subscription for all
 #   consumerKeyVault: {name: kv-platform}  # example; left out: the README shows how to read the keys
 #   chargeback: {ratePer1000Tokens: 0.004}  # example; left out: the price table's per-1,000-token rates
+#   contentSafety:                 # prompts checked by Azure AI Content Safety at the gateway
+#     enabled: false               # default
+#     outputType: FourSeverityLevels  # default; or EightSeverityLevels
+#     categories:                  # a prompt at or above a threshold is refused with 403
+#       hate: 4                    # default
+#       selfHarm: 4                # default
+#       sexual: 4                  # default
+#       violence: 4                # default
+#     shieldPrompt: true           # default; jailbreak attempts are refused too
+#     blocklists: []               # default; blocklists of the Content Safety account
 # monitoring:
 #   logAnalyticsWorkspaceId: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>  # example; left out: a new workspace
 #   retentionInDays: 90            # default

@@ -165,6 +165,17 @@ class ConsumerKeyVault:
 
 
 @frozen
+class ContentSafety:
+    """``apiManagement.contentSafety`` when enabled: the llm-content-safety policy's settings."""
+
+    output_type: str
+    #: (policy category name, threshold) for Hate, SelfHarm, Sexual and Violence, in that order.
+    categories: tuple[tuple[str, int], ...]
+    shield_prompt: bool
+    blocklists: tuple[str, ...]
+
+
+@frozen
 class ApiManagement:
     sku: str
     capacity: int
@@ -178,6 +189,7 @@ class ApiManagement:
     consumer_key_vault: ConsumerKeyVault | None = None
     #: ``apiManagement.chargeback.ratePer1000Tokens``: one rate for every deployment, or the price table's.
     chargeback_rate_per_1000_tokens: float | None = None
+    content_safety: ContentSafety | None = None
 
 
 @frozen
@@ -268,6 +280,8 @@ class Deployment:
     capacity: int
     rai_policy: str
     version_upgrade_option: str
+    #: The standard deployment that takes this provisioned deployment's overflow (spilloverDeploymentName).
+    spillover: str | None = None
 
     def as_param(self) -> dict[str, Any]:
         """The deployment as the ``modelDeployments`` parameter carries it."""
@@ -321,7 +335,7 @@ def _region(index: int, data: Mapping[str, Any]) -> Region:
 
 def _deployment(data: Mapping[str, Any]) -> Deployment:
     return Deployment(data["name"], data["model"], data["version"], data["format"], data["sku"], data["capacity"],
-                      data["raiPolicy"], data["versionUpgradeOption"])
+                      data["raiPolicy"], data["versionUpgradeOption"], data.get("spillover"))
 
 
 #: The harm categories of a content filter, in the order the design writes them.
@@ -368,11 +382,25 @@ def _api_management(data: Mapping[str, Any]) -> ApiManagement:
                                         c.get("tokensPerMinute"), c.get("tokenQuota"), c["tokenQuotaPeriod"])
                                for c in data.get("consumers", ())),
                          _consumer_key_vault(data.get("consumerKeyVault")),
-                         data.get("chargeback", {}).get("ratePer1000Tokens"))
+                         data.get("chargeback", {}).get("ratePer1000Tokens"),
+                         _content_safety(data["contentSafety"]))
 
 
 def _consumer_key_vault(data: Mapping[str, Any] | None) -> ConsumerKeyVault | None:
     return ConsumerKeyVault(data["name"], data.get("resourceGroup")) if data else None
+
+
+#: The policy's category names, by the spec's keys, in the policy's order.
+CONTENT_SAFETY_CATEGORIES = (("hate", "Hate"), ("selfHarm", "SelfHarm"), ("sexual", "Sexual"),
+                             ("violence", "Violence"))
+
+
+def _content_safety(data: Mapping[str, Any]) -> ContentSafety | None:
+    if not data["enabled"]:
+        return None
+    limits = data["categories"]
+    return ContentSafety(data["outputType"], tuple((name, limits[key]) for key, name in CONTENT_SAFETY_CATEGORIES),
+                         data["shieldPrompt"], tuple(data["blocklists"]))
 
 
 def _alerts(data: Mapping[str, Any]) -> Alerts:

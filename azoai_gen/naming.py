@@ -103,6 +103,16 @@ class Namer:
     def account(self, short: str) -> Name:
         return self._name("account", f"oai-{self.base}-{short}-", suffixed=True)
 
+    def content_safety(self, short: str) -> Name:
+        """The Azure AI Content Safety account (tier 5); its name is also its custom subdomain."""
+        return self._name("account", f"cs-{self.base}-{short}-", suffixed=True)
+
+    def content_safety_private_endpoint(self, short: str) -> Name:
+        return self._name("privateEndpoint", f"pep-cs-{self.base}-{short}")
+
+    def content_safety_private_endpoint_nic(self, short: str) -> Name:
+        return self._name("networkInterface", f"nic-pep-cs-{self.base}-{short}")
+
     def key_secret(self, location: str) -> Name:
         return self._name("secret", f"openai-api-key-{location}")
 

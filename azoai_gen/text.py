@@ -42,7 +42,8 @@ BIDI_CONTROLS = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *rang
 ALLOWED_FORMAT = frozenset([0x200C, 0x200D, *range(0xE0020, 0xE0080)])
 
 #: Fields whose values API Management reads in a policy, by spec path (``[]`` for every item of a list).
-POLICY_LITERALS = {"apiManagement.oauth.audiences[]": "an audience"}
+POLICY_LITERALS = {"apiManagement.oauth.audiences[]": "an audience",
+                   "apiManagement.contentSafety.blocklists[]": "a blocklist name"}
 
 HINT = ("spec text cannot hold control characters (line breaks and tabs included), lone surrogates, bidirectional "
         "controls, invisible formatting characters, line separators or noncharacters: remove it")

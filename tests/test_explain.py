@@ -194,6 +194,9 @@ LISTS = {"openai.blocklists": [{"name": "internal", "items": [{"term": "Bluebird
                                 {"name": "other", "items": [{"term": "Redwing"}]}]}
 FILTER = {"openai.contentFilters": [{"name": "strict", "blocklists": [{"name": "internal"}]}], **LISTS}
 HARMS = ("hate", "sexual", "violence", "selfHarm")
+SAFETY = {"apiManagement.contentSafety.enabled": True}
+PTU = {"deployments[1]": {"name": "chat-ptu", "model": "gpt-5.4-mini", "version": "2026-03-17",
+                          "sku": "GlobalProvisionedManaged", "capacity": 15}}
 
 #: Each setting of the schema: a change of it (path -> value; [0] is the first item, [] every item) and the specs
 #: around it. A tier reads the setting when, in one of those specs, the change renders different files.
@@ -300,6 +303,15 @@ CHANGES: dict[str, tuple[dict, list[dict]]] = {
     "apiManagement.consumerKeyVault.resourceGroup": ({"apiManagement.consumerKeyVault.resourceGroup": "rg-platform"},
                                                      [KEYS]),
     "apiManagement.chargeback.ratePer1000Tokens": ({"apiManagement.chargeback.ratePer1000Tokens": 0.01}, [CONSUMERS]),
+    "apiManagement.contentSafety.enabled": ({"apiManagement.contentSafety.enabled": True}, [{}]),
+    "apiManagement.contentSafety.outputType": ({"apiManagement.contentSafety.outputType": "EightSeverityLevels"},
+                                               [SAFETY]),
+    **{f"apiManagement.contentSafety.categories.{name}": ({f"apiManagement.contentSafety.categories.{name}": 1},
+                                                          [SAFETY])
+       for name in ("hate", "selfHarm", "sexual", "violence")},
+    "apiManagement.contentSafety.shieldPrompt": ({"apiManagement.contentSafety.shieldPrompt": False}, [SAFETY]),
+    "apiManagement.contentSafety.blocklists": ({"apiManagement.contentSafety.blocklists": ["terms"]}, [SAFETY]),
+    "deployments[].spillover": ({"deployments[1].spillover": "chat"}, [PTU]),
     "monitoring.logAnalyticsWorkspaceId": (
         {"monitoring.logAnalyticsWorkspaceId": f"{RG}/Microsoft.OperationalInsights/workspaces/log-hub"}, [{}]),
     "monitoring.retentionInDays": ({"monitoring.retentionInDays": 30}, [{}]),

@@ -49,6 +49,13 @@ ID_B = "0000000b-0000-0000-0000-000000000001"
 APP4 = "frontDoor:\n  origin: app\n"
 NO_ALERTS = "monitoring:\n  alerts:\n    enabled: false\n"
 ALERT_EMAIL = "monitoring:\n  alerts:\n    emails: [ops@contoso.com]\n"
+SAFETY = "apiManagement:\n  publisherEmail: ops@example.com\n  contentSafety:\n    enabled: true\n"
+
+
+def ptu(target: str, sku: str = "GlobalProvisionedManaged", model: str = "gpt-5.4-mini") -> str:
+    """A second deployment (for MINIMAL's list), provisioned and spilling over to ``target``."""
+    return (f"  - name: chat-ptu\n    model: {model}\n    version: \"2026-03-17\"\n    sku: {sku}\n    capacity: 15\n"
+            f"    spillover: {target}\n")
 
 def filters(*names: str, blocklists: str = "", applies: str = "") -> str:
     """An ``openai`` section with content filters ``names`` (each applying ``applies``) and ``blocklists``."""
@@ -145,7 +152,8 @@ CASES: dict[str, Case] = {
         spec(5, regions=TWO_REGIONS, extra="apiManagement:\n" + ENTRA_CONSUMER),
         "an Entra consumer needs apiManagement.oauth"),
     "api-management-consumer-quotas-per-gateway": Case(
-        spec(5, regions=TWO_REGIONS, extra="apiManagement:\n  consumers:\n    - name: team-a\n"),
+        spec(5, regions=TWO_REGIONS, extra="apiManagement:\n  tokenLimitAcrossRegions: split\n  consumers:\n"
+                                           "    - name: team-a\n      tokenQuota: 9000\n"),
         spec(5, regions=TWO_REGIONS, extra="apiManagement:\n  consumers:\n    - name: team-a\n      tokenQuota: 9000\n"),
         "each of the 2 regional gateways counts tokens and quotas on its own", "warning"),
     "api-management-consumer-settings-ignored": Case(
@@ -217,6 +225,19 @@ CASES: dict[str, Case] = {
                                                spec(1, extra="keyVault:\n  secretExpiryDays: 30\n"),
                                                "within the 30 days' notice of Key Vault's SecretNearExpiry event",
                                                "warning"),
+    "deployments-spillover-target": Case(spec(2, extra=ptu("chat")), spec(2, extra=ptu("chta")),
+                                         "spillover names 'chta', which is not a deployment of this spec"),
+    "deployments-spillover-types": Case(spec(2, extra=ptu("chat")),
+                                        spec(2, extra=ptu("chat", sku="DataZoneProvisionedManaged")),
+                                        "a DataZoneProvisionedManaged deployment spills over to a DataZoneStandard "
+                                        "deployment (the same data processing level), but 'chat' is GlobalStandard"),
+    "deployments-spillover-model": Case(spec(2, extra=ptu("chat")), spec(2, extra=ptu("chat", model="gpt-5.4")),
+                                        "'chat' serves gpt-5.4-mini 2026-03-17, but 'chat-ptu' serves gpt-5.4 "
+                                        "2026-03-17: spill-over needs the same model and version"),
+    "content-safety-needs-gateway": Case(spec(5, regions=TWO_REGIONS, extra=SAFETY),
+                                         spec(4, regions=TWO_REGIONS, extra=SAFETY),
+                                         "content safety runs in the API Management gateway's policy "
+                                         "(llm-content-safety), and tier 4 has no gateway"),
     "arm-resource-limit": Case(spec(2, extra=NO_ALERTS), spec(2, regions=TWO_REGIONS, extra=NO_ALERTS),
                                "the deployment would exceed Azure Resource Manager limits: 16 resources "
                                "(ARM allows 12 in one template)"),

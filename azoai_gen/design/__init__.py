@@ -7,7 +7,7 @@ role assignments) and the number of resources deployed. Rules check the design; 
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import PurePath
 from typing import Any
 
@@ -20,10 +20,12 @@ from ..naming import Name, Namer
 from ..posture import Callers, Posture, for_spec
 from .alerts import alerts
 from .apim import ApiManagement, api_management
+from .policy import fragments
 from .core import (Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions,
                    role_assignments, titles)
 from .filters import ContentFilters, content_filters
 from .frontdoor import FrontDoor, front_door
+from .gateway_safety import SpillOver, content_safety, deployment_params, spill_overs
 from .inventory import deployed_names, deployed_resources, files, fixed_facts, recorded_grants, resource_count
 from .network import Network, network, region_network
 from .workbook import Workbook, workbook_for
@@ -64,6 +66,8 @@ class Design:
     front_door: FrontDoor | None
     api_management: ApiManagement | None
     deployments: list[dict[str, Any]]
+    #: Provisioned deployments and the standard deployment each spills over to (spilloverDeploymentName).
+    spill_overs: tuple[SpillOver, ...]
     deployments_count: str
     tags: dict[str, str]
     identity: Identity | None
@@ -138,6 +142,12 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
     apim = api_management(spec, namer, [(r.location, r.display_name, r.short) for r in region_list],
                           gateway_roles, _gateway_after(the_network)) if posture.api_management and gateway_roles \
         else None
+    if apim is not None:
+        zone = the_network.content_safety_zone if the_network else None
+        safety = content_safety(spec, namer, region_list[0], zone.id if zone else "",
+                                role_assignments(the_grants, "contentSafety"))
+        apim = replace(apim, content_safety=safety, policy_fragments=fragments(
+            apim.consumers, spec.api_management.oauth is not None, ("content-safety",) if safety else ()))
     the_account = account(spec, posture, the_grants)
     the_vault = key_vault(spec, posture, namer, the_grants)
     tags = generated_tags(spec)
@@ -158,7 +168,8 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         network=the_network,
         front_door=front_door(spec, posture, namer) if posture.front_door else None,
         api_management=apim,
-        deployments=[d.as_param() for d in spec.deployments],
+        deployments=deployment_params(spec.deployments),
+        spill_overs=spill_overs(spec.deployments),
         deployments_count=f"{len(spec.deployments)} model deployment{'s' if len(spec.deployments) != 1 else ''}",
         tags=dict(sorted(tags.items())),
         identity=the_identity,
@@ -168,7 +179,9 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
         key_vault=the_vault,
         grants=the_grants,
         role_assignments=tuple(r for r in (the_vault.role_assignments if the_vault else None,
-                                           the_account.role_assignments, gateway_roles) if r is not None),
+                                           the_account.role_assignments, gateway_roles,
+                                           apim.content_safety.role_assignments
+                                           if apim and apim.content_safety else None) if r is not None),
         notes=notes(spec, posture),
         workbook=workbook_for(spec, posture, namer),
         names=(),

@@ -12,6 +12,7 @@ from ..naming import Namer, bicep_symbol
 from .chargeback import Chargeback, chargeback
 from .consumers import Consumers, consumers as consumers_of
 from .policy import Dimension, Fragment, dimensions, fragments
+from .gateway_safety import ContentSafety
 from .records import GlobalName, RoleAssignments, Skip
 
 #: The Azure OpenAI data-plane operations the gateway exposes (method, URL template below /openai, display name).
@@ -158,6 +159,8 @@ class ApiManagement:
     subscription_required: bool = True
     #: The chargeback query of tokens per consumer, model and region per month; with consumers only.
     chargeback: Chargeback | None = None
+    #: apiManagement.contentSafety: the Content Safety account, its backend and the policy's settings.
+    content_safety: ContentSafety | None = None
 
 
 def backend_pools(locations: list[str]) -> list[tuple[str, list[str]]]:

@@ -70,6 +70,7 @@ def titles(spec: Spec, posture: Posture) -> Titles:
 
 IDENTITY_DESCRIPTION = "Calling service of this workload (managed identity created by azoai-gen)."
 GATEWAY_DESCRIPTION = "API Management gateway of this workload: the only caller of the account in tier 5."
+CONTENT_SAFETY_DESCRIPTION = "API Management gateway of this workload: checks prompts with Content Safety."
 #: Where each role is granted, and what the assignment says of the caller identity there.
 SCOPES = {"account": ("cognitiveServicesOpenAIUser", IDENTITY_DESCRIPTION),
           "keyVault": ("keyVaultSecretsUser", IDENTITY_DESCRIPTION[:-1] + ": reads the API key.")}
@@ -80,8 +81,13 @@ def grants(spec: Spec, posture: Posture, with_identity: bool) -> tuple[Grant, ..
     if posture.callers is Callers.API_MANAGEMENT:
         # Granted on every account by modules/gateway-roles.bicep, which runs once both exist, so that the accounts
         # do not wait for API Management.
-        return (Grant("gateway", "apiManagement", "cognitiveServicesOpenAIUser", GATEWAY_DESCRIPTION,
-                      Ref("apiManagement.outputs.principalId")),)
+        gateway = (Grant("gateway", "apiManagement", "cognitiveServicesOpenAIUser", GATEWAY_DESCRIPTION,
+                         Ref("apiManagement.outputs.principalId")),)
+        if spec.api_management.content_safety is not None:
+            # The gateway checks prompts with the Content Safety account (llm-content-safety) as itself.
+            gateway += (Grant("contentSafety", "apiManagement", "cognitiveServicesUser", CONTENT_SAFETY_DESCRIPTION,
+                              Ref("apiManagement.outputs.principalId")),)
+        return gateway
     scope = "keyVault" if posture.callers is Callers.KEY_VAULT_SECRET else "account"
     role, description = SCOPES[scope]
     result = []
@@ -94,7 +100,7 @@ def grants(spec: Spec, posture: Posture, with_identity: bool) -> tuple[Grant, ..
 
 #: What each scope of :func:`role_assignments` grants a role on.
 SCOPE_TEXT = {"account": "every Azure OpenAI account", "gateway": "every Azure OpenAI account",
-              "keyVault": "the Key Vault"}
+              "keyVault": "the Key Vault", "contentSafety": "the Content Safety account"}
 
 
 def role_assignments(grant_list: tuple[Grant, ...], scope: str) -> RoleAssignments | None:

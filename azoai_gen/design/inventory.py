@@ -29,6 +29,8 @@ def files(design: Design) -> tuple[str, ...]:
         if consumers:
             found += list(consumers.policy_files)
             found += ["modules/consumer-keys.bicep"] if consumers.keys else []
+        if design.api_management.content_safety:
+            found.append("modules/content-safety.bicep")
     if design.network and design.network.create_vnets:
         found.append("modules/network.bicep")
     if design.network and design.network.created_zones:
@@ -129,6 +131,10 @@ def _shared_facts(design: Design) -> list[Fixed]:
     if design.front_door:
         found.append(_name("frontDoor", f"{design.front_door.profile_name}/{design.front_door.endpoint_name}",
                            "the Front Door profile and endpoint"))
+    safety = design.api_management.content_safety if design.api_management else None
+    if safety:
+        found.append(_name("contentSafety", _recorded(safety.name, suffix), "the Content Safety account",
+                           SUFFIXED_NAME_PARTS))
     return found
 
 
@@ -232,6 +238,7 @@ def _shared_resources(design: Design) -> list[DeployedResource]:
         found += [_resource(design, PUBLIC_IP, gateway.public_ip_name, gateway.location) for gateway in apim.gateways]
         found.append(_resource(design, APP_INSIGHTS, apim.app_insights_name, where))
         found += _products(design, _recorded(apim.name, design.spec.naming_suffix), where)
+        found += _content_safety_resources(design)
     if design.workbook:
         # Azure requires a GUID as the name, computed at deployment from the resource group's ID.
         name = WORKBOOK_NAME.format(seed=design.workbook.name_seed)
@@ -251,6 +258,16 @@ def _products(design: Design, service: str, where: str) -> list[DeployedResource
         found.append(_resource(design, APIM_PRODUCT, f"{service}/{product}", where))
         found.append(_resource(design, APIM_SUBSCRIPTION, f"{service}/{subscription}", where))
     return found
+
+
+def _content_safety_resources(design: Design) -> list[DeployedResource]:
+    """Tier 5's Content Safety account (it deploys no models) and its private endpoint."""
+    safety = design.api_management.content_safety if design.api_management else None
+    if safety is None:
+        return []
+    account = _resource(design, ACCOUNT, _recorded(safety.name, design.spec.naming_suffix), safety.location)
+    return [replace(account, deployments=()),
+            _resource(design, PRIVATE_ENDPOINT, safety.private_endpoint_name, safety.location)]
 
 
 def _alert_resources(design: Design) -> list[DeployedResource]:
@@ -316,7 +333,9 @@ def _gateway_modules(design: Design) -> int:
         count += 1 + regions + 6
         count += 1 + 6 + 2 * regions + len(OPENAI_OPERATIONS)  # named value, API, policy, product (+API), subscription
         count += _consumer_resources(design)
+        count += 1 if design.api_management.content_safety else 0  # the content-safety backend
     return count
+
 
 
 def _consumer_resources(design: Design) -> int:
@@ -327,6 +346,13 @@ def _consumer_resources(design: Design) -> int:
         return 0
     keyed = len(consumers.keyed)
     return 4 * keyed - 3 + (1 + keyed if consumers.keys else 0)
+
+
+def _content_safety_module(design: Design) -> int:
+    """modules/content-safety.bicep: call, account, diagnostics, private endpoint, zone group, role assignments."""
+    if design.api_management is None or design.api_management.content_safety is None:
+        return 0
+    return 1 + 4 + _grant_count(design, "contentSafety")
 
 
 def resource_count(design: Design) -> int:
@@ -340,4 +366,4 @@ def resource_count(design: Design) -> int:
     count += _network_modules(design)
     count += 2 if design.workbook else 0  # module call, workbook
     count += design.alerts.resource_count if design.alerts else 0
-    return count + _gateway_modules(design)
+    return count + _gateway_modules(design) + _content_safety_module(design)

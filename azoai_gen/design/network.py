@@ -9,6 +9,7 @@ from ..ids import resource_group_of
 from ..model import Spec
 from ..naming import Namer, bicep_symbol
 from ..posture import Posture
+from .gateway_safety import CONTENT_SAFETY_ZONE
 from .records import Ref
 
 SUBNET_PURPOSES = {"private_endpoints": "private-endpoints", "workload": "workload", "api_management": "apim"}
@@ -120,6 +121,8 @@ class Network:
     #: subnet of the peered networks, the workload subnet of a former tier 3 included, can go around the gateway.
     gateway_only_endpoints: bool
     gateway_subnet_prefixes: tuple[str, ...]
+    #: Tier 5 with content safety: the zone of the Content Safety account's private endpoint.
+    content_safety_zone: Zone | None = None
 
 
 def region_network(namer: Namer, location: str, short: str, planned: PlannedNetwork) -> RegionNetwork:
@@ -151,9 +154,23 @@ def region_network(namer: Namer, location: str, short: str, planned: PlannedNetw
     )
 
 
-def _zones(spec: Spec, namer: Namer, regions: list[tuple[str, RegionNetwork]]) -> tuple[Zone, ...]:
+def gateway_content_safety(spec: Spec, posture: Posture) -> bool:
+    """Whether the design deploys a Content Safety account: tier 5 with apiManagement.contentSafety enabled."""
+    return posture.api_management and spec.api_management.content_safety is not None
+
+
+def zone_keys(spec: Spec, posture: Posture) -> list[str]:
+    """The private DNS zones the design uses: the account kind's, and in tier 5 with content safety the Content
+    Safety account's (privatelink.cognitiveservices.azure.com), which kind OpenAI does not need itself."""
+    keys = list(ZONES_BY_KIND[spec.openai.kind])
+    if gateway_content_safety(spec, posture) and CONTENT_SAFETY_ZONE not in keys:
+        keys.append(CONTENT_SAFETY_ZONE)
+    return keys
+
+
+def _zones(spec: Spec, posture: Posture, namer: Namer, regions: list[tuple[str, RegionNetwork]]) -> tuple[Zone, ...]:
     zones = []
-    for key in ZONES_BY_KIND[spec.openai.kind]:
+    for key in zone_keys(spec, posture):
         existing = spec.network.zone_id(key)
         symbol = bicep_symbol("zone", key)
         output = key + "ZoneId"
@@ -185,7 +202,9 @@ def _peerings(namer: Namer, regions: list[tuple[str, RegionNetwork]]) -> tuple[P
 def network(spec: Spec, posture: Posture, namer: Namer, regions: list[tuple[str, RegionNetwork]]) -> Network:
     """VNets, subnets, DNS zones and peerings, given each region's network."""
     delegation = spec.network.workload_subnet_delegation
-    zones = _zones(spec, namer, regions)
+    every_zone = _zones(spec, posture, namer, regions)
+    # The accounts' private endpoints register in their kind's zones only; the Content Safety account's in its own.
+    zones = tuple(z for z in every_zone if z.key in ZONES_BY_KIND[spec.openai.kind])
     created = any(net.create for _, net in regions)
     names = SubnetNames(
         namer.subnet(SUBNET_PURPOSES["private_endpoints"]).stem if created else "",
@@ -198,15 +217,17 @@ def network(spec: Spec, posture: Posture, namer: Namer, regions: list[tuple[str,
         api_management_subnet=posture.api_management,
         peerings=_peerings(namer, regions) if posture.api_management else (),
         peering_module_name=namer.module("peering").stem if posture.api_management else "",
-        peering_after=("dns",) if posture.api_management and any(not z.existing_id for z in zones) else (),
+        peering_after=("dns",) if posture.api_management and any(not z.existing_id for z in every_zone) else (),
         zones=zones,
-        created_zones=tuple(z for z in zones if not z.existing_id),
-        central_zones=tuple(z for z in zones if z.existing_id),
-        dns_module_name=namer.module("dns").stem if any(not z.existing_id for z in zones) else "",
+        created_zones=tuple(z for z in every_zone if not z.existing_id),
+        central_zones=tuple(z for z in every_zone if z.existing_id),
+        dns_module_name=namer.module("dns").stem if any(not z.existing_id for z in every_zone) else "",
         existing_vnets=tuple(ExistingVnet(location, net.existing_subnet_id, net.private_endpoint_scope,
                                           net.private_endpoint_name, net.private_endpoint_module_name)
                              for location, net in regions if net.private_endpoint_scope),
         callers_in_network=not posture.api_management,
         gateway_only_endpoints=posture.api_management,
         gateway_subnet_prefixes=tuple(net.api_management_subnet for _, net in regions if net.api_management_subnet),
+        content_safety_zone=next((z for z in every_zone if z.key == CONTENT_SAFETY_ZONE), None)
+        if gateway_content_safety(spec, posture) else None,
     )

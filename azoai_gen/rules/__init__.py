@@ -126,6 +126,7 @@ def registered() -> list[Rule]:
 
 def _load_rule_modules() -> None:
     # Importing the modules registers their rules.
-    from . import access, alerts, consumers, edge, filters, limits, models, names, network, regions, tags  # noqa: F401
+    from . import (access, alerts, consumers, content_safety, edge, filters, limits, models, names,  # noqa: F401
+                   network, regions, spillover, tags)
 
 

@@ -51,7 +51,7 @@ def entra_needs_oauth(subject: Subject) -> Iterator[Finding]:
 
 @rule("api-management-consumer-quotas-per-gateway", before_design=True)
 def quotas_per_gateway(subject: Subject) -> Iterator[Finding]:
-    """Warn that token counters and quotas are kept per regional gateway."""
+    """Warn that token counters and quotas are kept per regional gateway, unless the spec divides them (split)."""
     settings = subject.spec.api_management
     regions = len(subject.spec.regions)
     if not subject.posture.api_management or regions < 2:
@@ -59,11 +59,11 @@ def quotas_per_gateway(subject: Subject) -> Iterator[Finding]:
     if not any(consumer.token_quota for consumer in settings.consumers):
         return
     if settings.token_limit_across_regions == "split":
-        how = f"apiManagement.tokenLimitAcrossRegions is split, so each gateway allows 1/{regions} of every quota"
-    else:
-        how = f"a consumer whose calls reach all {regions} regions can use up to {regions} times its quota"
+        return  # chosen in the spec: every limit and quota is divided between the gateways, as the README says
+    how = f"a consumer whose calls reach all {regions} regions can use up to {regions} times its quota"
     yield Finding(CONSUMERS, f"each of the {regions} regional gateways counts tokens and quotas on its own: {how}",
-                  "to keep a quota exact, route the consumer to one region, or set tokenLimitAcrossRegions: split",
+                  "set apiManagement.tokenLimitAcrossRegions: split to divide every limit and quota between the "
+                  "gateways, or route the consumer to one region",
                   at_key=True, severity="warning")
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..addressing import ZONES, ZONES_BY_KIND
+from ..addressing import ZONES
+from ..design.network import zone_keys
 from ..errors import Finding
 from ..ids import is_private_range, zone_of
 from . import Subject, ignored, rule
@@ -40,8 +41,9 @@ def zone_unused(subject: Subject) -> Iterator[Finding]:
     if not subject.posture.private_endpoints:
         return
     kind = subject.spec.openai.kind
+    used = zone_keys(subject.spec, subject.posture)
     for key, _ in subject.spec.network.private_dns_zone_ids:
-        if key not in ZONES_BY_KIND[kind]:
+        if key not in used:
             yield Finding(("network", "privateDnsZoneIds", key),
                           f"ignored: an account of kind {kind} does not use {ZONES[key]}", at_key=True,
                           severity="warning")

@@ -173,6 +173,34 @@ var openaiSwedencentralAlerts = [
       }
     ]
   }
+  {
+    name: 'alert-claims-prod-oai-sdc-provisioned-utilization'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        timeAggregation: 'Average'
+        operator: 'GreaterThanOrEqual'
+        threshold: 80
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-ptu'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
 ]
 
 // Metric alert rules of the Azure OpenAI account in francecentral; the thresholds are the spec's (monitoring.alerts.thresholds).
@@ -306,6 +334,34 @@ var openaiFrancecentralAlerts = [
       }
     ]
   }
+  {
+    name: 'alert-claims-prod-oai-frc-provisioned-utilization'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        timeAggregation: 'Average'
+        operator: 'GreaterThanOrEqual'
+        threshold: 80
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-ptu'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
 ]
 
 // Metric alert rules of the Azure OpenAI account in germanywestcentral; the thresholds are the spec's (monitoring.alerts.thresholds).
@@ -432,6 +488,34 @@ var openaiGermanywestcentralAlerts = [
             operator: 'Include'
             values: [
               'chat'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-gwc-provisioned-utilization'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        timeAggregation: 'Average'
+        operator: 'GreaterThanOrEqual'
+        threshold: 80
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-ptu'
             ]
           }
         ]

@@ -17,6 +17,18 @@ param modelDeployments = [
     capacity: 50
     raiPolicy: 'Microsoft.DefaultV2'
     versionUpgradeOption: 'OnceCurrentVersionExpired'
+    spillover: ''
+  }
+  {
+    name: 'chat-ptu'
+    model: 'gpt-5.4'
+    version: '2026-03-05'
+    format: 'OpenAI'
+    sku: 'DataZoneProvisionedManaged'
+    capacity: 15
+    raiPolicy: 'Microsoft.DefaultV2'
+    versionUpgradeOption: 'OnceCurrentVersionExpired'
+    spillover: 'chat'
   }
 ]
 

@@ -10,6 +10,15 @@ param tags object
 @description('Model deployments created in every region: name, model, version, format, sku, capacity, raiPolicy, versionUpgradeOption.')
 param modelDeployments array
 
+@description('Custom content filters (RAI policies) created on every account: name, basePolicyName, mode, contentFilters and customBlocklists.')
+param contentFilters array
+
+@description('Custom blocklists created on every account: name and description.')
+param contentBlocklists array
+
+@description('Items of the custom blocklists: list (the index of their blocklist), blocklist, name, pattern and isRegex.')
+param contentBlocklistItems array
+
 @description('When the gateway consumers\' key secrets expire, in seconds since 1970-01-01. Each deployment renews it.')
 param consumerKeySecretExpiresAt int = dateTimeToEpoch(dateTimeAdd(utcNow(), 'P365D'))
 
@@ -173,6 +182,34 @@ var openaiSwedencentralAlerts = [
       }
     ]
   }
+  {
+    name: 'alert-claims-prod-oai-sdc-provisioned-utilization'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        timeAggregation: 'Average'
+        operator: 'GreaterThanOrEqual'
+        threshold: 80
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-ptu'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
 ]
 
 // Metric alert rules of the Azure OpenAI account in francecentral; the thresholds are the spec's (monitoring.alerts.thresholds).
@@ -299,6 +336,34 @@ var openaiFrancecentralAlerts = [
             operator: 'Include'
             values: [
               'chat'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-frc-provisioned-utilization'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        timeAggregation: 'Average'
+        operator: 'GreaterThanOrEqual'
+        threshold: 80
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-ptu'
             ]
           }
         ]
@@ -576,12 +641,24 @@ var gatewayRoleAssignments = [
   }
 ]
 
+// Role assignments on the Content Safety account: Cognitive Services User.
+var contentSafetyRoleAssignments = [
+  {
+    principalId: apiManagement.outputs.principalId
+    principalType: 'ServicePrincipal'
+    description: 'API Management gateway of this workload: checks prompts with Content Safety.'
+  }
+]
+
 module openaiSwedencentral 'modules/openai.bicep' = {
   name: 'claims-prod-openai-swedencentral'
   params: {
     name: 'oai-claims-prod-sdc-${nameSuffix}'
     location: 'swedencentral'
     modelDeployments: modelDeployments
+    contentFilters: contentFilters
+    contentBlocklists: contentBlocklists
+    contentBlocklistItems: contentBlocklistItems
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     alerts: openaiSwedencentralAlerts
     actionGroupId: actionGroup.outputs.resourceId
@@ -595,6 +672,9 @@ module openaiFrancecentral 'modules/openai.bicep' = {
     name: 'oai-claims-prod-frc-${nameSuffix}'
     location: 'francecentral'
     modelDeployments: modelDeployments
+    contentFilters: contentFilters
+    contentBlocklists: contentBlocklists
+    contentBlocklistItems: contentBlocklistItems
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
     alerts: openaiFrancecentralAlerts
     actionGroupId: actionGroup.outputs.resourceId
@@ -653,6 +733,23 @@ module gatewayRolesFrancecentral 'modules/gateway-roles.bicep' = {
   }
 }
 
+// The Content Safety account the gateway checks prompts with (llm-content-safety), private in the primary region's
+// VNet. It grants the gateway's identity its role, so it starts once API Management exists.
+module contentSafety 'modules/content-safety.bicep' = {
+  name: 'claims-prod-content-safety'
+  params: {
+    name: 'cs-claims-prod-sdc-${nameSuffix}'
+    location: 'swedencentral'
+    privateEndpointName: 'pep-cs-claims-prod-sdc'
+    nicName: 'nic-pep-cs-claims-prod-sdc'
+    subnetId: networkSwedencentral.outputs.privateEndpointSubnetId
+    privateDnsZoneId: dns.outputs.cognitiveServicesZoneId
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    roleAssignments: contentSafetyRoleAssignments
+    tags: tags
+  }
+}
+
 module frontDoor 'modules/frontdoor.bicep' = {
   name: 'claims-prod-frontdoor'
   params: {
@@ -679,6 +776,7 @@ module apiManagementApi 'modules/apim-api.bicep' = {
       swedencentral: openaiSwedencentral.outputs.hostName
       francecentral: openaiFrancecentral.outputs.hostName
     }
+    contentSafetyHostName: contentSafety.outputs.hostName
   }
 }
 

@@ -15,8 +15,240 @@ param modelDeployments = [
     format: 'OpenAI'
     sku: 'DataZoneStandard'
     capacity: 100
-    raiPolicy: 'Microsoft.DefaultV2'
+    raiPolicy: 'gateway-strict'
     versionUpgradeOption: 'OnceCurrentVersionExpired'
+    spillover: ''
+  }
+  {
+    name: 'chat-ptu'
+    model: 'gpt-5.4'
+    version: '2026-03-05'
+    format: 'OpenAI'
+    sku: 'DataZoneProvisionedManaged'
+    capacity: 15
+    raiPolicy: 'gateway-strict'
+    versionUpgradeOption: 'OnceCurrentVersionExpired'
+    spillover: 'chat'
+  }
+]
+
+param contentFilters = [
+  {
+    name: 'gateway-strict'
+    basePolicyName: 'Microsoft.DefaultV2'
+    mode: 'Default'
+    contentFilters: [
+      {
+        name: 'Hate'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Low'
+        source: 'Prompt'
+      }
+      {
+        name: 'Sexual'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Violence'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Low'
+        source: 'Prompt'
+      }
+      {
+        name: 'Selfharm'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Hate'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Low'
+        source: 'Completion'
+      }
+      {
+        name: 'Sexual'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Violence'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Low'
+        source: 'Completion'
+      }
+      {
+        name: 'Selfharm'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Jailbreak'
+        enabled: true
+        blocking: true
+        source: 'Prompt'
+      }
+      {
+        name: 'Indirect Attack'
+        enabled: true
+        blocking: true
+        source: 'Prompt'
+      }
+      {
+        name: 'Protected Material Text'
+        enabled: true
+        blocking: true
+        source: 'Completion'
+      }
+      {
+        name: 'Protected Material Code'
+        enabled: true
+        blocking: false
+        source: 'Completion'
+      }
+    ]
+    customBlocklists: [
+      {
+        blocklistName: 'gateway-internal'
+        blocking: true
+        source: 'Prompt'
+      }
+      {
+        blocklistName: 'gateway-internal'
+        blocking: true
+        source: 'Completion'
+      }
+    ]
+  }
+  {
+    name: 'gateway-streaming'
+    basePolicyName: 'Microsoft.DefaultV2'
+    mode: 'Asynchronous_filter'
+    contentFilters: [
+      {
+        name: 'Hate'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Sexual'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Violence'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Selfharm'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Prompt'
+      }
+      {
+        name: 'Hate'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Sexual'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Violence'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Selfharm'
+        enabled: true
+        blocking: true
+        severityThreshold: 'Medium'
+        source: 'Completion'
+      }
+      {
+        name: 'Jailbreak'
+        enabled: true
+        blocking: true
+        source: 'Prompt'
+      }
+      {
+        name: 'Indirect Attack'
+        enabled: true
+        blocking: false
+        source: 'Prompt'
+      }
+      {
+        name: 'Protected Material Text'
+        enabled: true
+        blocking: true
+        source: 'Completion'
+      }
+      {
+        name: 'Protected Material Code'
+        enabled: true
+        blocking: false
+        source: 'Completion'
+      }
+    ]
+    customBlocklists: [
+      {
+        blocklistName: 'gateway-internal'
+        blocking: true
+        source: 'Completion'
+      }
+    ]
+  }
+]
+
+param contentBlocklists = [
+  {
+    name: 'gateway-internal'
+    description: 'Internal project names that must not reach or leave the model'
+  }
+]
+
+param contentBlocklistItems = [
+  {
+    list: 0
+    blocklist: 'gateway-internal'
+    name: 'item-9d4c7f04caa257b2'
+    pattern: 'Project Bluebird'
+    isRegex: false
+  }
+  {
+    list: 0
+    blocklist: 'gateway-internal'
+    name: 'item-b90f4956cceb8a0e'
+    pattern: 'CLM-[0-9]{6}'
+    isRegex: true
   }
 ]
 

@@ -226,6 +226,34 @@ var openaiSwedencentralAlerts = [
       }
     ]
   }
+  {
+    name: 'alert-claims-prod-oai-sdc-provisioned-utilization'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        timeAggregation: 'Average'
+        operator: 'GreaterThanOrEqual'
+        threshold: 80
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-ptu'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
 ]
 
 // Metric alert rules of the Azure OpenAI account in francecentral; the thresholds are the spec's (monitoring.alerts.thresholds).
@@ -408,6 +436,34 @@ var openaiFrancecentralAlerts = [
             operator: 'Include'
             values: [
               'chat-mini'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-frc-provisioned-utilization'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        timeAggregation: 'Average'
+        operator: 'GreaterThanOrEqual'
+        threshold: 80
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-ptu'
             ]
           }
         ]
@@ -604,6 +660,34 @@ var openaiGermanywestcentralAlerts = [
       }
     ]
   }
+  {
+    name: 'alert-claims-prod-oai-gwc-provisioned-utilization'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        timeAggregation: 'Average'
+        operator: 'GreaterThanOrEqual'
+        threshold: 80
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-ptu'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
 ]
 
 // Metric alert rules of the Azure OpenAI account in norwayeast; the thresholds are the spec's (monitoring.alerts.thresholds).
@@ -786,6 +870,34 @@ var openaiNorwayeastAlerts = [
             operator: 'Include'
             values: [
               'chat-mini'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-nwe-provisioned-utilization'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        timeAggregation: 'Average'
+        operator: 'GreaterThanOrEqual'
+        threshold: 80
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-ptu'
             ]
           }
         ]
@@ -982,6 +1094,34 @@ var openaiSwitzerlandnorthAlerts = [
       }
     ]
   }
+  {
+    name: 'alert-claims-prod-oai-szn-provisioned-utilization'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        timeAggregation: 'Average'
+        operator: 'GreaterThanOrEqual'
+        threshold: 80
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-ptu'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
 ]
 
 // Metric alert rules of the Azure OpenAI account in uksouth; the thresholds are the spec's (monitoring.alerts.thresholds).
@@ -1164,6 +1304,34 @@ var openaiUksouthAlerts = [
             operator: 'Include'
             values: [
               'chat-mini'
+            ]
+          }
+        ]
+        skipMetricValidation: true
+      }
+    ]
+  }
+  {
+    name: 'alert-claims-prod-oai-uks-provisioned-utilization'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    severity: 2
+    evaluationFrequency: 'PT1M'
+    windowSize: 'PT5M'
+    criteria: [
+      {
+        criterionType: 'StaticThresholdCriterion'
+        name: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        metricNamespace: 'Microsoft.CognitiveServices/accounts'
+        metricName: 'AzureOpenAIProvisionedManagedUtilizationV2'
+        timeAggregation: 'Average'
+        operator: 'GreaterThanOrEqual'
+        threshold: 80
+        dimensions: [
+          {
+            name: 'ModelDeploymentName'
+            operator: 'Include'
+            values: [
+              'chat-ptu'
             ]
           }
         ]
@@ -1557,6 +1725,15 @@ var gatewayRoleAssignments = [
   }
 ]
 
+// Role assignments on the Content Safety account: Cognitive Services User.
+var contentSafetyRoleAssignments = [
+  {
+    principalId: apiManagement.outputs.principalId
+    principalType: 'ServicePrincipal'
+    description: 'API Management gateway of this workload: checks prompts with Content Safety.'
+  }
+]
+
 module openaiSwedencentral 'modules/openai.bicep' = {
   name: 'claims-prod-openai-swedencentral'
   params: {
@@ -1778,6 +1955,23 @@ module gatewayRolesUksouth 'modules/gateway-roles.bicep' = {
   }
 }
 
+// The Content Safety account the gateway checks prompts with (llm-content-safety), private in the primary region's
+// VNet. It grants the gateway's identity its role, so it starts once API Management exists.
+module contentSafety 'modules/content-safety.bicep' = {
+  name: 'claims-prod-content-safety'
+  params: {
+    name: 'cs-claims-prod-sdc-${nameSuffix}'
+    location: 'swedencentral'
+    privateEndpointName: 'pep-cs-claims-prod-sdc'
+    nicName: 'nic-pep-cs-claims-prod-sdc'
+    subnetId: networkSwedencentral.outputs.privateEndpointSubnetId
+    privateDnsZoneId: dns.outputs.cognitiveServicesZoneId
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+    roleAssignments: contentSafetyRoleAssignments
+    tags: tags
+  }
+}
+
 module frontDoor 'modules/frontdoor.bicep' = {
   name: 'claims-prod-frontdoor'
   params: {
@@ -1812,6 +2006,7 @@ module apiManagementApi 'modules/apim-api.bicep' = {
       switzerlandnorth: openaiSwitzerlandnorth.outputs.hostName
       uksouth: openaiUksouth.outputs.hostName
     }
+    contentSafetyHostName: contentSafety.outputs.hostName
   }
 }
 

@@ -19,6 +19,7 @@ param modelDeployments = [
     capacity: 100
     raiPolicy: 'Microsoft.DefaultV2'
     versionUpgradeOption: 'OnceCurrentVersionExpired'
+    spillover: ''
   }
   {
     name: 'chat-mini'
@@ -29,6 +30,7 @@ param modelDeployments = [
     capacity: 200
     raiPolicy: 'Microsoft.DefaultV2'
     versionUpgradeOption: 'OnceCurrentVersionExpired'
+    spillover: ''
   }
   {
     name: 'embeddings'
@@ -39,6 +41,18 @@ param modelDeployments = [
     capacity: 150
     raiPolicy: 'Microsoft.DefaultV2'
     versionUpgradeOption: 'OnceCurrentVersionExpired'
+    spillover: ''
+  }
+  {
+    name: 'chat-ptu'
+    model: 'gpt-5.4'
+    version: '2026-03-05'
+    format: 'OpenAI'
+    sku: 'GlobalProvisionedManaged'
+    capacity: 15
+    raiPolicy: 'Microsoft.DefaultV2'
+    versionUpgradeOption: 'OnceCurrentVersionExpired'
+    spillover: 'chat'
   }
 ]
 

@@ -11,6 +11,9 @@ param frontDoorId string
 @description('Host name of every region\'s Azure OpenAI account, by region name.')
 param openaiHostNames object
 
+@description('Host name of the Azure AI Content Safety account that checks prompts.')
+param contentSafetyHostName string
+
 resource apim 'Microsoft.ApiManagement/service@2024-05-01' existing = {
   name: apimName
 }
@@ -89,6 +92,26 @@ resource backendFrancecentral 'Microsoft.ApiManagement/service/backends@2024-05-
           acceptRetryAfter: true
         }
       ]
+    }
+  }
+}
+
+// llm-content-safety calls Content Safety through this backend, with the gateway's managed identity.
+resource contentSafetyBackend 'Microsoft.ApiManagement/service/backends@2024-05-01' = {
+  parent: apim
+  name: 'content-safety'
+  properties: {
+    description: 'Azure AI Content Safety: checks prompts before they reach Azure OpenAI'
+    type: 'Single'
+    protocol: 'http'
+    url: 'https://${contentSafetyHostName}'
+    credentials: {
+      // API Management accepts managed-identity credentials on a backend, but the published resource types do not
+      // list them.
+      #disable-next-line BCP037
+      managedIdentity: {
+        resource: 'https://cognitiveservices.azure.com'
+      }
     }
   }
 }
@@ -333,6 +356,7 @@ resource apiPolicy 'Microsoft.ApiManagement/service/apis/policies@2024-05-01' = 
     frontDoorIdValue
     poolSwedencentral
     poolFrancecentral
+    contentSafetyBackend
   ]
 }
 

@@ -40,5 +40,40 @@ resource zoneOpenaiLinkFrancecentral 'Microsoft.Network/privateDnsZones/virtualN
   }
 }
 
+resource zoneCognitiveServices 'Microsoft.Network/privateDnsZones@2024-06-01' = {
+  name: 'privatelink.cognitiveservices.azure.com'
+  location: 'global'
+  tags: tags
+}
+
+resource zoneCognitiveServicesLinkSwedencentral 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = {
+  parent: zoneCognitiveServices
+  name: 'link-claims-prod-swedencentral'
+  location: 'global'
+  tags: tags
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: virtualNetworkIds.swedencentral
+    }
+  }
+}
+
+resource zoneCognitiveServicesLinkFrancecentral 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = {
+  parent: zoneCognitiveServices
+  name: 'link-claims-prod-francecentral'
+  location: 'global'
+  tags: tags
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: virtualNetworkIds.francecentral
+    }
+  }
+}
+
 @description('Resource ID of the privatelink.openai.azure.com zone.')
 output openaiZoneId string = zoneOpenai.id
+
+@description('Resource ID of the privatelink.cognitiveservices.azure.com zone.')
+output cognitiveServicesZoneId string = zoneCognitiveServices.id

@@ -13,6 +13,15 @@ param location string
 @description('Model deployments: name, model, version, format, sku, capacity, raiPolicy, versionUpgradeOption.')
 param modelDeployments array
 
+@description('Custom content filters (RAI policies): name, basePolicyName, mode, contentFilters and customBlocklists.')
+param contentFilters array
+
+@description('Custom blocklists: name and description.')
+param contentBlocklists array
+
+@description('Blocklist items: list (the index of their blocklist), blocklist, name, pattern and isRegex.')
+param contentBlocklistItems array
+
 @description('Resource ID of the Log Analytics workspace that receives diagnostics.')
 param logAnalyticsWorkspaceId string
 
@@ -49,6 +58,45 @@ resource account 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   }
 }
 
+// Writes to one account run one at a time (parallel ones fail with RequestConflict or IfMatchPreconditionFailed):
+// blocklists, then their items, then the content filters, then the model deployments that name them.
+@batchSize(1)
+resource blocklists 'Microsoft.CognitiveServices/accounts/raiBlocklists@2026-07-01' = [for blocklist in contentBlocklists: {
+  parent: account
+  name: blocklist.name
+  properties: {
+    description: blocklist.description
+  }
+}]
+
+@batchSize(1)
+resource blocklistItems 'Microsoft.CognitiveServices/accounts/raiBlocklists/raiBlocklistItems@2026-07-01' = [for item in contentBlocklistItems: {
+  parent: blocklists[item.list]
+  name: item.name
+  properties: {
+    pattern: item.pattern
+    isRegex: item.isRegex
+  }
+  dependsOn: [
+    blocklists
+  ]
+}]
+
+@batchSize(1)
+resource raiPolicies 'Microsoft.CognitiveServices/accounts/raiPolicies@2026-07-01' = [for policy in contentFilters: {
+  parent: account
+  name: policy.name
+  properties: {
+    basePolicyName: policy.basePolicyName
+    mode: policy.mode
+    contentFilters: policy.contentFilters
+    customBlocklists: policy.customBlocklists
+  }
+  dependsOn: [
+    blocklistItems
+  ]
+}]
+
 @batchSize(1)
 resource deployments 'Microsoft.CognitiveServices/accounts/deployments@2026-07-01' = [for deployment in modelDeployments: {
   parent: account
@@ -65,7 +113,13 @@ resource deployments 'Microsoft.CognitiveServices/accounts/deployments@2026-07-0
     }
     raiPolicyName: deployment.raiPolicy
     versionUpgradeOption: deployment.versionUpgradeOption
+    // A provisioned deployment sends the requests it cannot serve to its standard deployment, which the parameter
+    // lists (and this loop creates, one at a time) before it.
+    spilloverDeploymentName: empty(deployment.spillover) ? null : deployment.spillover
   }
+  dependsOn: [
+    raiPolicies
+  ]
 }]
 
 resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {

@@ -92,5 +92,92 @@ resource zoneOpenaiLinkUksouth 'Microsoft.Network/privateDnsZones/virtualNetwork
   }
 }
 
+resource zoneCognitiveServices 'Microsoft.Network/privateDnsZones@2024-06-01' = {
+  name: 'privatelink.cognitiveservices.azure.com'
+  location: 'global'
+  tags: tags
+}
+
+resource zoneCognitiveServicesLinkSwedencentral 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = {
+  parent: zoneCognitiveServices
+  name: 'link-claims-prod-swedencentral'
+  location: 'global'
+  tags: tags
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: virtualNetworkIds.swedencentral
+    }
+  }
+}
+
+resource zoneCognitiveServicesLinkFrancecentral 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = {
+  parent: zoneCognitiveServices
+  name: 'link-claims-prod-francecentral'
+  location: 'global'
+  tags: tags
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: virtualNetworkIds.francecentral
+    }
+  }
+}
+
+resource zoneCognitiveServicesLinkGermanywestcentral 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = {
+  parent: zoneCognitiveServices
+  name: 'link-claims-prod-germanywestcentral'
+  location: 'global'
+  tags: tags
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: virtualNetworkIds.germanywestcentral
+    }
+  }
+}
+
+resource zoneCognitiveServicesLinkNorwayeast 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = {
+  parent: zoneCognitiveServices
+  name: 'link-claims-prod-norwayeast'
+  location: 'global'
+  tags: tags
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: virtualNetworkIds.norwayeast
+    }
+  }
+}
+
+resource zoneCognitiveServicesLinkSwitzerlandnorth 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = {
+  parent: zoneCognitiveServices
+  name: 'link-claims-prod-switzerlandnorth'
+  location: 'global'
+  tags: tags
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: virtualNetworkIds.switzerlandnorth
+    }
+  }
+}
+
+resource zoneCognitiveServicesLinkUksouth 'Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01' = {
+  parent: zoneCognitiveServices
+  name: 'link-claims-prod-uksouth'
+  location: 'global'
+  tags: tags
+  properties: {
+    registrationEnabled: false
+    virtualNetwork: {
+      id: virtualNetworkIds.uksouth
+    }
+  }
+}
+
 @description('Resource ID of the privatelink.openai.azure.com zone.')
 output openaiZoneId string = zoneOpenai.id
+
+@description('Resource ID of the privatelink.cognitiveservices.azure.com zone.')
+output cognitiveServicesZoneId string = zoneCognitiveServices.id

@@ -65,6 +65,9 @@ resource deployments 'Microsoft.CognitiveServices/accounts/deployments@2026-07-0
     }
     raiPolicyName: deployment.raiPolicy
     versionUpgradeOption: deployment.versionUpgradeOption
+    // A provisioned deployment sends the requests it cannot serve to its standard deployment, which the parameter
+    // lists (and this loop creates, one at a time) before it.
+    spilloverDeploymentName: empty(deployment.spillover) ? null : deployment.spillover
   }
 }]
 
