@@ -62,7 +62,8 @@ def example() -> dict[str, str]:
 
 
 def test_each_key_consumer_has_its_product_policy_with_its_limits_and_quota_period(example):
-    expected = {"claims": ("30000", "50000000", "Monthly"), "marketing": ("5000", "2000000", "Weekly")}
+    # The example splits every limit and quota between its two gateways (tokenLimitAcrossRegions: split).
+    expected = {"claims": ("15000", "25000000", "Monthly"), "marketing": ("2500", "1000000", "Weekly")}
     for name, (tpm, quota, period) in expected.items():
         root = parsed(example[f"policies/consumer-{name}.xml"])
         inbound = root.find("inbound")
@@ -156,7 +157,7 @@ def test_the_entra_branch_admits_only_listed_applications_and_no_caller_gets_thr
     assert branch.find("set-variable").get("value") == "research"
     limit = branch.find("azure-openai-token-limit")
     assert (limit.get("tokens-per-minute"), limit.get("token-quota"), limit.get("token-quota-period")) == \
-        ("10000", "20000000", "Monthly")
+        ("5000", "10000000", "Monthly")  # split between the example's two gateways
     assert limit.get("counter-key") == '@("entra-44444444-4444-4444-4444-444444444444")'
     # Then every call no consumer claims is refused.
     refusals = [w for c in chooses for w in c.findall("when")
@@ -210,7 +211,7 @@ def test_quotas_in_several_regions_are_a_warning_and_split_divides_them():
 
 def test_the_policy_fragments_are_in_the_documented_order(example):
     names = fragment_names(example["policies/openai-api.xml"])
-    assert names == [n for n in policy.ORDER if n != "content-safety"]
+    assert names == list(policy.ORDER)  # the example checks content safety too
     assert fragment_names(render_files(tier5(2))["policies/openai-api.xml"]) == \
         ["base", "front-door", "caller-limits", "token-metric", "backend", "authenticate"]
     # What each fragment does, in that order.
@@ -229,7 +230,7 @@ def test_every_fragment_is_well_formed_xml_for_every_example():
             text = env.get_template(fragment.template).render(context)
             ET.fromstring(f"<inbound>{text}</inbound>")  # raises if the fragment is not XML
     assert sorted(p.name for p in (TEMPLATES / "policies" / "fragments").glob("*.xml.j2")) == sorted(
-        f"{name}.xml.j2" for name in policy.ORDER if name != "content-safety")
+        f"{name}.xml.j2" for name in policy.ORDER)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -119,6 +119,16 @@ def _networks(spec: Spec, posture: Posture, namer: Namer, shorts: dict[str, str]
     return plan, {p.location: region_network(namer, p.location, shorts[p.location], p) for p in plan.regions}
 
 
+def _with_content_safety(apim: ApiManagement, spec: Spec, namer: Namer, primary: Region, the_network: Any,
+                         the_grants: Any) -> ApiManagement:
+    """The gateway with its Content Safety account (when the spec enables it) and the policy fragments that follow."""
+    zone = the_network.content_safety_zone if the_network else None
+    safety = content_safety(spec, namer, primary, zone.id if zone else "",
+                            role_assignments(the_grants, "contentSafety"))
+    return replace(apim, content_safety=safety, policy_fragments=fragments(
+        apim.consumers, spec.api_management.oauth is not None, ("content-safety",) if safety else ()))
+
+
 def _gateway_after(the_network: Network | None) -> tuple[str, ...]:
     """The modules that update the VNets API Management is injected into: it starts once they are done."""
     if the_network is None:
@@ -143,11 +153,7 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
                           gateway_roles, _gateway_after(the_network)) if posture.api_management and gateway_roles \
         else None
     if apim is not None:
-        zone = the_network.content_safety_zone if the_network else None
-        safety = content_safety(spec, namer, region_list[0], zone.id if zone else "",
-                                role_assignments(the_grants, "contentSafety"))
-        apim = replace(apim, content_safety=safety, policy_fragments=fragments(
-            apim.consumers, spec.api_management.oauth is not None, ("content-safety",) if safety else ()))
+        apim = _with_content_safety(apim, spec, namer, region_list[0], the_network, the_grants)
     the_account = account(spec, posture, the_grants)
     the_vault = key_vault(spec, posture, namer, the_grants)
     tags = generated_tags(spec)

@@ -13,7 +13,8 @@ from .. import metrics
 from ..model import AlertThresholds, Deployment, Spec
 from ..naming import Namer
 from ..posture import Posture
-from .records import (ActionGroup, AlertDimension, Alerts, AlertSet, ExpiryEvents, MetricAlert, MetricCriterion, Runbook)
+from .records import (ActionGroup, AlertDimension, Alerts, AlertSet, ExpiryEvents, MetricAlert, MetricCriterion,
+                      Runbook)
 
 OPENAI = "Microsoft.CognitiveServices/accounts"
 FRONT_DOOR = "Microsoft.Cdn/profiles"
@@ -228,7 +229,8 @@ def runbook(rules: tuple[MetricAlert, ...]) -> tuple[Runbook, ...]:
     each rule, so that six regions do not repeat one runbook six times."""
     groups: dict[tuple[str, int, str, str, str], list[str]] = {}
     for rule in rules:
-        groups.setdefault((rule.title, rule.severity, rule.meaning, rule.first_steps, rule.setting), []).append(rule.name)
+        key = (rule.title, rule.severity, rule.meaning, rule.first_steps, rule.setting)
+        groups.setdefault(key, []).append(rule.name)
     return tuple(Runbook(title, tuple(names), severity, meaning, first_steps, setting)
                  for (title, severity, meaning, first_steps, setting), names in groups.items())
 
