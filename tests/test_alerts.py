@@ -285,3 +285,23 @@ def test_a_readme_with_private_endpoints_says_where_telemetry_goes_and_why_no_pr
         assert ("No AMPLS is rendered" in readme) is private
         assert ("public ingestion endpoint, which accepts only its Entra ID identity" in readme) is gateway
         assert "privateLinkScopes" not in "".join(files.values())
+
+
+def test_the_provisioned_utilization_alert_says_where_a_spill_over_sends_the_overflow():
+    ptu = ("  - name: chat-ptu\n    model: gpt-5.4-mini\n    version: \"2026-03-17\"\n    sku: GlobalProvisionedManaged\n"
+           "    capacity: 15\n")
+    base = spec(2)
+    plain = design_of(_with_deployment(base, ptu))
+    spilled = design_of(_with_deployment(base, ptu + "    spillover: chat\n"))
+    meaning = {rule.title: rule.meaning for rule in plain.alerts.rules}["Provisioned utilization"]
+    assert meaning.endswith("at 100% it answers 429.")
+    meaning = {rule.title: rule.meaning for rule in spilled.alerts.rules}["Provisioned utilization"]
+    assert meaning.endswith("sends the overflow to its spill-over deployment (chat-ptu to chat).")
+
+
+def _with_deployment(text: str, item: str) -> str:
+    """``text`` with ``item`` appended to its deployments list."""
+    head, tail = text.split("deployments:\n", 1)
+    lines = tail.splitlines(keepends=True)
+    end = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith(" "))
+    return head + "deployments:\n" + "".join(lines[:end]) + item + "".join(lines[end:])

@@ -111,10 +111,17 @@ def _capacity_alerts(namer: Namer, short: str, deployments: tuple[Deployment, ..
                        (("ModelDeploymentName", "Include", names),)), "tokensNearCapacityPercent"))
     provisioned = tuple(d.name for d in deployments if d.sku in PROVISIONED_SKUS)
     if provisioned:
+        spills = [f"{d.name} to {d.spillover}" for d in deployments if d.sku in PROVISIONED_SKUS and d.spillover]
+        if not spills:
+            full = "at 100% it answers 429"
+        elif len(spills) == len(provisioned):
+            full = f"at 100% it sends the overflow to its spill-over deployment ({', '.join(spills)})"
+        else:
+            full = f"at 100% it answers 429, except where it spills over ({', '.join(spills)})"
         found.append(_alert(
             namer.metric_alert(f"oai-{short}-provisioned-utilization").stem, "Provisioned utilization",
             f"A provisioned deployment ({', '.join(provisioned)}) ran at {percent}% or more of its PTUs on average "
-            f"over {WINDOW_MINUTES} minutes; at 100% it answers 429.", steps, severity,
+            f"over {WINDOW_MINUTES} minutes; {full}.", steps, severity,
             _criterion(OPENAI, "AzureOpenAIProvisionedManagedUtilizationV2", "Average", "GreaterThanOrEqual", percent,
                        (("ModelDeploymentName", "Include", provisioned),)), "tokensNearCapacityPercent"))
     return found

@@ -175,7 +175,7 @@ var openaiSwedencentralAlerts = [
   }
   {
     name: 'alert-claims-prod-oai-sdc-provisioned-utilization'
-    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it sends the overflow to its spill-over deployment (chat-ptu to chat).'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'
@@ -336,7 +336,7 @@ var openaiFrancecentralAlerts = [
   }
   {
     name: 'alert-claims-prod-oai-frc-provisioned-utilization'
-    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it sends the overflow to its spill-over deployment (chat-ptu to chat).'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'
@@ -497,7 +497,7 @@ var openaiGermanywestcentralAlerts = [
   }
   {
     name: 'alert-claims-prod-oai-gwc-provisioned-utilization'
-    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it sends the overflow to its spill-over deployment (chat-ptu to chat).'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'

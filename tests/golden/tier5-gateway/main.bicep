@@ -184,7 +184,7 @@ var openaiSwedencentralAlerts = [
   }
   {
     name: 'alert-claims-prod-oai-sdc-provisioned-utilization'
-    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it sends the overflow to its spill-over deployment (chat-ptu to chat).'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'
@@ -345,7 +345,7 @@ var openaiFrancecentralAlerts = [
   }
   {
     name: 'alert-claims-prod-oai-frc-provisioned-utilization'
-    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it sends the overflow to its spill-over deployment (chat-ptu to chat).'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'

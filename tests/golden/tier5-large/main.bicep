@@ -228,7 +228,7 @@ var openaiSwedencentralAlerts = [
   }
   {
     name: 'alert-claims-prod-oai-sdc-provisioned-utilization'
-    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it sends the overflow to its spill-over deployment (chat-ptu to chat).'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'
@@ -445,7 +445,7 @@ var openaiFrancecentralAlerts = [
   }
   {
     name: 'alert-claims-prod-oai-frc-provisioned-utilization'
-    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it sends the overflow to its spill-over deployment (chat-ptu to chat).'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'
@@ -662,7 +662,7 @@ var openaiGermanywestcentralAlerts = [
   }
   {
     name: 'alert-claims-prod-oai-gwc-provisioned-utilization'
-    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it sends the overflow to its spill-over deployment (chat-ptu to chat).'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'
@@ -879,7 +879,7 @@ var openaiNorwayeastAlerts = [
   }
   {
     name: 'alert-claims-prod-oai-nwe-provisioned-utilization'
-    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it sends the overflow to its spill-over deployment (chat-ptu to chat).'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'
@@ -1096,7 +1096,7 @@ var openaiSwitzerlandnorthAlerts = [
   }
   {
     name: 'alert-claims-prod-oai-szn-provisioned-utilization'
-    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it sends the overflow to its spill-over deployment (chat-ptu to chat).'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'
@@ -1313,7 +1313,7 @@ var openaiUksouthAlerts = [
   }
   {
     name: 'alert-claims-prod-oai-uks-provisioned-utilization'
-    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it answers 429.'
+    description: 'A provisioned deployment (chat-ptu) ran at 80% or more of its PTUs on average over 5 minutes; at 100% it sends the overflow to its spill-over deployment (chat-ptu to chat).'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'
