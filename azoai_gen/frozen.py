@@ -72,21 +72,46 @@ def _template(frozen: bool, factories: tuple[bool, ...]) -> CodeType:
     return scope["__init__"].__code__
 
 
+def _check(cls: type, specs: list[Field]) -> None:
+    """Refuse what ``@dataclass`` refuses when the class is made: a reserved name, a field without a default after
+    one with a default."""
+    defaulted = False
+    for spec in specs:
+        if spec.name in _RESERVED:
+            raise TypeError(f"{cls.__qualname__}: a field may not be named {spec.name!r}")
+        if spec.default_factory is not MISSING or spec.default is not MISSING:
+            defaulted = True
+        elif defaulted:
+            raise TypeError(f"{cls.__qualname__}: non-default argument {spec.name!r} follows default argument")
+
+
+class _LazyInit:
+    """A class's ``__init__`` until it is first looked up (to make an instance, or by ``inspect.signature``): then the
+    real one is made and put in its place. Most records of the package are never made in a given run, and making an
+    ``__init__`` is most of the cost of a record class."""
+
+    __slots__ = ("cls", "specs", "frozen")
+
+    def __init__(self, cls: type, specs: list[Field], frozen: bool) -> None:
+        self.cls, self.specs, self.frozen = cls, specs, frozen
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        real = _init(self.cls, self.specs, self.frozen)
+        type.__setattr__(self.cls, "__init__", real)
+        return real if instance is None else real.__get__(instance, owner)
+
+
 def _init(cls: type, specs: list[Field], frozen: bool) -> Callable[..., None]:
     """``__init__`` for the fields, the only method made for each class."""
     names = {f"_a{i}_": spec.name for i, spec in enumerate(specs)}
     scope: dict[str, Any] = {"__builtins__": builtins, "_FACTORY": _FACTORY}
     defaults: list[Any] = []
     for i, spec in enumerate(specs):
-        if spec.name in _RESERVED:
-            raise TypeError(f"{cls.__qualname__}: a field may not be named {spec.name!r}")
         if spec.default_factory is not MISSING:
             scope[f"_m{i}_"] = spec.default_factory
             defaults.append(_FACTORY)
         elif spec.default is not MISSING:
             defaults.append(spec.default)
-        elif defaults:
-            raise TypeError(f"{cls.__qualname__}: non-default argument {spec.name!r} follows default argument")
     code = _template(frozen, tuple(spec.default_factory is not MISSING for spec in specs))
     code = code.replace(co_varnames=tuple(names.get(n, n) for n in code.co_varnames),
                         co_names=tuple(names.get(n, n) for n in code.co_names),
@@ -157,7 +182,9 @@ def _build(cls: type, frozen: bool, order: bool) -> type:
     found = _collect(cls)
     specs = list(found.values())
     key = _key(tuple(spec.name for spec in specs if spec.compare))
-    methods: dict[str, Any] = {"__init__": _init(cls, [s for s in specs if s.init], frozen),
+    initialised = [s for s in specs if s.init]
+    _check(cls, initialised)
+    methods: dict[str, Any] = {"__init__": _LazyInit(cls, initialised, frozen),
                                "__repr__": _repr(tuple(spec.name for spec in specs if spec.repr)),
                                **_compare(key, order)}
     own = cls.__dict__

@@ -87,3 +87,16 @@ def test_init_takes_the_fields_by_position_and_by_name_as_a_dataclass_does():
         Point(1, 2, "a", (), "too many")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="follows default"):
         frozen(type("Bad", (), {"__annotations__": {"a": "int", "b": "int"}, "a": 1}))
+
+
+def test_init_is_made_when_first_looked_up_and_then_stays():
+    @frozen
+    class Later:
+        a: int
+        b: str = "x"
+
+    assert type(Later.__dict__["__init__"]).__name__ == "_LazyInit"  # nothing made yet
+    assert Later(1) == Later(a=1, b="x")
+    made = Later.__dict__["__init__"]
+    assert callable(made) and made.__qualname__.endswith("Later.__init__") and Later(2).b == "x"
+    assert Later.__dict__["__init__"] is made
