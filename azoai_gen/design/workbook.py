@@ -143,30 +143,28 @@ def query(title: str, table: str, columns: tuple[str, ...], text: str, visualiza
     return QueryChart(title, table, columns, text, visualization)
 
 
+#: The Azure OpenAI tab's single-metric charts, in order: title, metric, aggregation, the dimension it splits by.
+OPENAI_CHARTS = (
+    ("Requests by model deployment", "AzureOpenAIRequests", "Total", "ModelDeploymentName"),
+    ("Requests by region", "AzureOpenAIRequests", "Total", "Region"),
+    ("Requests by status code (429 is throttling, 5xx server errors)", "AzureOpenAIRequests", "Total", "StatusCode"),
+    ("Availability by region (requests without a server error)", "AzureOpenAIAvailabilityRate", "Average", "Region"),
+    ("Time to response by model deployment (ms)", "AzureOpenAITimeToResponse", "Average", "ModelDeploymentName"),
+    ("Time to response by region (ms)", "AzureOpenAITimeToResponse", "Average", "Region"),
+    ("Tokens by model deployment", "TokenTransaction", "Total", "ModelDeploymentName"),
+    ("Tokens by region", "TokenTransaction", "Total", "Region"),
+)
+
+
 def _openai_sections() -> tuple[Section, ...]:
-    requests = MetricChart("Requests by model deployment", "accountIds", OPENAI, (
-        series(OPENAI, "AzureOpenAIRequests", "Total", "ModelDeploymentName"),))
-    by_region = MetricChart("Requests by region", "accountIds", OPENAI, (
-        series(OPENAI, "AzureOpenAIRequests", "Total", "Region"),))
-    errors = MetricChart("Requests by status code (429 is throttling, 5xx server errors)", "accountIds", OPENAI, (
-        series(OPENAI, "AzureOpenAIRequests", "Total", "StatusCode"),))
-    availability = MetricChart("Availability by region (requests without a server error)", "accountIds", OPENAI, (
-        series(OPENAI, "AzureOpenAIAvailabilityRate", "Average", "Region"),))
-    latency = MetricChart("Time to response by model deployment (ms)", "accountIds", OPENAI, (
-        series(OPENAI, "AzureOpenAITimeToResponse", "Average", "ModelDeploymentName"),))
-    latency_region = MetricChart("Time to response by region (ms)", "accountIds", OPENAI, (
-        series(OPENAI, "AzureOpenAITimeToResponse", "Average", "Region"),))
-    tokens = MetricChart("Tokens by model deployment", "accountIds", OPENAI, (
-        series(OPENAI, "TokenTransaction", "Total", "ModelDeploymentName"),))
-    tokens_region = MetricChart("Tokens by region", "accountIds", OPENAI, (
-        series(OPENAI, "TokenTransaction", "Total", "Region"),))
-    split = MetricChart("Prompt and completion tokens", "accountIds", OPENAI, (
+    charts = [MetricChart(title, "accountIds", OPENAI, (series(OPENAI, metric, aggregation, split),))
+              for title, metric, aggregation, split in OPENAI_CHARTS]
+    charts.append(MetricChart("Prompt and completion tokens", "accountIds", OPENAI, (
         series(OPENAI, "ProcessedPromptTokens", "Total", "ModelDeploymentName"),
-        series(OPENAI, "GeneratedTokens", "Total", "ModelDeploymentName")), "grid")
+        series(OPENAI, "GeneratedTokens", "Total", "ModelDeploymentName")), "grid"))
     return (
         Section("openai", "Azure OpenAI", "Requests, errors, latency and tokens of every region's account, by model "
-                "deployment and by region (Azure OpenAI platform metrics).",
-                (requests, by_region, errors, availability, latency, latency_region, tokens, tokens_region, split)),
+                "deployment and by region (Azure OpenAI platform metrics).", tuple(charts)),
     )
 
 
