@@ -888,3 +888,13 @@ def readme_mermaid(readme: str) -> str:
     blocks = re.findall(r"^```mermaid\n(.*?)\n```$", readme, flags=re.S | re.M)
     assert len(blocks) == 1, len(blocks)
     return blocks[0]
+
+
+def load_script(path: Path) -> Any:
+    """A script of ``scripts/`` loaded as a module (the scripts are not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,13 +3,14 @@ az's shape (tests/recordings/metric-definitions/, whose README describes it) sta
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from _support import load_script
 
 from azoai_gen import metrics
 
@@ -20,10 +21,7 @@ TABLE = ROOT / "azoai_gen" / "data" / "metrics.json"
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("refresh_metrics", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def test_the_committed_table_is_what_the_script_builds(tmp_path: Path) -> None:

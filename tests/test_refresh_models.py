@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import stat
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from _support import ROOT
+from _support import ROOT, load_script
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAVED = FIXTURES / "model-list"
@@ -20,10 +19,7 @@ EXPECTED = FIXTURES / "models-from-model-list.json"
 
 
 def _load_script():
-    spec = importlib.util.spec_from_file_location("refresh_models", ROOT / "scripts" / "refresh_models.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "scripts" / "refresh_models.py")
 
 
 refresh = _load_script()

@@ -3,7 +3,6 @@ the API's documented shape (tests/recordings/prices/, whose README describes it)
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -12,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from _support import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "refresh_prices.py"
 RECORDINGS = Path(__file__).resolve().parent / "recordings" / "prices"
@@ -19,10 +20,7 @@ TABLE = ROOT / "azoai_gen" / "data" / "prices.json"
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("refresh_prices", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def _run(tmp_path: Path, *extra: str) -> dict:
