@@ -305,3 +305,12 @@ def _with_deployment(text: str, item: str) -> str:
     lines = tail.splitlines(keepends=True)
     end = next(i for i, line in enumerate(lines) if line.strip() and not line.startswith(" "))
     return head + "deployments:\n" + "".join(lines[:end]) + item + "".join(lines[end:])
+
+
+def test_the_token_limit_runbook_names_the_setting_that_limits_the_callers():
+    plain = {r.title: r for r in design_of(tier5()).alerts.rules}["API Management token limit"]
+    assert "Raise apiManagement.tokensPerMinute" in plain.first_steps
+    consumers = design_of(tier5(extra="apiManagement:\n  consumers:\n    - name: team-a\n      tokenQuota: 9000\n"))
+    rule = {r.title: r for r in consumers.alerts.rules}["API Management token limit"]
+    assert "Raise the consumer's apiManagement.consumers[].tokensPerMinute" in rule.first_steps
+    assert "answered with 403 and is not counted here" in rule.meaning

@@ -152,8 +152,10 @@ def _front_door_alerts(namer: Namer, limits: AlertThresholds, severity: int) -> 
     ]
 
 
-def _gateway_alerts(namer: Namer, limits: AlertThresholds, severity: int) -> list[MetricAlert]:
+def _gateway_alerts(namer: Namer, limits: AlertThresholds, severity: int, consumers: bool) -> list[MetricAlert]:
     each_region = ("Location", "Include", ("*",))
+    setting = "the consumer's apiManagement.consumers[].tokensPerMinute" if consumers else \
+        "apiManagement.tokensPerMinute"
     return [
         _alert(namer.metric_alert("apim-backend-errors").stem, "API Management backend failures",
                f"More than {limits.backend_errors} requests through the gateway got a server error (5xx) from "
@@ -172,10 +174,10 @@ def _gateway_alerts(namer: Namer, limits: AlertThresholds, severity: int) -> lis
                           (each_region,)), "gatewayCapacityPercent"),
         _alert(namer.metric_alert("apim-token-limit").stem, "API Management token limit",
                f"The gateway itself answered more than {limits.token_limit_rejections} requests with HTTP 429 in "
-               f"{WINDOW_MINUTES} minutes: a subscription used up apiManagement.tokensPerMinute. To that consumer "
-               "it looks like an outage.",
-               "Find the subscription in ApiManagementGatewayLogs (ResponseCode 429, no backend call). Raise "
-               "apiManagement.tokensPerMinute if the use is expected, or ask the consumer to slow down.", severity,
+               f"{WINDOW_MINUTES} minutes: a caller used up its tokens per minute. To that caller it looks like an "
+               "outage. (A used-up token quota is answered with 403 and is not counted here.)",
+               f"Find the caller in ApiManagementGatewayLogs (ResponseCode 429, no backend call). Raise {setting} "
+               "if the use is expected, or ask the caller to slow down.", severity,
                _criterion(API_MANAGEMENT, "Requests", "Total", "GreaterThan", limits.token_limit_rejections,
                           (("GatewayResponseCode", "Include", ("429",)),
                            ("BackendResponseCode", "Exclude", ("429",)), each_region)), "tokenLimitRejections"),
@@ -221,7 +223,8 @@ def alerts(spec: Spec, posture: Posture, namer: Namer, regions: list[tuple[str, 
         accounts[location] = _set(f"the Azure OpenAI account in {location}", f"{symbol}Alerts", found)
     door = _set("Front Door", "frontDoorAlerts", _front_door_alerts(namer, limits, severity)) \
         if posture.front_door else None
-    gateway = _set("API Management", "apiManagementAlerts", _gateway_alerts(namer, limits, severity)) \
+    gateway = _set("API Management", "apiManagementAlerts",
+                   _gateway_alerts(namer, limits, severity, bool(spec.api_management.consumers))) \
         if posture.api_management else None
     vault = _expiry_events(namer, spec, severity) if posture.key_in_vault else None
     sets = [*accounts.values(), *(s for s in (door, gateway) if s)]

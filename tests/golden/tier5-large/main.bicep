@@ -1468,7 +1468,7 @@ var apiManagementAlerts = [
   }
   {
     name: 'alert-claims-prod-apim-token-limit'
-    description: 'The gateway itself answered more than 10 requests with HTTP 429 in 5 minutes: a subscription used up apiManagement.tokensPerMinute. To that consumer it looks like an outage.'
+    description: 'The gateway itself answered more than 10 requests with HTTP 429 in 5 minutes: a caller used up its tokens per minute. To that caller it looks like an outage. (A used-up token quota is answered with 403 and is not counted here.)'
     severity: 2
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'
