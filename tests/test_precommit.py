@@ -87,6 +87,17 @@ def pre_commit(folder: Path, hook: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=900)
 
 
+def pre_commit_with_edit(folder: Path, hook: str, old: str, new: str) -> subprocess.CompletedProcess:
+    """Run ``hook`` with ``old`` replaced by ``new`` in the spec, then put the spec back."""
+    path = folder / "claims.yaml"
+    valid = path.read_text(encoding="utf-8")
+    path.write_text(valid.replace(old, new), encoding="utf-8")
+    try:
+        return pre_commit(folder, hook)
+    finally:
+        path.write_text(valid, encoding="utf-8")
+
+
 def test_a_valid_spec_passes_the_validate_hook(user_repo):
     result = pre_commit(user_repo, "azoai-gen-validate")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -94,13 +105,7 @@ def test_a_valid_spec_passes_the_validate_hook(user_repo):
 
 
 def test_an_invalid_spec_fails_the_validate_hook_with_its_location(user_repo):
-    path = user_repo / "claims.yaml"
-    valid = path.read_text(encoding="utf-8")
-    path.write_text(valid.replace("tier: 2", "tier: 9"), encoding="utf-8")
-    try:
-        result = pre_commit(user_repo, "azoai-gen-validate")
-    finally:
-        path.write_text(valid, encoding="utf-8")
+    result = pre_commit_with_edit(user_repo, "azoai-gen-validate", "tier: 2", "tier: 9")
     assert result.returncode == 1
     assert "Failed" in result.stdout
     assert "claims.yaml:4:7: tier:" in result.stdout
@@ -113,13 +118,7 @@ def test_committed_bicep_that_matches_the_spec_passes_the_drift_hook(user_repo):
 
 
 def test_a_spec_changed_without_rendering_fails_the_drift_hook(user_repo):
-    path = user_repo / "claims.yaml"
-    valid = path.read_text(encoding="utf-8")
-    path.write_text(valid.replace("capacity: 50", "capacity: 60"), encoding="utf-8")
-    try:
-        result = pre_commit(user_repo, "azoai-gen-render-check")
-    finally:
-        path.write_text(valid, encoding="utf-8")
+    result = pre_commit_with_edit(user_repo, "azoai-gen-render-check", "capacity: 50", "capacity: 60")
     assert result.returncode == 1
     assert "Failed" in result.stdout
     assert "is out of date with the spec" in result.stdout and "main.bicepparam" in result.stdout
