@@ -20,7 +20,6 @@ from ..naming import Name, Namer
 from ..posture import Callers, Posture, for_spec
 from .alerts import alerts
 from .apim import ApiManagement, api_management
-from .policy import fragments
 from .core import (Region, Titles, account, grants, identity, key_vault, monitoring, notes, regions,
                    role_assignments, titles)
 from .filters import ContentFilters, content_filters
@@ -119,14 +118,10 @@ def _networks(spec: Spec, posture: Posture, namer: Namer, shorts: dict[str, str]
     return plan, {p.location: region_network(namer, p.location, shorts[p.location], p) for p in plan.regions}
 
 
-def _with_content_safety(apim: ApiManagement, spec: Spec, namer: Namer, primary: Region, the_network: Any,
-                         the_grants: Any) -> ApiManagement:
-    """The gateway with its Content Safety account (when the spec enables it) and the policy fragments that follow."""
+def _content_safety(spec: Spec, namer: Namer, primary: Region, the_network: Any, the_grants: Any) -> Any:
+    """The gateway's Content Safety account, when the spec enables it."""
     zone = the_network.content_safety_zone if the_network else None
-    safety = content_safety(spec, namer, primary, zone.id if zone else "",
-                            role_assignments(the_grants, "contentSafety"))
-    return replace(apim, content_safety=safety, policy_fragments=fragments(
-        apim.consumers, spec.api_management.oauth is not None, ("content-safety",) if safety else ()))
+    return content_safety(spec, namer, primary, zone.id if zone else "", role_assignments(the_grants, "contentSafety"))
 
 
 def _gateway_after(the_network: Network | None) -> tuple[str, ...]:
@@ -150,10 +145,9 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
     the_grants = grants(spec, posture, the_identity is not None)
     gateway_roles = role_assignments(the_grants, "gateway")
     apim = api_management(spec, namer, [(r.location, r.display_name, r.short) for r in region_list],
-                          gateway_roles, _gateway_after(the_network)) if posture.api_management and gateway_roles \
-        else None
-    if apim is not None:
-        apim = _with_content_safety(apim, spec, namer, region_list[0], the_network, the_grants)
+                          gateway_roles, _gateway_after(the_network),
+                          _content_safety(spec, namer, region_list[0], the_network, the_grants)) \
+        if posture.api_management and gateway_roles else None
     the_account = account(spec, posture, the_grants)
     the_vault = key_vault(spec, posture, namer, the_grants)
     tags = generated_tags(spec)

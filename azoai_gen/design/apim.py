@@ -216,9 +216,11 @@ def _role_modules(namer: Namer, regions: list[tuple[str, str, str]]) -> tuple[Ga
 
 
 def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]],
-                   role_assignments: RoleAssignments, after: tuple[str, ...]) -> ApiManagement:
+                   role_assignments: RoleAssignments, after: tuple[str, ...],
+                   safety: ContentSafety | None = None) -> ApiManagement:
     """``regions``: (location, display name, short code) of every region, primary first; ``role_assignments``: the
-    gateway's role on the accounts; ``after``: the modules the gateway waits for."""
+    gateway's role on the accounts; ``after``: the modules the gateway waits for; ``safety``: the Content Safety
+    account that checks prompts, when the spec enables it."""
     settings = spec.api_management
     name = namer.api_management()
     gateways = _gateways(namer, regions, spec.naming_suffix)
@@ -264,10 +266,12 @@ def api_management(spec: Spec, namer: Namer, regions: list[tuple[str, str, str]]
         role_modules=_role_modules(namer, regions),
         callers_audit_query=_audit_query(namer.resource_group().stem),
         consumers=the_consumers,
-        policy_fragments=fragments(the_consumers, settings.oauth is not None),
+        policy_fragments=fragments(the_consumers, settings.oauth is not None,
+                                   ("content-safety",) if safety else ()),
         metric_dimensions=dimensions(the_consumers),
         subscription_required=the_consumers.subscription_required if the_consumers else True,
         chargeback=chargeback(spec) if the_consumers else None,
+        content_safety=safety,
     )
 
 
