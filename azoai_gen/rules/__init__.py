@@ -79,6 +79,19 @@ def ignored(subject: Subject, section: str, why: str, region_keys: tuple[str, ..
                 yield Finding(region.path + (key,), f"ignored: {why}", at_key=True, severity="warning")
 
 
+def repeats(keys: Iterable[object]) -> Iterator[tuple[int, int]]:
+    """``(index, first)`` for each key that an earlier one already had (``first`` is that earlier index); ``None``
+    keys never repeat. The uniqueness rules word their own findings."""
+    first: dict[object, int] = {}
+    for index, key in enumerate(keys):
+        if key is None:
+            continue
+        if key in first:
+            yield index, first[key]
+        else:
+            first[key] = index
+
+
 def locate(findings: Iterable[Finding], positions: Positions, rule: str = "") -> list[Problem]:
     return [replace(positions.problem(f.path, f.message, f.hint, at_key=f.at_key, severity=f.severity), rule=rule)
             for f in findings]

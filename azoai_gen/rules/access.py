@@ -7,20 +7,17 @@ from typing import Iterator
 from ..errors import Finding
 from ..ids import WORKSPACE_ID, WORKSPACE_ID_HINT, RangeError, non_public_part, parse_ipv4_range, single_address
 from ..posture import Callers
-from . import Subject, rule
+from . import Subject, repeats, rule
 
 
 @rule("access-principals-unique", before_design=True)
 def principals_unique(subject: Subject) -> Iterator[Finding]:
     """Each principal is listed once (object IDs compare case-insensitively)."""
-    first: dict[str, int] = {}
-    for index, principal in enumerate(subject.spec.access.principals):
-        if principal.object_id in first:
-            yield Finding(("access", "principals", index, "objectId"),
-                          f"principal {principal.object_id} is already listed as "
-                          f"access.principals[{first[principal.object_id]}]",
-                          "each principal is granted once; remove the duplicate")
-        first.setdefault(principal.object_id, index)
+    principals = subject.spec.access.principals
+    for index, first in repeats(principal.object_id for principal in principals):
+        yield Finding(("access", "principals", index, "objectId"),
+                      f"principal {principals[index].object_id} is already listed as access.principals[{first}]",
+                      "each principal is granted once; remove the duplicate")
 
 
 def _ip_rule_findings(path: tuple, value: str) -> Iterator[Finding]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..errors import Finding
-from . import Subject, rule
+from . import Subject, repeats, rule
 
 CONSUMERS = ("apiManagement", "consumers")
 
@@ -17,21 +17,14 @@ def consumers_unique(subject: Subject) -> Iterator[Finding]:
 
     A name names a product, a subscription, a policy file and a secret; the policy tells Entra consumers apart by
     application ID."""
-    names: dict[str, int] = {}
-    apps: dict[str, int] = {}
-    for index, consumer in enumerate(subject.spec.api_management.consumers):
-        if consumer.name in names:
-            yield Finding(CONSUMERS + (index, "name"), f"consumer name {consumer.name!r} is already used by "
-                          f"apiManagement.consumers[{names[consumer.name]}]", "give each consumer its own name")
-        names.setdefault(consumer.name, index)
-        app = consumer.entra_application_id
-        if app is None:
-            continue
-        if app in apps:
-            yield Finding(CONSUMERS + (index, "entraApplicationId"), f"application {app} is already the consumer "
-                          f"apiManagement.consumers[{apps[app]}]",
-                          "an application is one consumer: give it one entry with its limits")
-        apps.setdefault(app, index)
+    consumers = subject.spec.api_management.consumers
+    for index, first in repeats(consumer.name for consumer in consumers):
+        yield Finding(CONSUMERS + (index, "name"), f"consumer name {consumers[index].name!r} is already used by "
+                      f"apiManagement.consumers[{first}]", "give each consumer its own name")
+    for index, first in repeats(consumer.entra_application_id for consumer in consumers):
+        yield Finding(CONSUMERS + (index, "entraApplicationId"), f"application {consumers[index].entra_application_id} "
+                      f"is already the consumer apiManagement.consumers[{first}]",
+                      "an application is one consumer: give it one entry with its limits")
 
 
 @rule("api-management-consumers-entra-needs-oauth", before_design=True)

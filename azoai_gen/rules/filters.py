@@ -8,7 +8,7 @@ from typing import Iterator
 from ..design.filters import BUILT_IN_POLICIES, RESERVED_PREFIX
 from ..errors import Finding
 from ..schema import suggest
-from . import Subject, rule
+from . import Subject, repeats, rule
 
 #: Where Azure says which content filter settings need its approval.
 APPROVAL_SOURCE = ("Learn, \"Configure content filters\": approval is required to turn content filters partially "
@@ -29,13 +29,10 @@ def content_filters_reserved_names(subject: Subject) -> Iterator[Finding]:
 
 def _first_of(names: list[tuple[tuple, str]], what: str, where: str) -> Iterator[Finding]:
     """A finding for each name already used earlier in the list (case-insensitively, as Azure compares them)."""
-    first: dict[str, int] = {}
-    for index, (path, name) in enumerate(names):
-        key = name.lower()
-        if key in first:
-            yield Finding(path, f"{what} '{name}' is already defined as {where}[{first[key]}]",
-                          f"{what} names are case-insensitive and must be unique in an account")
-        first.setdefault(key, index)
+    for index, first in repeats(name.lower() for _, name in names):
+        path, name = names[index]
+        yield Finding(path, f"{what} '{name}' is already defined as {where}[{first}]",
+                      f"{what} names are case-insensitive and must be unique in an account")
 
 
 @rule("content-filters-unique", before_design=True)
@@ -46,14 +43,10 @@ def content_filters_unique(subject: Subject) -> Iterator[Finding]:
                          "openai.contentFilters")
     yield from _first_of([(b.path + ("name",), b.name) for b in openai.blocklists], "blocklist", "openai.blocklists")
     for blocklist in openai.blocklists:
-        seen: dict[tuple[str, bool], int] = {}
-        for index, item in enumerate(blocklist.items):
-            key = (item.pattern, item.regex)
-            if key in seen:
-                yield Finding(blocklist.path + ("items", index, "term"),
-                              f"'{item.pattern}' is already items[{seen[key]}] of blocklist '{blocklist.name}'",
-                              "remove the repeated term")
-            seen.setdefault(key, index)
+        for index, first in repeats((item.pattern, item.regex) for item in blocklist.items):
+            yield Finding(blocklist.path + ("items", index, "term"),
+                          f"'{blocklist.items[index].pattern}' is already items[{first}] of blocklist "
+                          f"'{blocklist.name}'", "remove the repeated term")
 
 
 @rule("content-filters-blocklists-defined", before_design=True)

@@ -10,7 +10,7 @@ from ..errors import Finding
 from ..frozen import frozen
 from ..model import Deployment
 from ..schema import suggest
-from . import Subject, rule
+from . import Subject, repeats, rule
 from .regions import known_regions
 
 #: A deployment whose model version retires within this many days is warned about.
@@ -31,14 +31,11 @@ GENERALLY_AVAILABLE = {"GenerallyAvailable", "Stable"}
 @rule("deployments-unique", before_design=True)
 def deployments_unique(subject: Subject) -> Iterator[Finding]:
     """Deployment names are unique in an account, case-insensitively."""
-    first: dict[str, int] = {}
-    for index, deployment in enumerate(subject.spec.deployments):
-        key = deployment.name.lower()
-        if key in first:
-            yield Finding(("deployments", index, "name"),
-                          f"deployment name '{deployment.name}' is already used by deployments[{first[key]}]",
-                          "deployment names are case-insensitive and must be unique in an account")
-        first.setdefault(key, index)
+    deployments = subject.spec.deployments
+    for index, first in repeats(deployment.name.lower() for deployment in deployments):
+        yield Finding(("deployments", index, "name"),
+                      f"deployment name '{deployments[index].name}' is already used by deployments[{first}]",
+                      "deployment names are case-insensitive and must be unique in an account")
 
 
 #: How many regions a hint names, nearest first, when a region does not offer a deployment.
