@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from _support import compiled_usage, render_text, spec, spec_problems
+from _support import compiled_usage, render_text, spec_problems
 from azoai_gen import limits
 from test_names import SPECS
 

@@ -183,7 +183,7 @@ def test_a_redeployment_of_unchanged_capacity_passes(fake):
     # Sweden Central: 120 of 150 in use, 50 of them held by our account's own chat deployment.
     result = fake.run("redeploy", TIER1)
     assert result.findings == () and result.ok
-    assert f"az cognitiveservices account deployment list --resource-group rg-claims-prod --name " \
+    assert "az cognitiveservices account deployment list --resource-group rg-claims-prod --name " \
         "oai-claims-prod-sdc-q7lbx -o json" in result.commands
     # Another workload's account in the resource group is not read.
     assert not any("oai-billing-prod-sdc-x2k9d" in line for line in result.commands)

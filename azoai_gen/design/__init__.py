@@ -193,8 +193,6 @@ def design(spec: Spec, *, spec_name: str = "spec.yaml") -> Design:
 
 def _complete(result: Design, namer: Namer) -> Design:
     """Add what is read off the finished design: the files, what the manifest records, the resource count."""
-    from dataclasses import replace
-
     with_names = replace(result, names=tuple(namer.used))
     with_facts = replace(with_names, files=files(with_names), fixed=fixed_facts(with_names),
                          recorded_grants=recorded_grants(with_names), azure_resources=deployed_resources(with_names),
