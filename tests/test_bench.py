@@ -32,7 +32,8 @@ def test_the_harness_runs_every_case_and_writes_its_results(tmp_path, capsys):
     assert code == 0
     data = json.loads(results.read_text(encoding="utf-8"))
     assert data["machine"]["cpus"] == os.cpu_count()
-    assert [pair["name"] for pair in data["pairs"]] == ["render-tier5", "render-tier1", "validate-tier5", "help"]
+    assert [pair["name"] for pair in data["pairs"]] == ["render-tier5", "render-tier1", "render-tier5-alike", "validate-tier5",
+                                                        "help"]
     assert all(len(pair["ratios"]) == 1 and pair["command_rss"] > 0 for pair in data["pairs"])
     assert [point["regions"] for point in data["scaling"]["regions"]] == [1, 2]
     assert [point["deployments"] for point in data["scaling"]["deployments"]] == [1, 2]
