@@ -301,13 +301,14 @@ class _Tree:
             except OSError as exc:
                 raise OutputError(f"cannot read {self.where(parts)}: {_reason(exc)}") from None
 
-    def names(self, parts: tuple[str, ...]) -> list[str]:
-        """The regular files directly in the folder ``parts`` (none if it is missing)."""
+    def names(self, parts: tuple[str, ...], wanted: Callable[[str], bool]) -> list[str]:
+        """The regular files directly in the folder ``parts`` (none if it is missing) whose names are ``wanted``. Only
+        those are looked at: the folder's other entries cost no ``stat``."""
         folder = self.folder(parts)
         if folder is None:
             return []
         found = []
-        for name in sorted(os.listdir(folder)):
+        for name in sorted(filter(wanted, os.listdir(folder))):
             try:
                 if stat.S_ISREG(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode):
                     found.append(name)
@@ -443,7 +444,10 @@ def _lock_once(tree: _Tree, shared: bool) -> int | None | bool:
         os.close(fd)  # the render that held it removed it: lock the file that is there now
         return _lock_once(tree, shared)
     if not shared:
-        os.ftruncate(fd, 0)
+        # Only a lock file left by a killed render holds a number already. Truncating an empty one is not free: some
+        # file systems (ext4) then flush the file when it is closed.
+        if now.st_size:
+            os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode("ascii"))
     return fd
 
@@ -536,8 +540,8 @@ class Output:
         """Every hash each path may hold while it is ours."""
         known: dict[str, frozenset[str]] = {}
         _add(known, manifest.file_hashes(self._manifest))
-        _add(known, manifest.file_hashes(self.previous_manifest()))
-        if self.journal is not None:
+        if self.journal is not None:  # otherwise the previous manifest is the one on disk, read above
+            _add(known, manifest.file_hashes(self.journal[0]))
             _add(known, self.journal[1])
         return known
 
@@ -600,10 +604,8 @@ class Output:
             ours.setdefault(parts[:-1], set()).add(parts[-1])
         found = []
         for folder, names in sorted(ours.items()):
-            for name in self.tree.names(folder):
-                old = _OLD_TEMP.fullmatch(name)
-                if _TEMP.fullmatch(name) or (old and old["name"] in names):
-                    found.append(Change("/".join((*folder, name)), REMOVE, LEFT_BEHIND))
+            for name in self.tree.names(folder, lambda entry: _is_temporary(entry, names)):
+                found.append(Change("/".join((*folder, name)), REMOVE, LEFT_BEHIND))
         if self.journal is not None:
             found.append(Change(JOURNAL, REMOVE, LEFT_BEHIND))
         if self.lock is not None and not self.writing:
@@ -628,6 +630,12 @@ class Output:
         _refuse_conflicts(plan)
         _Apply(self.tree, plan, had_journal=self.journal is not None).run()
         self.journal = None
+
+
+def _is_temporary(name: str, ours: set[str]) -> bool:
+    """Whether ``name`` is a temporary file of ours, in a folder where the files named ``ours`` are generated."""
+    old = _OLD_TEMP.fullmatch(name)
+    return bool(_TEMP.fullmatch(name) or (old and old["name"] in ours))
 
 
 def _identity(path: Path | None) -> tuple[int, int] | None:
