@@ -199,6 +199,19 @@ def test_the_manifest_round_trips_as_json(names):
     text.encode("utf-8")  # every character is written as an escape where UTF-8 could not hold it
 
 
+_WORDS = st.sampled_from(["", "a", "b", "B", "ab"])
+_DEPLOYMENTS = st.lists(st.builds(manifest.ModelDeployment, _WORDS, _WORDS, _WORDS, _WORDS, st.integers(0, 2)))
+
+
+@given(st.lists(st.builds(manifest.Grant, _WORDS, _WORDS, _WORDS)),
+       st.lists(st.builds(manifest.Resource, _WORDS, _WORDS, _WORDS, _WORDS, _WORDS,
+                          st.none() | _DEPLOYMENTS.map(tuple))),
+       _DEPLOYMENTS)
+def test_the_manifest_lists_records_once_each_in_their_own_order(grants, resources, deployments):
+    for records in (grants, resources, deployments):
+        assert manifest._sorted(records) == sorted(set(records))
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # CI pipelines: YAML scalars and shell words in a YAML block scalar.
 
