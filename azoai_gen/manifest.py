@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import fields
+from functools import lru_cache
 from operator import attrgetter
 from typing import Iterable, TypeVar
 
@@ -144,8 +145,13 @@ def _resource_data(resource: Resource) -> dict[str, object]:
 
 
 def _load(manifest_text: str | None) -> dict:
-    if manifest_text is None:
-        return {}
+    return _parsed(manifest_text) if manifest_text is not None else {}
+
+
+@lru_cache(maxsize=1)
+def _parsed(manifest_text: str) -> dict:
+    """The manifest's JSON (empty when it is not an object). The last one is kept: a render reads several sections of
+    the previous manifest, which would otherwise be parsed once for each. The readers never change it."""
     try:
         loaded = json.loads(manifest_text)
     except ValueError:
