@@ -14,7 +14,9 @@ writing"):
   records for its path. ``force`` overwrites or deletes a file the manifest lists but that was edited by hand; a file
   the manifest does not list, and the spec being rendered, are never overwritten or deleted.
 * **Atomic files.** Every file is written to a temporary file created exclusively (``O_EXCL``) under an unpredictable
-  name beside its target, fsynced, then renamed over the target; ``init`` uses the same writer.
+  name beside its target, fsynced, then renamed over the target; ``init`` uses the same writer. A render writes all
+  its temporary files before it fsyncs the first (the file system then commits them together rather than one by
+  one), and fsyncs them all before it renames the first.
 * **Recoverable interruptions.** Before anything is staged or renamed, a journal beside the manifest records every
   hash the render may leave on disk, and the manifest of the last render that finished. Old files are deleted before
   the new manifest is renamed into place, and the journal is removed last. The next render reads the journal: it
@@ -157,10 +159,10 @@ def _temp_name(name: str) -> str:
     return f".{name}.azoai-gen-{_token()}.tmp"
 
 
-def _stage(folder: int, name: str, data: bytes, mode: int) -> str:
-    """Write ``data`` to a new temporary file beside ``name`` in the open folder ``folder`` and return its name. The
-    file is created exclusively (never through a link or over an existing file) and fsynced; on failure it is
-    removed."""
+def _create(folder: int, name: str, data: bytes, mode: int) -> tuple[str, int]:
+    """Write ``data`` to a new temporary file beside ``name`` in the open folder ``folder``; return its name and its
+    descriptor, still open and not yet fsynced. The file is created exclusively (never through a link or over an
+    existing file); on failure it is removed."""
     temp = _temp_name(name)
     fd = os.open(temp, _NEW, 0o600, dir_fd=folder)
     try:
@@ -170,12 +172,24 @@ def _stage(folder: int, name: str, data: bytes, mode: int) -> str:
             view = view[os.write(fd, view):]
         _checkpoint(f"wrote {temp}")
         os.fchmod(fd, mode)
-        os.fsync(fd)
     except BaseException:
         os.close(fd)
         _unlink_quietly(folder, temp)
         raise
-    os.close(fd)
+    return temp, fd
+
+
+def _stage(folder: int, name: str, data: bytes, mode: int) -> str:
+    """Write ``data`` to a new temporary file beside ``name`` (:func:`_create`), fsync it and return its name; on
+    failure it is removed."""
+    temp, fd = _create(folder, name, data, mode)
+    try:
+        os.fsync(fd)
+    except BaseException:
+        _unlink_quietly(folder, temp)
+        raise
+    finally:
+        os.close(fd)
     _checkpoint(f"staged {temp}")
     return temp
 
@@ -183,6 +197,13 @@ def _stage(folder: int, name: str, data: bytes, mode: int) -> str:
 def _unlink_quietly(folder: int, name: str) -> None:
     try:
         os.unlink(name, dir_fd=folder)
+    except OSError:
+        pass
+
+
+def _close_quietly(fd: int) -> None:
+    try:
+        os.close(fd)
     except OSError:
         pass
 
@@ -301,13 +322,14 @@ class _Tree:
             except OSError as exc:
                 raise OutputError(f"cannot read {self.where(parts)}: {_reason(exc)}") from None
 
-    def names(self, parts: tuple[str, ...]) -> list[str]:
-        """The regular files directly in the folder ``parts`` (none if it is missing)."""
+    def names(self, parts: tuple[str, ...], wanted: Callable[[str], bool]) -> list[str]:
+        """The regular files directly in the folder ``parts`` (none if it is missing) whose names are ``wanted``. Only
+        those are looked at: the folder's other entries cost no ``stat``."""
         folder = self.folder(parts)
         if folder is None:
             return []
         found = []
-        for name in sorted(os.listdir(folder)):
+        for name in sorted(filter(wanted, os.listdir(folder))):
             try:
                 if stat.S_ISREG(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode):
                     found.append(name)
@@ -443,7 +465,10 @@ def _lock_once(tree: _Tree, shared: bool) -> int | None | bool:
         os.close(fd)  # the render that held it removed it: lock the file that is there now
         return _lock_once(tree, shared)
     if not shared:
-        os.ftruncate(fd, 0)
+        # Only a lock file left by a killed render holds a number already. Truncating an empty one is not free: some
+        # file systems (ext4) then flush the file when it is closed.
+        if now.st_size:
+            os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode("ascii"))
     return fd
 
@@ -536,8 +561,8 @@ class Output:
         """Every hash each path may hold while it is ours."""
         known: dict[str, frozenset[str]] = {}
         _add(known, manifest.file_hashes(self._manifest))
-        _add(known, manifest.file_hashes(self.previous_manifest()))
-        if self.journal is not None:
+        if self.journal is not None:  # otherwise the previous manifest is the one on disk, read above
+            _add(known, manifest.file_hashes(self.journal[0]))
             _add(known, self.journal[1])
         return known
 
@@ -600,10 +625,8 @@ class Output:
             ours.setdefault(parts[:-1], set()).add(parts[-1])
         found = []
         for folder, names in sorted(ours.items()):
-            for name in self.tree.names(folder):
-                old = _OLD_TEMP.fullmatch(name)
-                if _TEMP.fullmatch(name) or (old and old["name"] in names):
-                    found.append(Change("/".join((*folder, name)), REMOVE, LEFT_BEHIND))
+            for name in self.tree.names(folder, lambda entry: _is_temporary(entry, names)):
+                found.append(Change("/".join((*folder, name)), REMOVE, LEFT_BEHIND))
         if self.journal is not None:
             found.append(Change(JOURNAL, REMOVE, LEFT_BEHIND))
         if self.lock is not None and not self.writing:
@@ -628,6 +651,12 @@ class Output:
         _refuse_conflicts(plan)
         _Apply(self.tree, plan, had_journal=self.journal is not None).run()
         self.journal = None
+
+
+def _is_temporary(name: str, ours: set[str]) -> bool:
+    """Whether ``name`` is a temporary file of ours, in a folder where the files named ``ours`` are generated."""
+    old = _OLD_TEMP.fullmatch(name)
+    return bool(_TEMP.fullmatch(name) or (old and old["name"] in ours))
 
 
 def _identity(path: Path | None) -> tuple[int, int] | None:
@@ -727,6 +756,7 @@ class _Apply:
         staged, and the folder is as it was."""
         known = dict(self.plan.known)
         _add(known, {path: manifest.sha256(text.encode("utf-8")) for path, text in self.plan.files.items()})
+        unsynced: list[tuple[str, int]] = []  # (temp name, open descriptor)
         try:
             journal = _stage(self.tree.root, JOURNAL, _journal_text(self.plan.previous, known).encode("utf-8"),
                              NEW_FILE_MODE)
@@ -739,14 +769,24 @@ class _Apply:
             for path in writes:
                 parts = _parts(path)
                 folder = self.tree.folder(parts[:-1], create=True)
-                temp = _stage(folder, parts[-1], self.plan.files[path].encode("utf-8"), _mode_of(folder, parts[-1]))
+                temp, fd = _create(folder, parts[-1], self.plan.files[path].encode("utf-8"),
+                                   _mode_of(folder, parts[-1]))
+                unsynced.append((temp, fd))
                 self.staged.append((parts, temp))
+            # Every file is written before the first is fsynced: the file system then commits them in fewer
+            # journal transactions than when each write waits for its own.
+            for temp, fd in unsynced:
+                os.fsync(fd)
+                _checkpoint(f"staged {temp}")
         except BaseException as exc:  # an error, or Ctrl-C: no temporary file stays behind
             self._undo(renamed=0)
             if not isinstance(exc, OSError):
                 raise
             raise OutputError(f"cannot write to {self.tree.path}: {_reason(exc)}",
                               "nothing was changed; check the folder's permissions and free space") from None
+        finally:
+            for _, fd in unsynced:
+                _close_quietly(fd)  # fsynced already, or its file removed: the close has nothing left to report
 
     def _install(self, deletes: list[str]) -> None:
         """Rename the files into place and delete the old ones; then, once all of that is on disk, rename the

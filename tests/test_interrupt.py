@@ -542,3 +542,15 @@ def test_the_command_says_what_an_interrupted_render_left_and_removes_it(spec_pa
     assert "  delete    modules/keyvault.bicep" in output
     assert "conflict" not in output
     assert snapshot(out) == render_bytes(tier_2)
+
+
+def test_a_render_writes_its_own_number_over_a_longer_one_left_in_the_lock_file(spec_path, tmp_path):
+    """A lock file left by a killed render is emptied before the new render writes its process number in it; a fresh
+    one is written as it is."""
+    out = tmp_path / "out"
+    api.render_spec(spec_path, out)
+    (out / writer.LOCK).write_text("1234567890123\n", encoding="utf-8")
+    with writer.open_output(out):
+        assert (out / writer.LOCK).read_text(encoding="utf-8") == f"{os.getpid()}\n"
+    with writer.open_output(tmp_path / "fresh"):
+        assert (tmp_path / "fresh" / writer.LOCK).read_text(encoding="utf-8") == f"{os.getpid()}\n"

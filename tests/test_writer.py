@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from _support import MANIFEST, render_bytes, render_path, snapshot, spec
+from _support import MANIFEST, render_bytes, render_path, snapshot, spec, tier5
 from azoai_gen import api, manifest
 from azoai_gen import write as writer
 from azoai_gen.errors import ConflictError, DriftError, OutputError, RenameError, SpecError
@@ -435,3 +435,126 @@ def test_ctrl_c_while_writing_leaves_no_temporary_file_and_the_next_render_compl
     assert (out / writer.JOURNAL).exists()
     api.render_spec(spec_path, out)
     assert snapshot(out) == render_bytes(spec_path)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The order of the disk operations: every file is staged and fsynced before the first is renamed into place.
+
+
+def record_disk(monkeypatch) -> list[tuple]:
+    """Record the writer's fsyncs, renames, unlinks and steps, in order. A file or folder is known by its identity
+    (device, inode): ("fsync", identity, is_folder), ("rename", identity of the file, new name, identity of its
+    folder), ("unlink", name, identity of its folder), ("step", name)."""
+    events: list[tuple] = []
+    real_fsync, real_replace, real_unlink = os.fsync, os.replace, os.unlink
+
+    def identity(info: os.stat_result) -> tuple[int, int]:
+        return info.st_dev, info.st_ino
+
+    def fsync(fd):
+        info = os.fstat(fd)
+        events.append(("fsync", identity(info), stat.S_ISDIR(info.st_mode)))
+        return real_fsync(fd)
+
+    def replace(src, dst, *, src_dir_fd=None, dst_dir_fd=None):
+        moved = identity(os.stat(src, dir_fd=src_dir_fd, follow_symlinks=False))
+        events.append(("rename", moved, dst, identity(os.fstat(dst_dir_fd))))
+        return real_replace(src, dst, src_dir_fd=src_dir_fd, dst_dir_fd=dst_dir_fd)
+
+    def unlink(path, *, dir_fd=None):
+        events.append(("unlink", path, identity(os.fstat(dir_fd)) if dir_fd is not None else None))
+        return real_unlink(path, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "unlink", unlink)
+    monkeypatch.setattr(writer, "_checkpoint", lambda step: events.append(("step", step)))
+    return events
+
+
+def open_descriptors() -> set[str] | None:
+    """The process's open file descriptors, where the system lists them."""
+    return set(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+
+
+def test_every_file_is_fsynced_before_the_first_is_renamed_and_the_manifest_goes_last(spec_path, out, monkeypatch):
+    spec_path.write_text(tier5(), encoding="utf-8")
+    files = render_path(spec_path)
+    events = record_disk(monkeypatch)
+    api.render_spec(spec_path, out)
+    root = (out.stat().st_dev, out.stat().st_ino)
+    at = {event: number for number, event in enumerate(events)}
+    renames = [e for e in events if e[0] == "rename"]
+    # The journal first; then every generated file, the manifest last.
+    assert renames[0][2] == writer.JOURNAL
+    assert sorted(e[2] for e in renames[1:]) == sorted(path.rsplit("/", 1)[-1] for path in files)
+    assert renames[-1][2] == MANIFEST
+    # The journal is on disk, and so is its name, before the first temporary file of the render is created.
+    journal_synced = next(n for n in range(at[renames[0]], len(events)) if events[n][:2] == ("fsync", root))
+    first_created = next(n for n, e in enumerate(events) if e[0] == "step" and e[1].startswith("created ")
+                         and writer.JOURNAL not in e[1])
+    assert at[renames[0]] < journal_synced < first_created
+    # Every file is fsynced before the first of them is renamed into place.
+    first = at[renames[1]]
+    synced = {e[1] for e in events[:first] if e[0] == "fsync" and not e[2]}
+    assert {e[1] for e in renames[1:]} <= synced
+    # Each folder that received a file is fsynced after its last rename and before the manifest's.
+    body = renames[1:-1]
+    for folder in {e[3] for e in body}:
+        last = max(at[e] for e in body if e[3] == folder)
+        assert ("fsync", folder, True) in events[last:at[renames[-1]]]
+    # The manifest's rename is on disk before the journal goes, and the journal's removal after it.
+    removed = next(n for n, e in enumerate(events) if e[:3] == ("unlink", writer.JOURNAL, root))
+    assert ("fsync", root, True) in events[at[renames[-1]]:removed]
+    assert ("fsync", root, True) in events[removed:]
+    assert snapshot(out) == render_bytes(spec_path)
+
+
+@pytest.mark.parametrize("failing", ["first", "last"])
+def test_a_failing_fsync_of_any_staged_file_leaves_the_folder_as_it_was(spec_path, out, monkeypatch, failing):
+    before = _prepare_update(spec_path, out)
+    plan = writer.plan(out, render_path(spec_path))
+    writes = [c.path for c in plan.changes if c.action in (writer.CREATE, writer.UPDATE, writer.OVERWRITE)]
+    assert len(writes) > 2
+    # The journal's is the first fsync of a file; then one for each file written, the manifest's last.
+    target = 2 if failing == "first" else 1 + len(writes)
+    events = record_disk(monkeypatch)
+    recording = os.fsync
+    files_synced = 0
+
+    def fsync(fd):
+        nonlocal files_synced
+        if not stat.S_ISDIR(os.fstat(fd).st_mode):
+            files_synced += 1
+            if files_synced == target:
+                raise OSError(5, "Input/output error")
+        return recording(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    descriptors = open_descriptors()
+    with pytest.raises(OutputError) as info:
+        api.render_spec(spec_path, out)
+    assert "Input/output error" in info.value.message
+    assert "nothing was changed" in info.value.hint
+    assert files_synced == target
+    # No generated file was renamed into place: only the journal, which is gone again.
+    assert [e[2] for e in events if e[0] == "rename"] == [writer.JOURNAL]
+    assert snapshot(out) == before
+    assert temp_files(out) == []
+    assert open_descriptors() == descriptors
+
+
+def test_ctrl_c_while_the_staged_files_are_fsynced_leaves_the_folder_as_it_was(spec_path, out, monkeypatch):
+    before = _prepare_update(spec_path, out)
+    # The journal's temporary file is the first staged; the second is the first generated file, fsynced after
+    # every file was written.
+    seen = fail_at(monkeypatch, "staged ", 2, KeyboardInterrupt())
+    descriptors = open_descriptors()
+    with pytest.raises(KeyboardInterrupt):
+        api.render_spec(spec_path, out)
+    created = [step for step in seen if step.startswith("created ")]
+    assert len(created) > 2
+    assert seen.index(created[-1]) < seen.index([step for step in seen if step.startswith("staged ")][1])
+    assert snapshot(out) == before
+    assert temp_files(out) == []
+    assert open_descriptors() == descriptors
