@@ -150,3 +150,88 @@ def test_a_command_that_prints_text_imports_no_machine_readable_report(tmp_path,
     assert "azoai_gen.cli" in modules and "azoai_gen.report" not in modules
     if command == "validate":
         assert "shlex" not in modules
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The garbage collector: set by the process entry alone (azoai_gen/__main__.py).
+
+#: Runs what ``python -m azoai_gen validate SPEC`` runs, and prints the collector's settings as the command saw them
+#: (enabled, thresholds) and as the process left them for its shutdown (thresholds, whether objects were frozen).
+_ENTRY = """
+import atexit, gc, json, runpy, sys
+from azoai_gen import api
+seen = {}
+validate_specs = api.validate_specs
+def watching(*args, **kwargs):
+    seen["command"] = [gc.isenabled(), gc.get_threshold()]
+    return validate_specs(*args, **kwargs)
+api.validate_specs = watching
+atexit.register(lambda: print(json.dumps({**seen, "exit": [gc.get_threshold(), gc.get_freeze_count() > 0]})))
+sys.argv = ["azoai-gen", "validate", sys.argv[1]]
+runpy.run_module("azoai_gen", run_name="__main__")
+"""
+
+#: Imports every module of azoai_gen (the process entry's included, under its module name), runs a command through
+#: azoai_gen.cli as tests and other programs do, and prints the collector's settings before and after.
+_LIBRARY = """
+import contextlib, gc, importlib, io, json, pkgutil, sys
+import azoai_gen
+before = [gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()]
+names = [module.name for module in pkgutil.walk_packages(azoai_gen.__path__, "azoai_gen.")]
+for name in names:
+    importlib.import_module(name)
+from pathlib import Path
+from azoai_gen import api, cli
+assert all(run.ok for run in api.validate_specs([Path(sys.argv[1])]))
+sys.argv = ["azoai-gen", "validate", sys.argv[1]]
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    try:
+        cli.main()
+    except SystemExit as done:
+        assert done.code == 0, done.code
+print(json.dumps({"modules": names, "before": before,
+                  "after": [gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()]}))
+"""
+
+
+def _python(program: str, *args: str, cwd) -> dict:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_", "_AZOAI_GEN"))}
+    environment["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, "-c", program, *args], capture_output=True, text=True, cwd=cwd,
+                          env=environment)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_process_entry_collects_late_and_leaves_its_objects_to_the_shutdown(tmp_path):
+    from azoai_gen.__main__ import FIRST_COLLECTION
+
+    seen = _python(_ENTRY, str(EXAMPLES / "tier1.yaml"), cwd=tmp_path)
+    enabled, thresholds = seen["command"]
+    assert enabled and thresholds[0] == FIRST_COLLECTION  # a long run of many specs still collects
+    assert thresholds[1:] == list(gc_defaults()[1:])
+    assert seen["exit"] == [thresholds, True]  # frozen once the command is done
+
+
+def gc_defaults() -> tuple[int, int, int]:
+    """The thresholds a fresh interpreter starts with."""
+    done = subprocess.run([sys.executable, "-c", "import gc; print(*gc.get_threshold())"], capture_output=True,
+                          text=True, check=True)
+    return tuple(int(value) for value in done.stdout.split())
+
+
+def test_the_library_and_the_command_line_module_leave_the_collector_as_the_caller_set_it(tmp_path):
+    seen = _python(_LIBRARY, str(EXAMPLES / "tier1.yaml"), cwd=tmp_path)
+    assert "azoai_gen.__main__" in seen["modules"] and "azoai_gen.cli" in seen["modules"]
+    assert seen["before"] == [True, list(gc_defaults()), 0]
+    assert seen["after"] == seen["before"]
+
+
+def test_the_installed_script_and_python_m_run_the_same_entry():
+    import tomllib
+
+    from azoai_gen import __main__ as entry
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"azoai-gen": "azoai_gen.__main__:main"}
+    assert callable(entry.main)
