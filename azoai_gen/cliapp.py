@@ -16,14 +16,13 @@ And two things it does slowly:
 
 * **Every command built on every run.** typer builds the click command of every registered command (reading each
   function's signature, making its parameters) before it parses the command line, though a run invokes one. Here
-  the group's commands are built when first looked up (:class:`_Commands`): ``azoai-gen render ...`` builds
-  ``render`` alone, while the group's help, shell completion and the suggestions for an unknown command, which name
-  every command, build each as typer does, from the same registrations.
-* **pydantic.** typer converts every value that is not a flag through a pydantic validator, and
-importing pydantic costs more than parsing the command (docs/architecture.md, "Import cost"). A text, a path, a
-choice or a list of them is converted here with typer's own functions (:func:`_plain`), without pydantic; any other
-value, and any value that conversion refuses, goes through typer's own conversion, so results and messages stay
-typer's.
+  the group's commands are built when first looked up (:class:`_Commands`), by typer's own function from the same
+  registrations: ``azoai-gen render ...`` builds ``render`` alone, the group's help builds every command (it shows
+  each one's help), and the suggestions for an unknown command need only the names.
+* **pydantic.** typer converts every value that is not a flag through a pydantic validator, and importing pydantic
+  costs more than parsing the command (docs/architecture.md, "Import cost"). A text, a path, a choice or a list of
+  them is converted here with typer's own functions (:func:`_plain`), without pydantic; any other value, and any
+  value that conversion refuses, goes through typer's own conversion, so results and messages stay typer's.
 """
 
 from __future__ import annotations
