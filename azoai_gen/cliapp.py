@@ -27,7 +27,6 @@ And two things it does slowly:
 
 from __future__ import annotations
 
-import copy
 import sys
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from enum import Enum
@@ -234,9 +233,11 @@ class App(typer.Typer):
     def group(self) -> Group:
         """The group typer builds for this application (its callback, its options, the completion options), with
         each command built from its registration when first looked up, by typer's own function and settings."""
-        bare = copy.copy(self)
-        bare.registered_commands = []
-        group = typer.main.get_command(bare)
+        registered, self.registered_commands = self.registered_commands, []  # typer builds the group without them
+        try:
+            group = typer.main.get_command(self)
+        finally:
+            self.registered_commands = registered
         assert isinstance(group, Group), group
         group.commands = _Commands(self.registered_commands, self._build)
         return group

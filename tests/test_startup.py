@@ -73,7 +73,9 @@ def test_the_help_builds_every_command_once(built, capsys):
 
 
 def test_the_group_lists_the_commands_in_the_order_typer_lists_them():
+    registered = list(cli.app.registered_commands)
     eager, lazy = typer.main.get_command(cli.app), cli.app.group()
+    assert cli.app.registered_commands == registered  # making the group leaves the registrations as they were
     ctx = typer.Context(eager)
     assert lazy.list_commands(ctx) == eager.list_commands(ctx) == list(eager.commands)
     assert list(lazy.commands) == list(eager.commands)
