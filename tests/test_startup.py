@@ -1,5 +1,6 @@
-"""What the command line does before and around a command: it builds only the command it runs, and that changes
-nothing a user sees (docs/architecture.md, "Import cost")."""
+"""What the command line does before and around a command: it builds only the command it runs, which changes nothing
+a user sees, imports the machine-readable report only for a machine format, and its process entry alone sets the
+garbage collector (docs/architecture.md, "Import cost")."""
 
 from __future__ import annotations
 
@@ -205,6 +206,13 @@ def _python(program: str, *args: str, cwd) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
+def gc_defaults() -> tuple[int, int, int]:
+    """The thresholds a fresh interpreter starts with."""
+    done = subprocess.run([sys.executable, "-c", "import gc; print(*gc.get_threshold())"], capture_output=True,
+                          text=True, check=True)
+    return tuple(int(value) for value in done.stdout.split())
+
+
 def test_the_process_entry_collects_late_and_leaves_its_objects_to_the_shutdown(tmp_path):
     from azoai_gen.__main__ import FIRST_COLLECTION
 
@@ -213,13 +221,6 @@ def test_the_process_entry_collects_late_and_leaves_its_objects_to_the_shutdown(
     assert enabled and thresholds[0] == FIRST_COLLECTION  # a long run of many specs still collects
     assert thresholds[1:] == list(gc_defaults()[1:])
     assert seen["exit"] == [thresholds, True]  # frozen once the command is done
-
-
-def gc_defaults() -> tuple[int, int, int]:
-    """The thresholds a fresh interpreter starts with."""
-    done = subprocess.run([sys.executable, "-c", "import gc; print(*gc.get_threshold())"], capture_output=True,
-                          text=True, check=True)
-    return tuple(int(value) for value in done.stdout.split())
 
 
 def test_the_library_and_the_command_line_module_leave_the_collector_as_the_caller_set_it(tmp_path):
