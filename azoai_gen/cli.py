@@ -10,8 +10,6 @@ cost"; tests/test_imports.py).
 
 from __future__ import annotations
 
-import gc
-import shlex
 import sys
 import traceback
 from enum import Enum
@@ -20,7 +18,7 @@ from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, TypeVar
 
 import typer
 
-from . import __version__, api, report
+from . import __version__, api
 from .cliapp import App
 from .errors import (AzoaiError, ConfirmationError, ConflictError, DriftError, Problem, RenameError, SpecError,
                      UsageError, shown)
@@ -164,6 +162,8 @@ def _finish(runs: Sequence[api.SpecRun]) -> None:
 def _emit(reporting: _Reporting, runs: Sequence[api.SpecRun], error: Optional[AzoaiError] = None,
           kind: str = "") -> None:
     """Write the machine-readable report of ``runs`` (or of the ``error`` that stopped the command) to stdout."""
+    from . import report
+
     if reporting.output is Output.JSON:
         text = report.json_text(report.document(reporting.command, runs, mode=reporting.mode, error=error, kind=kind))
     elif reporting.output is Output.SARIF:
@@ -260,6 +260,8 @@ def init(
 
 
 def _init(spec: str, given: dict, *, interactive: bool, force: bool) -> None:
+    import shlex
+
     from . import initspec
 
     target = api.init_target(spec, force=force)  # a file in the way is reported before the first question
@@ -486,7 +488,7 @@ def plan(
 
 
 def _plan(spec: Path, out_dir: Optional[str], output: PlanOutput) -> None:
-    from . import planreport
+    from . import planreport, report
 
     result = api.plan_spec(spec, out_dir)
     out_path = Path(out_dir) if out_dir is not None else api.default_out_dir(spec)
@@ -521,6 +523,8 @@ def tiers(
 
 def _tiers(output: DataOutput) -> None:
     if output is DataOutput.JSON:
+        from . import report
+
         sys.stdout.write(report.json_text(report.tiers_document(api.tiers())))
         return
     from rich.table import Table
@@ -589,6 +593,7 @@ def preflight(
 
 def _preflight(spec: Path, output: DataOutput) -> None:
     from . import preflight as preflight_report
+    from . import report
 
     try:
         result = api.preflight_spec(spec)
@@ -614,13 +619,7 @@ def _preflight(spec: Path, output: DataOutput) -> None:
 
 
 def main() -> None:
-    """The ``azoai-gen`` command. However it ends, every object still alive is then frozen out of the cyclic
-    garbage collector: the process is about to exit, and the collections Python runs while it shuts down would
-    otherwise walk them all (docs/architecture.md, "Exit cost")."""
-    try:
-        app(prog_name="azoai-gen")
-    finally:
-        gc.freeze()
+    app(prog_name="azoai-gen")
 
 
 if __name__ == "__main__":

@@ -12,25 +12,35 @@ Two things typer 0.29 does not do as users expect, set right once for every comm
   bash printed the bash script. Here a shell named after either option is the shell used, through typer's own
   completion code (the same scripts, and the same ``_AZOAI_GEN_COMPLETE`` protocol at completion time).
 
-And one thing it does slowly: typer converts every value that is not a flag through a pydantic validator, and
-importing pydantic costs more than parsing the command (docs/architecture.md, "Import cost"). A text, a path, a
-choice or a list of them is converted here with typer's own functions (:func:`_plain`), without pydantic; any other
-value, and any value that conversion refuses, goes through typer's own conversion, so results and messages stay
-typer's.
+And two things it does slowly:
+
+* **Every command built on every run.** typer builds the click command of every registered command (reading each
+  function's signature, making its parameters) before it parses the command line, though a run invokes one. Here
+  the group's commands are built when first looked up (:class:`_Commands`), by typer's own function from the same
+  registrations: ``azoai-gen render ...`` builds ``render`` alone, the group's help builds every command (it shows
+  each one's help), and the suggestions for an unknown command need only the names.
+* **pydantic.** typer converts every value that is not a flag through a pydantic validator, and importing pydantic
+  costs more than parsing the command (docs/architecture.md, "Import cost"). A text, a path, a choice or a list of
+  them is converted here with typer's own functions (:func:`_plain`), without pydantic; any other value, and any
+  value that conversion refuses, goes through typer's own conversion, so results and messages stay typer's.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Any, Sequence, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 import typer
 import typer.completion
+import typer.main
+from typer._click import Command as ClickCommand
 from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
 from typer._param_types import coerce_cli_choice, coerce_cli_path
 from typer.core import TyperArgument, TyperCommand, TyperGroup
+from typer.models import CommandInfo, DeveloperExceptionConfig
 
 from .errors import shown
 from .frozen import frozen
@@ -150,8 +160,42 @@ class Command(_Help, TyperCommand):
         return pieces
 
 
+class _Commands(MutableMapping[str, ClickCommand]):
+    """A group's commands by name, in the order they were registered, each built from its registration the first
+    time it is looked up. Listing the names builds nothing."""
+
+    def __init__(self, infos: Sequence[CommandInfo], build: Callable[[CommandInfo], ClickCommand]) -> None:
+        # Under the name typer gives the command it builds from each registration (typer.main.get_command_from_info).
+        self._entries: dict[str, CommandInfo | ClickCommand] = {
+            info.name or typer.main.get_command_name(info.callback.__name__): info for info in infos}
+        self._build = build
+
+    def __getitem__(self, name: str) -> ClickCommand:
+        entry = self._entries[name]
+        if isinstance(entry, CommandInfo):
+            entry = self._entries[name] = self._build(entry)
+        return entry
+
+    def __setitem__(self, name: str, command: ClickCommand) -> None:
+        self._entries[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class Group(_Help, TyperGroup):
     """The application: a shell named after ``--show-completion`` or ``--install-completion`` is used."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        """The names of the commands, in the order they were registered, as typer lists them (without building
+        each)."""
+        return list(self.commands)
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, **extra: Any) -> Any:
@@ -177,10 +221,40 @@ def _completion(group: Group, option: str, shell: str, name: str, variable: str)
 
 
 class App(typer.Typer):
-    """``typer.Typer`` whose commands are :class:`Command` and whose group is :class:`Group`."""
+    """``typer.Typer`` whose commands are :class:`Command` and whose group is :class:`Group`, each command built when
+    it is first looked up."""
 
     def __init__(self, **settings: Any) -> None:
         super().__init__(cls=Group, **settings)
 
     def command(self, *args: Any, cls: type[TyperCommand] | None = None, **kwargs: Any) -> Any:
         return super().command(*args, cls=cls or Command, **kwargs)
+
+    def group(self) -> Group:
+        """The group typer builds for this application (its callback, its options, the completion options), with
+        each command built from its registration when first looked up, by typer's own function and settings."""
+        registered, self.registered_commands = self.registered_commands, []  # typer builds the group without them
+        try:
+            group = typer.main.get_command(self)
+        finally:
+            self.registered_commands = registered
+        assert isinstance(group, Group), group
+        group.commands = _Commands(self.registered_commands, self._build)
+        return group
+
+    def _build(self, info: CommandInfo) -> ClickCommand:
+        return typer.main.get_command_from_info(info, pretty_exceptions_short=self.pretty_exceptions_short,
+                                                rich_markup_mode=self.rich_markup_mode)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the application as ``typer.Typer.__call__`` does, exception hook included, through :meth:`group`."""
+        if sys.excepthook != typer.main.except_hook:
+            sys.excepthook = typer.main.except_hook
+        try:
+            return self.group()(*args, **kwargs)
+        except Exception as error:
+            setattr(error, typer.main._typer_developer_exception_attr_name, DeveloperExceptionConfig(
+                pretty_exceptions_enable=self.pretty_exceptions_enable,
+                pretty_exceptions_show_locals=self.pretty_exceptions_show_locals,
+                pretty_exceptions_short=self.pretty_exceptions_short))
+            raise

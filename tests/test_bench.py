@@ -103,3 +103,12 @@ def test_each_command_of_the_bare_app_has_the_same_arguments_and_options(bare):
         floor = panels(runner.invoke(module.app, [command, "--help"], env=WIDE, prog_name="azoai-gen").output)
         assert ours["Options"] == floor["Options"], command
         assert ours.get("Arguments") == floor.get("Arguments"), command
+
+
+def test_the_alike_floor_collects_as_the_command_line_does():
+    """``render-tier5-alike``'s floor sets the collector as ``azoai_gen/__main__.py`` does, so its ratio is the share
+    of the render's own work."""
+    from azoai_gen import __main__ as entry
+
+    assert whole_process.FROZEN_FLOOR.startswith(f"import gc; gc.set_threshold({entry.FIRST_COLLECTION}); ")
+    assert whole_process.FROZEN_FLOOR.endswith(whole_process.FLOOR + "; gc.freeze()")

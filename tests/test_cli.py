@@ -624,28 +624,3 @@ def test_the_starting_spec_names_its_own_file_in_the_render_command(tmp_path):
         assert text.splitlines()[1] == f"# azoai-gen spec: edit it, then {command}."
         assert "{" not in text.split("tags:")[0], "no placeholder"
 
-
-@pytest.mark.parametrize("ending", [SystemExit(0), SystemExit(1), KeyboardInterrupt()])
-def test_the_command_freezes_what_is_alive_however_it_ends(monkeypatch, ending):
-    """``main`` freezes the objects still alive out of the garbage collector when the command is done, so the
-    interpreter's shutdown does not walk them; the command's own ending (its exit code, an interrupt) is unchanged."""
-    frozen = []
-
-    def run(**_options):
-        assert not frozen  # not before the command has run
-        raise ending
-
-    monkeypatch.setattr(cli, "app", run)
-    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
-    with pytest.raises(type(ending)) as raised:
-        cli.main()
-    assert frozen == [True]
-    assert raised.value is ending
-
-
-def test_a_finished_command_leaves_its_objects_frozen():
-    """In a real process: after ``main``, the objects are in the permanent generation, out of every collection."""
-    code = ("import gc, sys\nsys.argv = ['azoai-gen', '--version']\nfrom azoai_gen import cli\n"
-            "try:\n    cli.main()\nexcept SystemExit as done:\n    print(done.code, gc.get_freeze_count() > 1000)\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert result.stdout.split()[-2:] == ["0", "True"]
