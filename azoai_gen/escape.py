@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from .azure import BICEP_ENV_URL_EXEMPT, BICEP_ENV_URL_HOSTS
 from .design.records import GlobalName, Ref
+from .ids import LazyPattern
 from .text import noncharacter, policy_literal_problem
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -64,7 +65,8 @@ def _ascii_table(escape_text: Any) -> dict[int, str]:
     return table
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Compiled when first needed: ASCII text, all that most specs hold, holds no surrogate.
+_SURROGATE = LazyPattern("[\ud800-\udfff]")
 
 
 def _surrogate(text: str) -> bool:
@@ -396,7 +398,7 @@ def _mermaid_by_char(text: str) -> str:
 _MERMAID_ASCII = _ascii_table(_mermaid_by_char)
 
 
-_MERMAID_LINE = re.compile(r"^[ -~]*\Z")
+_MERMAID_LINE = LazyPattern(r"^[ -~]*\Z")
 
 
 def code_block(value: Any) -> str:
@@ -499,7 +501,8 @@ def yaml_ident(value: Any) -> str:
     return value
 
 
-_STRING = re.compile(r"'((?:[^'\\\n]|\\.)*)'")
+#: A single-quoted Bicep string; compiled when first needed, for the rare source that names a linted host.
+_STRING = LazyPattern(r"'((?:[^'\\\n]|\\.)*)'")
 ENV_URL_REASON = "// A value from the spec, not an environment URL: the linter rule does not apply to it."
 ENV_URL_SUPPRESSION = "#disable-next-line no-hardcoded-env-urls"
 

@@ -37,6 +37,7 @@ from yaml.scanner import Scanner
 
 from .errors import Problem, SpecError, UsageError
 from .frozen import field, mutable
+from .ids import LazyPattern
 
 MAX_BYTES = 256 * 1024
 MAX_NODES = 20_000
@@ -370,8 +371,8 @@ def _invalid_yaml(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
 
 
 #: A line whose first colon has no space after it (``capacity:50``): YAML reads the whole line as one text.
-_NO_SPACE_AFTER_COLON = re.compile(r"\s*(?:- +)?[^\s:#'\"][^:#]*:[^\s:]")
-_START = re.compile(r"found character '(.*)' that cannot start any token")
+_NO_SPACE_AFTER_COLON = LazyPattern(r"\s*(?:- +)?[^\s:#'\"][^:#]*:[^\s:]")
+_START = LazyPattern(r"found character '(.*)' that cannot start any token")
 
 
 def _yaml_hint(exc: yaml.MarkedYAMLError, problem: str, before: str, above: list[str], column: int) -> str:
