@@ -41,10 +41,16 @@ def _ascii(text: str) -> bool:
     return text.isascii()
 
 
-def _escaped(text: str, table: dict[int, str], by_char: Callable[[str], str]) -> str:
-    """``text`` escaped by a filter: through its ASCII ``table`` (built from ``by_char`` itself, so the two agree)
-    when the text is ASCII, else character by character."""
-    return text.translate(table) if _ascii(text) else by_char(text)
+def _escaped(text: str, by_char: Callable[[str], str]) -> str:
+    """``text`` escaped by a filter: through its ASCII table when the text is ASCII, else character by character
+    with ``by_char``. The table is built from ``by_char`` itself, so the two agree, when the filter first escapes
+    ASCII text: a render never uses the YAML filter's, and below tier 5 not the C# one's."""
+    if not _ascii(text):
+        return by_char(text)
+    table = _ASCII_TABLES.get(by_char)
+    if table is None:
+        table = _ASCII_TABLES[by_char] = _ascii_table(by_char)
+    return text.translate(table)
 
 
 def _plain(text: str) -> bool:
@@ -63,6 +69,10 @@ def _ascii_table(escape_text: Any) -> dict[int, str]:
         if written != chr(code):
             table[code] = written
     return table
+
+
+#: The ASCII table of each filter that has one, by its character-by-character form.
+_ASCII_TABLES: dict[Callable[[str], str], dict[int, str]] = {}
 
 
 #: Compiled when first needed: ASCII text, all that most specs hold, holds no surrogate.
@@ -88,7 +98,7 @@ def bicep_string_body(value: str) -> str:
     """Escape text for the inside of a single-quoted Bicep string: quotes, backslashes and ``$`` (so ``${`` never
     interpolates), and every invisible character as ``\\u{..}``, so that none can hide in review."""
     text = _text(value, "bicep_str")
-    return _escaped(text, _BICEP_ASCII, _bicep_body_by_char)
+    return _escaped(text, _bicep_body_by_char)
 
 
 def _bicep_body_by_char(text: str) -> str:
@@ -101,9 +111,6 @@ def _bicep_body_by_char(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
-
-
-_BICEP_ASCII = _ascii_table(_bicep_body_by_char)
 
 
 def bicep_str(value: Any) -> str:
@@ -180,7 +187,7 @@ def _comment_text(value: Any) -> str:
     """Comment text that reads back unambiguously: ``\\`` is doubled and every invisible character (line breaks
     included, and lone surrogates, which no file can hold) is written ``\\u{..}``. Ordinary text is unchanged."""
     text = str(value)
-    return _escaped(text, _COMMENT_ASCII, _comment_by_char)
+    return _escaped(text, _comment_by_char)
 
 
 def _comment_by_char(text: str) -> str:
@@ -193,9 +200,6 @@ def _comment_by_char(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
-
-
-_COMMENT_ASCII = _ascii_table(_comment_by_char)
 
 
 def bicep_comment(value: Any) -> str:
@@ -351,7 +355,7 @@ def csharp_str(value: Any) -> str:
     """A C# regular string literal for an API Management policy expression: everything but printable ASCII is a
     ``\\u`` or ``\\U`` escape."""
     text = _text(value, "csharp_str")
-    return '"' + _escaped(text, _CSHARP_ASCII, _csharp_body_by_char) + '"'
+    return '"' + _escaped(text, _csharp_body_by_char) + '"'
 
 
 def _csharp_body_by_char(text: str) -> str:
@@ -366,9 +370,6 @@ def _csharp_body_by_char(text: str) -> str:
         else:
             out.append("\\U%08X" % ord(char))
     return "".join(out)
-
-
-_CSHARP_ASCII = _ascii_table(_csharp_body_by_char)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -387,15 +388,12 @@ def mermaid(value: Any) -> str:
     letters, digits, spaces and ``.,/()_+=@-`` as they are, every other character an entity code (``#quot;``,
     ``#35;``). The result is printable ASCII without a line break."""
     text = _text(str(value), "mermaid")
-    return _escaped(text, _MERMAID_ASCII, _mermaid_by_char)
+    return _escaped(text, _mermaid_by_char)
 
 
 def _mermaid_by_char(text: str) -> str:
     return "".join(char if _MERMAID_PLAIN.match(char) else _MERMAID_NAMED.get(char) or "#%d;" % ord(char)
                    for char in text)
-
-
-_MERMAID_ASCII = _ascii_table(_mermaid_by_char)
 
 
 _MERMAID_LINE = LazyPattern(r"^[ -~]*\Z")
@@ -456,7 +454,7 @@ def yaml_str(value: Any) -> str:
     """A YAML double-quoted scalar: ``\\`` and ``"`` escaped, every invisible character (line breaks included) as a
     ``\\x``, ``\\u`` or ``\\U`` escape. Refuses a CI expression (:data:`PIPELINE_EXPRESSIONS`)."""
     text = _pipeline_text(value, "yaml_str")
-    return '"' + _escaped(text, _YAML_ASCII, _yaml_body_by_char) + '"'
+    return '"' + _escaped(text, _yaml_body_by_char) + '"'
 
 
 def _yaml_body_by_char(text: str) -> str:
@@ -474,9 +472,6 @@ def _yaml_body_by_char(text: str) -> str:
         else:
             out.append("\\U%08X" % code)
     return "".join(out)
-
-
-_YAML_ASCII = _ascii_table(_yaml_body_by_char)
 
 
 def yaml_shell(value: Any) -> str:
