@@ -25,6 +25,10 @@ API_VERSIONS: dict[str, str] = {
     "eventGrid": "2025-02-15",
 }
 
+#: The deployment types (SKUs) of provisioned deployments: their capacity is PTUs, billed per PTU-hour instead of
+#: per token.
+PROVISIONED_SKUS = ("GlobalProvisionedManaged", "DataZoneProvisionedManaged", "ProvisionedManaged")
+
 #: Oldest management API version API Management accepts from clients (apiVersionConstraint): older versions are
 #: refused, which closes the retired ones that could read secrets in plain text.
 APIM_MIN_API_VERSION = "2021-08-01"

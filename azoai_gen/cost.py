@@ -11,10 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import resources
+from .azure import PROVISIONED_SKUS
 from .frozen import frozen
-
-#: The SKUs of provisioned deployments, billed per PTU-hour instead of per token.
-PROVISIONED_SKUS = ("GlobalProvisionedManaged", "DataZoneProvisionedManaged", "ProvisionedManaged")
 
 
 @frozen

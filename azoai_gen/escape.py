@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from .azure import BICEP_ENV_URL_EXEMPT, BICEP_ENV_URL_HOSTS
 from .design.records import GlobalName, Ref
+from .ids import LazyPattern
 from .text import noncharacter, policy_literal_problem
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -52,12 +53,16 @@ class _Table:
         self.search = re.compile("[" + re.escape("".join(map(chr, changes))) + "]").search
 
 
-def _escaped(text: str, table: _Table, by_char: Callable[[str], str]) -> str:
-    """``text`` escaped by a filter: through its ASCII ``table`` (built from ``by_char`` itself, so the two agree)
-    when the text is ASCII (unchanged when it holds none of the characters the table changes), else character by
-    character."""
+def _escaped(text: str, by_char: Callable[[str], str]) -> str:
+    """``text`` escaped by a filter: through its ASCII table when the text is ASCII (unchanged when it holds none of
+    the characters the table changes), else character by character with ``by_char``. The table is built from
+    ``by_char`` itself, so the two agree, when the filter first escapes ASCII text: a render never uses the YAML
+    filter's, and below tier 5 not the C# one's."""
     if not _ascii(text):
         return by_char(text)
+    table = _ASCII_TABLES.get(by_char)
+    if table is None:
+        table = _ASCII_TABLES[by_char] = _ascii_table(by_char)
     return text if table.search(text) is None else text.translate(table.changes)
 
 
@@ -79,7 +84,12 @@ def _ascii_table(escape_text: Any) -> _Table:
     return _Table(table)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+#: The ASCII table of each filter that has one, by its character-by-character form.
+_ASCII_TABLES: dict[Callable[[str], str], _Table] = {}
+
+
+#: Compiled when first needed: ASCII text, all that most specs hold, holds no surrogate.
+_SURROGATE = LazyPattern("[\ud800-\udfff]")
 
 
 def _surrogate(text: str) -> bool:
@@ -101,7 +111,7 @@ def bicep_string_body(value: str) -> str:
     """Escape text for the inside of a single-quoted Bicep string: quotes, backslashes and ``$`` (so ``${`` never
     interpolates), and every invisible character as ``\\u{..}``, so that none can hide in review."""
     text = _text(value, "bicep_str")
-    return _escaped(text, _BICEP_ASCII, _bicep_body_by_char)
+    return _escaped(text, _bicep_body_by_char)
 
 
 def _bicep_body_by_char(text: str) -> str:
@@ -114,9 +124,6 @@ def _bicep_body_by_char(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
-
-
-_BICEP_ASCII = _ascii_table(_bicep_body_by_char)
 
 
 def bicep_str(value: Any) -> str:
@@ -193,7 +200,7 @@ def _comment_text(value: Any) -> str:
     """Comment text that reads back unambiguously: ``\\`` is doubled and every invisible character (line breaks
     included, and lone surrogates, which no file can hold) is written ``\\u{..}``. Ordinary text is unchanged."""
     text = str(value)
-    return _escaped(text, _COMMENT_ASCII, _comment_by_char)
+    return _escaped(text, _comment_by_char)
 
 
 def _comment_by_char(text: str) -> str:
@@ -206,9 +213,6 @@ def _comment_by_char(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
-
-
-_COMMENT_ASCII = _ascii_table(_comment_by_char)
 
 
 def bicep_comment(value: Any) -> str:
@@ -364,7 +368,7 @@ def csharp_str(value: Any) -> str:
     """A C# regular string literal for an API Management policy expression: everything but printable ASCII is a
     ``\\u`` or ``\\U`` escape."""
     text = _text(value, "csharp_str")
-    return '"' + _escaped(text, _CSHARP_ASCII, _csharp_body_by_char) + '"'
+    return '"' + _escaped(text, _csharp_body_by_char) + '"'
 
 
 def _csharp_body_by_char(text: str) -> str:
@@ -379,9 +383,6 @@ def _csharp_body_by_char(text: str) -> str:
         else:
             out.append("\\U%08X" % ord(char))
     return "".join(out)
-
-
-_CSHARP_ASCII = _ascii_table(_csharp_body_by_char)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -400,7 +401,7 @@ def mermaid(value: Any) -> str:
     letters, digits, spaces and ``.,/()_+=@-`` as they are, every other character an entity code (``#quot;``,
     ``#35;``). The result is printable ASCII without a line break."""
     text = _text(str(value), "mermaid")
-    return _escaped(text, _MERMAID_ASCII, _mermaid_by_char)
+    return _escaped(text, _mermaid_by_char)
 
 
 def _mermaid_by_char(text: str) -> str:
@@ -408,10 +409,7 @@ def _mermaid_by_char(text: str) -> str:
                    for char in text)
 
 
-_MERMAID_ASCII = _ascii_table(_mermaid_by_char)
-
-
-_MERMAID_LINE = re.compile(r"^[ -~]*\Z")
+_MERMAID_LINE = LazyPattern(r"^[ -~]*\Z")
 
 
 def code_block(value: Any) -> str:
@@ -469,7 +467,7 @@ def yaml_str(value: Any) -> str:
     """A YAML double-quoted scalar: ``\\`` and ``"`` escaped, every invisible character (line breaks included) as a
     ``\\x``, ``\\u`` or ``\\U`` escape. Refuses a CI expression (:data:`PIPELINE_EXPRESSIONS`)."""
     text = _pipeline_text(value, "yaml_str")
-    return '"' + _escaped(text, _YAML_ASCII, _yaml_body_by_char) + '"'
+    return '"' + _escaped(text, _yaml_body_by_char) + '"'
 
 
 def _yaml_body_by_char(text: str) -> str:
@@ -487,9 +485,6 @@ def _yaml_body_by_char(text: str) -> str:
         else:
             out.append("\\U%08X" % code)
     return "".join(out)
-
-
-_YAML_ASCII = _ascii_table(_yaml_body_by_char)
 
 
 def yaml_shell(value: Any) -> str:
@@ -514,7 +509,8 @@ def yaml_ident(value: Any) -> str:
     return value
 
 
-_STRING = re.compile(r"'((?:[^'\\\n]|\\.)*)'")
+#: A single-quoted Bicep string; compiled when first needed, for the rare source that names a linted host.
+_STRING = LazyPattern(r"'((?:[^'\\\n]|\\.)*)'")
 ENV_URL_REASON = "// A value from the spec, not an environment URL: the linter rule does not apply to it."
 ENV_URL_SUPPRESSION = "#disable-next-line no-hardcoded-env-urls"
 

@@ -3,10 +3,11 @@
 The standard decorator compiles half a dozen generated methods for every class, one ``exec`` each, which costs
 about half a millisecond per class; the package defines about a hundred records, all of them created on every run.
 Here only ``__init__`` is made for each class, from code compiled once per shape of fields and renamed; equality,
-hashing, ordering, ``repr`` and the refusal to assign are shared functions closed over the class's fields. The classes
-keep what the code relies on from dataclasses: equality and hashing by the compared fields (the same hash as a
-dataclass), the same ``repr``, :class:`dataclasses.FrozenInstanceError` on assignment, and ``__dataclass_fields__``
-holding real :class:`dataclasses.Field` objects, so ``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work.
+hashing, ordering, ``repr`` and the refusal to assign are functions every record shares, which read the class's
+compared and shown fields from two class attributes. The classes keep what the code relies on from dataclasses:
+equality and hashing by the compared fields (the same hash as a dataclass), the same ``repr``,
+:class:`dataclasses.FrozenInstanceError` on assignment, and ``__dataclass_fields__`` holding real
+:class:`dataclasses.Field` objects, so ``dataclasses.fields``, ``replace``, ``asdict`` and ``is_dataclass`` work.
 ``field(default=..., default_factory=..., compare=..., repr=...)`` declares a field as with dataclasses.
 """
 
@@ -42,7 +43,7 @@ _RESERVED = frozenset({"self", "_d", "_FACTORY", "__builtins__"})
 def _collect(cls: type) -> dict[str, Field]:
     """The class's fields in declaration order (inherited records' fields first), as dataclasses would make them."""
     found: dict[str, Field] = {}
-    for base in reversed(cls.__mro__[1:]):
+    for base in reversed(cls.__mro__[1:-1]):  # the last is object, which has no fields
         found.update(getattr(base, "__dataclass_fields__", {}))
     for name, annotation in cls.__dict__.get("__annotations__", {}).items():
         value = cls.__dict__.get(name, MISSING)
@@ -77,7 +78,7 @@ def _check(cls: type, specs: list[Field]) -> None:
     one with a default."""
     defaulted = False
     for spec in specs:
-        if spec.name in _RESERVED:
+        if spec.name in _RESERVED or spec.name in _CLASS_ATTRIBUTES:
             raise TypeError(f"{cls.__qualname__}: a field may not be named {spec.name!r}")
         if spec.default_factory is not MISSING or spec.default is not MISSING:
             defaulted = True
@@ -124,82 +125,112 @@ def _init(cls: type, specs: list[Field], frozen: bool) -> Callable[..., None]:
 def _key(names: tuple[str, ...]) -> Callable[[Any], tuple]:
     """The tuple of the named fields of a record, as dataclasses compare and hash it."""
     if not names:
-        return lambda _self: ()
+        return _no_fields
     if len(names) == 1:
         one = attrgetter(names[0])
         return lambda self: (one(self),)
     return attrgetter(*names)
 
 
-def _compare(key: Callable[[Any], tuple], order: bool) -> dict[str, Callable[..., Any]]:
-    def __eq__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return key(self) == key(other)
-        return NotImplemented
-
-    methods: dict[str, Callable[..., Any]] = {"__eq__": __eq__}
-    if order:
-        def __lt__(self: Any, other: Any) -> Any:
-            return key(self) < key(other) if other.__class__ is self.__class__ else NotImplemented
-
-        def __le__(self: Any, other: Any) -> Any:
-            return key(self) <= key(other) if other.__class__ is self.__class__ else NotImplemented
-
-        def __gt__(self: Any, other: Any) -> Any:
-            return key(self) > key(other) if other.__class__ is self.__class__ else NotImplemented
-
-        def __ge__(self: Any, other: Any) -> Any:
-            return key(self) >= key(other) if other.__class__ is self.__class__ else NotImplemented
-
-        methods.update(__lt__=__lt__, __le__=__le__, __gt__=__gt__, __ge__=__ge__)
-    return methods
+def _no_fields(_self: Any) -> tuple:
+    return ()
 
 
-def _repr(names: tuple[str, ...]) -> Callable[[Any], str]:
-    @reprlib.recursive_repr()
-    def __repr__(self: Any) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
-        return f"{self.__class__.__qualname__}({shown})"
+# The methods every record shares. Each reads what it needs from the record's class, where the decorator puts it:
+# ``_record_key``, the tuple of the compared fields (from :func:`_key`), and ``_record_shown``, the names ``repr``
+# shows. So making a record class makes no function but its ``__init__``.
 
-    return __repr__
+def _eq(self: Any, other: Any) -> Any:
+    if other.__class__ is self.__class__:
+        key = self.__class__._record_key
+        return key(self) == key(other)
+    return NotImplemented
 
 
-def _refusals(cls: type) -> dict[str, Callable[..., Any]]:
-    def __setattr__(self: Any, name: str, value: Any) -> None:
-        if type(self) is cls:
-            raise FrozenInstanceError(f"cannot assign to field {name!r}")
-        super(cls, self).__setattr__(name, value)
+def _lt(self: Any, other: Any) -> Any:
+    if other.__class__ is self.__class__:
+        key = self.__class__._record_key
+        return key(self) < key(other)
+    return NotImplemented
 
-    def __delattr__(self: Any, name: str) -> None:
-        if type(self) is cls:
-            raise FrozenInstanceError(f"cannot delete field {name!r}")
-        super(cls, self).__delattr__(name)
 
-    return {"__setattr__": __setattr__, "__delattr__": __delattr__}
+def _le(self: Any, other: Any) -> Any:
+    if other.__class__ is self.__class__:
+        key = self.__class__._record_key
+        return key(self) <= key(other)
+    return NotImplemented
+
+
+def _gt(self: Any, other: Any) -> Any:
+    if other.__class__ is self.__class__:
+        key = self.__class__._record_key
+        return key(self) > key(other)
+    return NotImplemented
+
+
+def _ge(self: Any, other: Any) -> Any:
+    if other.__class__ is self.__class__:
+        key = self.__class__._record_key
+        return key(self) >= key(other)
+    return NotImplemented
+
+
+def _hash(self: Any) -> int:
+    return hash(self.__class__._record_key(self))
+
+
+@reprlib.recursive_repr()
+def _repr(self: Any) -> str:
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__class__._record_shown)
+    return f"{self.__class__.__qualname__}({shown})"
+
+
+def _refuse_assignment(self: Any, name: str, value: Any) -> None:
+    if type(self).__dict__.get("__setattr__") is _refuse_assignment:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+    super(_frozen_base(type(self), "__setattr__"), self).__setattr__(name, value)
+
+
+def _refuse_deletion(self: Any, name: str) -> None:
+    if type(self).__dict__.get("__delattr__") is _refuse_deletion:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+    super(_frozen_base(type(self), "__delattr__"), self).__delattr__(name)
+
+
+def _frozen_base(cls: type, method: str) -> type:
+    """The frozen record that ``cls``, a plain subclass of it, inherits the refusal ``method`` from: as with a
+    dataclass, an instance of a plain subclass may be assigned to."""
+    shared = _REFUSALS[method]
+    return next(base for base in cls.__mro__ if base.__dict__.get(method) is shared)
+
+
+_ORDER = {"__lt__": _lt, "__le__": _le, "__gt__": _gt, "__ge__": _ge}
+_REFUSALS = {"__setattr__": _refuse_assignment, "__delattr__": _refuse_deletion}
+#: What the shared methods read from a record's class, which its fields may not be named.
+_CLASS_ATTRIBUTES = frozenset({"_record_key", "_record_shown"})
 
 
 def _build(cls: type, frozen: bool, order: bool) -> type:
     found = _collect(cls)
     specs = list(found.values())
-    key = _key(tuple(spec.name for spec in specs if spec.compare))
     initialised = [s for s in specs if s.init]
     _check(cls, initialised)
-    methods: dict[str, Any] = {"__init__": _LazyInit(cls, initialised, frozen),
-                               "__repr__": _repr(tuple(spec.name for spec in specs if spec.repr)),
-                               **_compare(key, order)}
+    methods: dict[str, Any] = {"__init__": _LazyInit(cls, initialised, frozen), "__repr__": _repr, "__eq__": _eq}
+    if order:
+        methods.update(_ORDER)
     own = cls.__dict__
     if not ("__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)):
-        methods["__hash__"] = (lambda self: hash(key(self))) if frozen else None
+        methods["__hash__"] = _hash if frozen else None
     if frozen:
-        methods.update(_refusals(cls))
+        methods.update(_REFUSALS)
     for name, method in methods.items():
         if name in own and (name != "__hash__" or own[name] is not None):
             continue
-        if callable(method):
-            method.__qualname__ = f"{cls.__qualname__}.{name}"
         setattr(cls, name, method)
+    cls._record_key = _key(tuple(spec.name for spec in specs if spec.compare))
+    cls._record_shown = tuple(spec.name for spec in specs if spec.repr)
     cls.__dataclass_fields__ = found
-    cls.__match_args__ = tuple(spec.name for spec in specs if spec.init)
+    cls.__match_args__ = tuple(spec.name for spec in initialised)
     return cls
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+from typing import Iterator
 
 GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 #: A resource's name in an ID: anything but a slash or a control character.
@@ -17,8 +18,9 @@ _GROUP = r"/subscriptions/" + GUID + r"/resourcegroups/[-\w._()]{1,90}"
 
 
 class LazyPattern:
-    """A regular expression compiled when first used: most specs carry no resource ID, and compiling these
-    patterns (case-insensitive, with large classes) costs more than the checks that need them."""
+    """A regular expression compiled when first used, for a pattern that most runs never need: most specs carry no
+    resource ID, and compiling these patterns (case-insensitive, with large classes) costs more than the checks that
+    need them; other modules use it for the patterns of error messages and hints."""
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern, self.flags = pattern, flags
@@ -35,6 +37,12 @@ class LazyPattern:
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.compiled.search(text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.compiled.finditer(text)
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.compiled.sub(replacement, text)
 
 
 #: The same segments, captured: the subscription ID and the resource group name.

@@ -19,6 +19,7 @@ rather than read.
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import os
 import re
@@ -37,6 +38,7 @@ from yaml.scanner import Scanner
 
 from .errors import Problem, SpecError, UsageError
 from .frozen import field, mutable
+from .ids import LazyPattern
 
 MAX_BYTES = 256 * 1024
 MAX_NODES = 20_000
@@ -325,7 +327,8 @@ def load_text(raw: bytes, file: str) -> LoadedSpec:
     if len(raw) > MAX_BYTES:
         raise _too_large(file, len(raw))
     try:
-        text = raw.decode("utf-8-sig")
+        # What the utf-8-sig codec does (a byte order mark at the start is dropped), without loading that codec.
+        text = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise single(1, 1, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
@@ -370,8 +373,8 @@ def _invalid_yaml(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
 
 
 #: A line whose first colon has no space after it (``capacity:50``): YAML reads the whole line as one text.
-_NO_SPACE_AFTER_COLON = re.compile(r"\s*(?:- +)?[^\s:#'\"][^:#]*:[^\s:]")
-_START = re.compile(r"found character '(.*)' that cannot start any token")
+_NO_SPACE_AFTER_COLON = LazyPattern(r"\s*(?:- +)?[^\s:#'\"][^:#]*:[^\s:]")
+_START = LazyPattern(r"found character '(.*)' that cannot start any token")
 
 
 def _yaml_hint(exc: yaml.MarkedYAMLError, problem: str, before: str, above: list[str], column: int) -> str:

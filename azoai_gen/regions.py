@@ -9,11 +9,11 @@ everywhere.
 from __future__ import annotations
 
 import difflib
-import re
 
 from . import resources
+from .ids import LazyPattern
 
-_NOT_NAME = re.compile(r"[^a-z0-9]")
+_NOT_NAME = LazyPattern(r"[^a-z0-9]")
 
 
 def known() -> dict[str, dict[str, str]]:

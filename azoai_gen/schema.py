@@ -17,6 +17,7 @@ from jsonschema.exceptions import ValidationError
 
 from . import regions, resources, text
 from .errors import SCHEMA_RULE, TEXT_RULE, Problem, merged, one_per_place
+from .ids import LazyPattern
 from .load import PathT, Positions, plain_kind
 
 _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
@@ -177,7 +178,7 @@ def _unquote_hint(text: str, expected: list[str], quote: str | None) -> str:
 
 
 _YAML11_BOOLEANS = {"y", "yes", "n", "no", "on", "off"}
-_YAML11_NUMBER = re.compile(r"[-+]?(0b[01_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|[0-9][0-9_]*(\.[0-9_]*)?)\Z")
+_YAML11_NUMBER = LazyPattern(r"[-+]?(0b[01_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|[0-9][0-9_]*(\.[0-9_]*)?)\Z")
 
 
 def _yaml11_hint(text: str, expected: list[str]) -> str:

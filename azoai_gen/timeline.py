@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from . import resources
+from .azure import PROVISIONED_SKUS
 from .frozen import frozen
 
 _STATEMENT = re.compile(r"^(module|resource|var|output|param|metadata|targetScope|type|func|import)\b[^\n]*", re.M)
@@ -24,7 +25,6 @@ _VAR = re.compile(r"^var (\w+)")
 _IDENTIFIER = re.compile(r"(?<![.\w])([A-Za-z_]\w*)(?!\w)(?!:)")
 _PARAM_DEPLOYMENTS = re.compile(r"^param modelDeployments = \[(.*?)^\]", re.M | re.S)
 _SKU = re.compile(r"^\s*sku: '([^']*)'", re.M)
-PROVISIONED_SKUS = ("GlobalProvisionedManaged", "DataZoneProvisionedManaged", "ProvisionedManaged")
 DEPLOYMENTS_TYPE = "Microsoft.CognitiveServices/accounts/deployments"
 
 

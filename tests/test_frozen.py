@@ -100,3 +100,33 @@ def test_init_is_made_when_first_looked_up_and_then_stays():
     made = Later.__dict__["__init__"]
     assert callable(made) and made.__qualname__.endswith("Later.__init__") and Later(2).b == "x"
     assert Later.__dict__["__init__"] is made
+
+
+def test_every_record_class_compares_hashes_and_shows_its_own_fields():
+    @frozen(order=True)
+    class Pair:
+        left: str
+        right: str = field(default="", compare=False, repr=False)
+
+    assert Pair("a", "x") == Pair("a", "y") and hash(Pair("a", "x")) == hash(("a",)) and Pair("a") < Pair("b")
+    assert repr(Pair("a", "x")).endswith(".Pair(left='a')") and repr(Point(1)) == "Point(x=1, y=0, label='', tags=())"
+    assert Pair("a") != Point(1) and Point(1, 2) == Point(1, 2, "other")
+    with pytest.raises(TypeError):
+        Pair("a") < Point(1)  # noqa: B015
+
+
+def test_a_plain_subclass_of_a_frozen_record_may_be_assigned_to_as_with_a_dataclass():
+    class Labelled(Point):
+        pass
+
+    labelled = Labelled(1)
+    labelled.note = "n"  # type: ignore[attr-defined]
+    del labelled.note  # type: ignore[attr-defined]
+    assert labelled == Labelled(1) and repr(labelled).endswith(".Labelled(x=1, y=0, label='', tags=())")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Point(1).note = "n"  # type: ignore[attr-defined]
+
+
+def test_a_field_may_not_take_a_name_the_shared_methods_read():
+    with pytest.raises(TypeError, match="_record_key"):
+        frozen(type("Bad", (), {"__annotations__": {"_record_key": "int"}}))

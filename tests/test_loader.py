@@ -158,6 +158,10 @@ def test_non_utf8_is_rejected():
 
 def test_utf8_bom_is_accepted():
     assert load_text("\ufeffa: ä\n".encode("utf-8"), "s.yaml").data == {"a": "ä"}
+    assert load_text("\ufeff\ufeffa: 1\n".encode("utf-8"), "s.yaml").data == {"a": 1}
+    # A byte that is not UTF-8 is counted from after the mark.
+    assert "byte 3" in only_problem(b"\xef\xbb\xbfa: \xff\n").message
+    assert "byte 0" in only_problem(b"\xef\xbb").message
 
 
 def test_merge_keys_are_rejected():

@@ -10,6 +10,7 @@ short code and what the rule watches, never on the tier or a region's position.
 from __future__ import annotations
 
 from .. import metrics
+from ..azure import PROVISIONED_SKUS
 from ..model import AlertThresholds, Deployment, Spec
 from ..naming import Namer
 from ..posture import Posture
@@ -20,9 +21,9 @@ OPENAI = "Microsoft.CognitiveServices/accounts"
 FRONT_DOOR = "Microsoft.Cdn/profiles"
 API_MANAGEMENT = "Microsoft.ApiManagement/service"
 
-#: Deployment types whose capacity is thousands of tokens per minute, and those whose capacity is PTUs.
+#: Deployment types whose capacity is thousands of tokens per minute (those whose capacity is PTUs are
+#: ``azure.PROVISIONED_SKUS``).
 TOKEN_SKUS = ("Standard", "GlobalStandard", "DataZoneStandard")
-PROVISIONED_SKUS = ("ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged")
 #: Minutes in the window every rule looks back over (``PT5M``).
 WINDOW_MINUTES = 5
 #: The HTTP status codes counted as server errors on an account.

@@ -15,7 +15,7 @@ provisioned one (billed per PTU-hour, not per token), has an empty cost.
 from __future__ import annotations
 
 from .. import metrics, resources
-from ..cost import PROVISIONED_SKUS
+from ..azure import PROVISIONED_SKUS
 from ..frozen import frozen
 from ..model import Spec
 from .policy import CONSUMER, DEPLOYMENT, REGION
