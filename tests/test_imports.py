@@ -176,3 +176,14 @@ def test_a_command_whose_output_is_not_a_terminal_does_not_import_rich(tmp_path,
     code, modules = _imported(*words, cwd=tmp_path, env=environment)
     assert code == 0
     assert [name for name in modules if name == "rich" or name.startswith("rich.")] == []
+
+
+@pytest.mark.parametrize("command", ["validate", "render"])
+def test_a_command_that_prints_text_imports_no_machine_readable_report(tmp_path, command):
+    """The JSON, SARIF and GitHub formats are imported when asked for (azoai_gen.report), as is init's quoting."""
+    args = [command, str(EXAMPLES / "tier1.yaml")] + (["--out", str(tmp_path / "infra")] if command == "render" else [])
+    code, modules = _imported(*args, cwd=tmp_path)
+    assert code == 0
+    assert "azoai_gen.cli" in modules and "azoai_gen.report" not in modules
+    if command == "validate":
+        assert "shlex" not in modules

@@ -126,35 +126,6 @@ def test_shell_completion_completes_as_typer_does_with_every_command_built(monke
     assert eager[0] == 0 and eager[1].strip(), eager
 
 
-#: Runs ``azoai_gen.cli.main`` with the arguments given, its output swallowed, and prints the modules then imported.
-_RUNNER = """
-import contextlib, io, json, sys
-sys.argv = ["azoai-gen", *json.loads(sys.argv[1])]
-from azoai_gen import cli
-with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-    try:
-        cli.main()
-    except SystemExit as done:
-        assert done.code == 0, done.code
-print(json.dumps(sorted(sys.modules)))
-"""
-
-
-@pytest.mark.parametrize("command", ["validate", "render"])
-def test_a_command_that_prints_text_imports_no_machine_readable_report(tmp_path, command):
-    """The JSON, SARIF and GitHub formats are imported when asked for (azoai_gen.report), as is init's quoting."""
-    args = [command, str(EXAMPLES / "tier1.yaml")] + (["--out", str(tmp_path / "infra")] if command == "render" else [])
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_", "_AZOAI_GEN"))}
-    environment["PYTHONPATH"] = str(ROOT)
-    done = subprocess.run([sys.executable, "-c", _RUNNER, json.dumps(args)], capture_output=True, text=True,
-                          cwd=tmp_path, env=environment)
-    assert done.returncode == 0, done.stderr
-    modules = set(json.loads(done.stdout))
-    assert "azoai_gen.cli" in modules and "azoai_gen.report" not in modules
-    if command == "validate":
-        assert "shlex" not in modules
-
-
 # ---------------------------------------------------------------------------------------------------------------------
 # The garbage collector: set by the process entry alone (azoai_gen/__main__.py).
 
