@@ -94,14 +94,21 @@ def settings(env: jinja2.Environment) -> list[Any]:
     ]
 
 
-def key(env: jinja2.Environment, name: str, source: str, settings_json: str | None = None) -> str:
-    """The key of ``name``'s compiled code: it changes whenever that code could. ``settings_json`` is
-    ``json.dumps(settings(env))`` when the caller has it already (the same bytes as computing it here)."""
-    if settings_json is None:
-        settings_json = json.dumps(settings(env), default=_kind)
-    material = f"[{json.dumps(FORMAT)}, {json.dumps(jinja2.__version__)}, {settings_json}, {json.dumps(name)}, " \
-               f"{json.dumps(source)}]"
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+def _hasher(env: jinja2.Environment) -> Any:
+    """A SHA-256 fed with what the keys of all of ``env``'s templates share: the format, the jinja2 version and the
+    settings, as one JSON array (which ends where it says, so nothing that follows can be read as part of it)."""
+    shared = json.dumps([FORMAT, jinja2.__version__, settings(env)], default=_kind)
+    return hashlib.sha256(shared.encode("utf-8"))
+
+
+def key(env: jinja2.Environment, name: str, source: str, shared: Any = None) -> str:
+    """The key of ``name``'s compiled code: it changes whenever that code could. ``shared`` is ``_hasher(env)`` when
+    the caller has it already (it is copied, never changed). The name is written as a JSON string, which also ends
+    where it says, and the source follows as it is: no two (settings, name, source) give the same text to hash."""
+    hasher = (shared if shared is not None else _hasher(env)).copy()
+    hasher.update(json.dumps(name).encode("utf-8"))
+    hasher.update(source.encode("utf-8"))
+    return hasher.hexdigest()
 
 
 def module_name(template_key: str) -> str:
@@ -136,14 +143,14 @@ class PrecompiledLoader(jinja2.FileSystemLoader):
     def __init__(self, templates: Path, compiled: Path | None) -> None:
         super().__init__(str(templates))
         self.compiled = compiled
-        self._settings: tuple[jinja2.Environment, str] | None = None  # the environment's settings, serialised once
+        self._shared: tuple[jinja2.Environment, Any] | None = None  # the environment's settings, hashed once
 
     def load(self, environment: jinja2.Environment, name: str,
              globals: Any = None) -> jinja2.Template:  # noqa: A002 - Jinja's signature
         source, filename, uptodate = self.get_source(environment, name)
-        if self._settings is None or self._settings[0] is not environment:
-            self._settings = (environment, json.dumps(settings(environment), default=_kind))
-        namespace = self._module(key(environment, name, source, self._settings[1]))
+        if self._shared is None or self._shared[0] is not environment:
+            self._shared = (environment, _hasher(environment))
+        namespace = self._module(key(environment, name, source, self._shared[1]))
         if namespace is None:
             code = environment.compile(source, name, filename)
             return environment.template_class.from_code(environment, code, globals or {}, uptodate)
