@@ -16,8 +16,9 @@ This module imports nothing of azoai_gen: the build loads it on its own, before 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib.machinery
 import json
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -160,16 +161,19 @@ class PrecompiledLoader(jinja2.FileSystemLoader):
         return template
 
     def _module(self, template_key: str) -> dict[str, Any] | None:
-        """The namespace of the module compiled for ``template_key``, or None when there is none that matches."""
+        """The namespace of the module compiled for ``template_key``, or None when there is none that matches.
+
+        The module's code is read as an import reads it (from the byte code pip wrote beside it when that is current,
+        else from its source), and run in a namespace of its own: nothing else looks the module up, so it is not
+        registered as one."""
         if self.compiled is None:
             return None
-        path = self.compiled / module_name(template_key)
-        if not path.is_file():
+        path = os.path.join(self.compiled, module_name(template_key))
+        module = f"azoai_gen._compiled.t_{template_key}"
+        try:
+            code = importlib.machinery.SourceFileLoader(module, path).get_code(module)
+        except FileNotFoundError:
             return None
-        spec = importlib.util.spec_from_file_location(f"azoai_gen._compiled.t_{template_key}", path)
-        if spec is None or spec.loader is None:
-            return None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        namespace = vars(module)
+        namespace: dict[str, Any] = {"__name__": module, "__file__": path}
+        exec(code, namespace)  # noqa: S102 - a module of the package, run as an import would run it
         return namespace if namespace.get(KEY_NAME) == template_key else None
