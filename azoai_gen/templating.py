@@ -95,18 +95,17 @@ def settings(env: jinja2.Environment) -> list[Any]:
     ]
 
 
-def _hasher(env: jinja2.Environment) -> Any:
-    """A SHA-256 fed with what the keys of all of ``env``'s templates share: the format, the jinja2 version and the
-    settings, as one JSON array (which ends where it says, so nothing that follows can be read as part of it)."""
-    shared = json.dumps([FORMAT, jinja2.__version__, settings(env)], default=_kind)
-    return hashlib.sha256(shared.encode("utf-8"))
+def shared_key_text(env: jinja2.Environment) -> bytes:
+    """What the keys of all of ``env``'s templates share: the format, the jinja2 version and the settings, as one JSON
+    array (which ends where it says, so nothing that follows can be read as part of it)."""
+    return json.dumps([FORMAT, jinja2.__version__, settings(env)], default=_kind).encode("utf-8")
 
 
-def key(env: jinja2.Environment, name: str, source: str, shared: Any = None) -> str:
-    """The key of ``name``'s compiled code: it changes whenever that code could. ``shared`` is ``_hasher(env)`` when
-    the caller has it already (it is copied, never changed). The name is written as a JSON string, which also ends
-    where it says, and the source follows as it is: no two (settings, name, source) give the same text to hash."""
-    hasher = (shared if shared is not None else _hasher(env)).copy()
+def key(env: jinja2.Environment, name: str, source: str, shared: bytes | None = None) -> str:
+    """The key of ``name``'s compiled code: it changes whenever that code could. ``shared`` is
+    ``shared_key_text(env)`` when the caller has it already. The name follows as a JSON string, which also ends where
+    it says, and the source as it is: no two (settings, name, source) give the same text to hash."""
+    hasher = hashlib.sha256(shared if shared is not None else shared_key_text(env))
     hasher.update(json.dumps(name).encode("utf-8"))
     hasher.update(source.encode("utf-8"))
     return hasher.hexdigest()
@@ -144,13 +143,13 @@ class PrecompiledLoader(jinja2.FileSystemLoader):
     def __init__(self, templates: Path, compiled: Path | None) -> None:
         super().__init__(str(templates))
         self.compiled = compiled
-        self._shared: tuple[jinja2.Environment, Any] | None = None  # the environment's settings, hashed once
+        self._shared: tuple[jinja2.Environment, bytes] | None = None  # the environment's settings, serialised once
 
     def load(self, environment: jinja2.Environment, name: str,
              globals: Any = None) -> jinja2.Template:  # noqa: A002 - Jinja's signature
         source, filename, uptodate = self.get_source(environment, name)
         if self._shared is None or self._shared[0] is not environment:
-            self._shared = (environment, _hasher(environment))
+            self._shared = (environment, shared_key_text(environment))
         namespace = self._module(key(environment, name, source, self._shared[1]))
         if namespace is None:
             code = environment.compile(source, name, filename)
