@@ -16,8 +16,9 @@ This module imports nothing of azoai_gen: the build loads it on its own, before 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib.machinery
 import json
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -94,14 +95,20 @@ def settings(env: jinja2.Environment) -> list[Any]:
     ]
 
 
-def key(env: jinja2.Environment, name: str, source: str, settings_json: str | None = None) -> str:
-    """The key of ``name``'s compiled code: it changes whenever that code could. ``settings_json`` is
-    ``json.dumps(settings(env))`` when the caller has it already (the same bytes as computing it here)."""
-    if settings_json is None:
-        settings_json = json.dumps(settings(env), default=_kind)
-    material = f"[{json.dumps(FORMAT)}, {json.dumps(jinja2.__version__)}, {settings_json}, {json.dumps(name)}, " \
-               f"{json.dumps(source)}]"
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+def shared_key_text(env: jinja2.Environment) -> bytes:
+    """What the keys of all of ``env``'s templates share: the format, the jinja2 version and the settings, as one JSON
+    array (which ends where it says, so nothing that follows can be read as part of it)."""
+    return json.dumps([FORMAT, jinja2.__version__, settings(env)], default=_kind).encode("utf-8")
+
+
+def key(env: jinja2.Environment, name: str, source: str, shared: bytes | None = None) -> str:
+    """The key of ``name``'s compiled code: it changes whenever that code could. ``shared`` is
+    ``shared_key_text(env)`` when the caller has it already. The name follows as a JSON string, which also ends where
+    it says, and the source as it is: no two (settings, name, source) give the same text to hash."""
+    hasher = hashlib.sha256(shared if shared is not None else shared_key_text(env))
+    hasher.update(json.dumps(name).encode("utf-8"))
+    hasher.update(source.encode("utf-8"))
+    return hasher.hexdigest()
 
 
 def module_name(template_key: str) -> str:
@@ -136,14 +143,14 @@ class PrecompiledLoader(jinja2.FileSystemLoader):
     def __init__(self, templates: Path, compiled: Path | None) -> None:
         super().__init__(str(templates))
         self.compiled = compiled
-        self._settings: tuple[jinja2.Environment, str] | None = None  # the environment's settings, serialised once
+        self._shared: tuple[jinja2.Environment, bytes] | None = None  # the environment's settings, serialised once
 
     def load(self, environment: jinja2.Environment, name: str,
              globals: Any = None) -> jinja2.Template:  # noqa: A002 - Jinja's signature
         source, filename, uptodate = self.get_source(environment, name)
-        if self._settings is None or self._settings[0] is not environment:
-            self._settings = (environment, json.dumps(settings(environment), default=_kind))
-        namespace = self._module(key(environment, name, source, self._settings[1]))
+        if self._shared is None or self._shared[0] is not environment:
+            self._shared = (environment, shared_key_text(environment))
+        namespace = self._module(key(environment, name, source, self._shared[1]))
         if namespace is None:
             code = environment.compile(source, name, filename)
             return environment.template_class.from_code(environment, code, globals or {}, uptodate)
@@ -153,16 +160,19 @@ class PrecompiledLoader(jinja2.FileSystemLoader):
         return template
 
     def _module(self, template_key: str) -> dict[str, Any] | None:
-        """The namespace of the module compiled for ``template_key``, or None when there is none that matches."""
+        """The namespace of the module compiled for ``template_key``, or None when there is none that matches.
+
+        The module's code is read as an import reads it (from the byte code pip wrote beside it when that is current,
+        else from its source), and run in a namespace of its own: nothing else looks the module up, so it is not
+        registered as one."""
         if self.compiled is None:
             return None
-        path = self.compiled / module_name(template_key)
-        if not path.is_file():
+        path = os.path.join(self.compiled, module_name(template_key))
+        module = f"azoai_gen._compiled.t_{template_key}"
+        try:
+            code = importlib.machinery.SourceFileLoader(module, path).get_code(module)
+        except FileNotFoundError:
             return None
-        spec = importlib.util.spec_from_file_location(f"azoai_gen._compiled.t_{template_key}", path)
-        if spec is None or spec.loader is None:
-            return None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        namespace = vars(module)
+        namespace: dict[str, Any] = {"__name__": module, "__file__": path}
+        exec(code, namespace)  # noqa: S102 - a module of the package, run as an import would run it
         return namespace if namespace.get(KEY_NAME) == template_key else None
