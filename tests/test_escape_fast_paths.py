@@ -1,8 +1,8 @@
 """The filters' fast paths write exactly what their slow paths write.
 
-Text that is ASCII, or printable ASCII, takes a fast path in most filters of :mod:`azoai_gen.escape` (a
-``str.translate`` table, or a skipped per-character check). Each test below runs a filter twice on the same random
-text, once as it is and once with both gates (``_ascii`` and ``_plain``) forced to say no, so that every character
+Text that is ASCII, or printable ASCII, takes a fast path in most filters of :mod:`azoai_gen.escape` (a table of
+the ASCII characters it changes, or a skipped per-character check). Each test below runs a filter twice on the same
+random text, once as it is and once with both gates (``_ascii`` and ``_plain``) forced to say no, so that every character
 goes through the slow path, and requires the same text or the same error.
 """
 
