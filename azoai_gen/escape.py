@@ -149,25 +149,47 @@ def bicep_key(key: str) -> str:
 
 def bicep(value: Any, indent: int = 0) -> str:
     """Any JSON-like value as a Bicep literal; objects and arrays span lines, indented by ``indent``."""
-    pad = "  " * indent
+    if isinstance(value, str):
+        return bicep_str(value)
+    parts: list[str] = []
+    _write_bicep(value, "\n" + "  " * indent, parts)
+    return "".join(parts)
+
+
+def _write_bicep(value: Any, newline: str, parts: list[str]) -> None:
+    """Append ``value`` as a Bicep literal to ``parts``, the pieces of one text joined once: a line of an object or
+    array starts with ``newline``, a line break and the indentation of the value's own line."""
+    if isinstance(value, str):
+        parts.append(bicep_str(value))
+    elif isinstance(value, dict) and value:
+        inner = newline + "  "
+        parts.append("{")
+        for key, item in value.items():
+            parts += (inner, bicep_key(str(key)), ": ")
+            _write_bicep(item, inner, parts)
+        parts += (newline, "}")
+    elif isinstance(value, (list, tuple)) and value:
+        inner = newline + "  "
+        parts.append("[")
+        for item in value:
+            parts.append(inner)
+            _write_bicep(item, inner, parts)
+        parts += (newline, "]")
+    else:
+        parts.append(_bicep_scalar(value))
+
+
+def _bicep_scalar(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, str):
-        return bicep_str(value)
     if isinstance(value, dict):
-        if not value:
-            return "{}"
-        lines = [f"{pad}  {bicep_key(str(k))}: {bicep(v, indent + 1)}" for k, v in value.items()]
-        return "{\n" + "\n".join(lines) + f"\n{pad}}}"
+        return "{}"
     if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        lines = [f"{pad}  {bicep(v, indent + 1)}" for v in value]
-        return "[\n" + "\n".join(lines) + f"\n{pad}]"
+        return "[]"
     raise TypeError(f"cannot write {type(value).__name__} as Bicep")
 
 
