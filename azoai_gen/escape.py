@@ -563,11 +563,33 @@ def names_env_url_host(literal: str) -> bool:
     return False
 
 
+def _by_domain(hosts: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """``hosts`` by the top-level domain each ends in, its last ``.`` included."""
+    grouped: dict[str, tuple[str, ...]] = {}
+    for host in hosts:
+        domain = host[host.rindex("."):]
+        grouped[domain] = grouped.get(domain, ()) + (host,)
+    return grouped
+
+
+#: The hosts the linter reports by the top-level domain each ends in (``.net``, ``.com``, ``.io``), and a search for
+#: those domains.
+_LINTED_HOSTS_BY_DOMAIN = _by_domain(BICEP_ENV_URL_HOSTS)
+_LINTED_DOMAIN = re.compile("|".join(map(re.escape, _LINTED_HOSTS_BY_DOMAIN)))
+
+
+def _holds_a_linted_host(low: str) -> bool:
+    """Whether lower-case text holds any host of :data:`BICEP_ENV_URL_HOSTS` anywhere: ``any(host in low)``, found by
+    one search for the top-level domains the hosts end in and, wherever one occurs, a comparison with the hosts that
+    end there. Bicep source holds those domains a few dozen times, so one search of a module replaces sixteen."""
+    return any(low.endswith(_LINTED_HOSTS_BY_DOMAIN[domain[0]], 0, domain.end())
+               for domain in _LINTED_DOMAIN.finditer(low))
+
+
 def suppress_env_url_lint(source: str) -> str:
     """Bicep source with the no-hardcoded-env-urls rule suppressed, with its reason, on every line whose string
     literals name such a host. The generator writes no such host itself, so every one comes from the spec."""
-    low = source.lower()
-    if not any(host in low for host in BICEP_ENV_URL_HOSTS):
+    if not _holds_a_linted_host(source.lower()):
         return source  # no line can name one: most renders
     out = []
     for line in source.split("\n"):

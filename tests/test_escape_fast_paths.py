@@ -4,7 +4,8 @@ Text that is ASCII, or printable ASCII, takes a fast path in most filters of :mo
 the ASCII characters it changes, or a skipped per-character check). Each test below runs a filter twice on the same
 random text, once as it is and once with both gates (``_ascii`` and ``_plain``) forced to say no, so that every
 character goes through the slow path, and requires the same text or the same error. ``bicep``, which writes a nested
-value in one pass over a list of parts, is held to its definition one value at a time in the same way.
+value in one pass over a list of parts, is held to its definition one value at a time in the same way, and the
+search for the hosts whose lines the Bicep linter must not report to a search for each host.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from azoai_gen import escape
+from azoai_gen.azure import BICEP_ENV_URL_HOSTS
 
 #: Any text Python can hold, lone surrogates included.
 ANY_TEXT = st.text(st.characters(codec=None, categories=None))
@@ -123,3 +125,21 @@ BICEP_VALUES = st.recursive(
 def test_bicep_writes_what_its_definition_writes(value, indent):
     assert _outcome(lambda v: escape.bicep(v, indent), value) == _outcome(lambda v: _bicep_by_definition(v, indent),
                                                                           value)
+
+
+#: Text made of pieces of the linted hosts (whole hosts, their labels, dots), so that hosts, near misses and hosts
+#: that overlap or run into one another all occur.
+HOST_PIECES = st.lists(st.sampled_from(
+    [*BICEP_ENV_URL_HOSTS, *{label for host in BICEP_ENV_URL_HOSTS for label in host.split(".")}, ".", "..", "'", "\n",
+     "x", ".netx", ".n", "et", "io"]), max_size=8).map("".join)
+
+
+@given(text=st.one_of(HOST_PIECES, TEXTS))
+def test_the_search_for_linted_hosts_finds_what_a_search_for_each_host_finds(text):
+    low = text.lower()
+    assert escape._holds_a_linted_host(low) == any(host in low for host in BICEP_ENV_URL_HOSTS)
+
+
+def test_every_linted_host_is_found_alone_and_inside_text():
+    for host in BICEP_ENV_URL_HOSTS:
+        assert escape._holds_a_linted_host(host) and escape._holds_a_linted_host(f"x = 'a.{host}/b'\n")
