@@ -62,17 +62,18 @@ class _Table:
         return self.changes[found[0]]
 
 
-def _escaped(text: str, by_char: Callable[[str], str]) -> str:
-    """``text`` escaped by a filter: through its ASCII table when the text is ASCII (unchanged when it holds none of
+def _escaped(value: Any, by_char: Callable[[str], str], filter_name: str | None = None) -> str:
+    """Text escaped by a filter: through its ASCII table when the text is ASCII (unchanged when it holds none of
     the characters the table changes), else character by character with ``by_char``. The table is built from
     ``by_char`` itself, so the two agree, when the filter first escapes ASCII text: a render never uses the YAML
-    filter's, and below tier 5 not the C# one's."""
-    if not _ascii(text):
-        return by_char(text)
+    filter's, and below tier 5 not the C# one's. With ``filter_name``, ``value`` must be text without a lone surrogate
+    (:func:`_text`), which ASCII text is: only other values are checked."""
+    if not isinstance(value, str) or not _ascii(value):
+        return by_char(_text(value, filter_name) if filter_name else value)
     table = _ASCII_TABLES.get(by_char)
     if table is None:
         table = _ASCII_TABLES[by_char] = _ascii_table(by_char)
-    return text if table.search(text) is None else table.rewrite(text)
+    return value if table.search(value) is None else table.rewrite(value)
 
 
 def _plain(text: str) -> bool:
@@ -119,8 +120,7 @@ _BICEP_ESCAPES = {"\\": "\\\\", "'": "\\'", "$": "\\$", "\n": "\\n", "\r": "\\r"
 def bicep_string_body(value: str) -> str:
     """Escape text for the inside of a single-quoted Bicep string: quotes, backslashes and ``$`` (so ``${`` never
     interpolates), and every invisible character as ``\\u{..}``, so that none can hide in review."""
-    text = _text(value, "bicep_str")
-    return _escaped(text, _bicep_body_by_char)
+    return _escaped(value, _bicep_body_by_char, "bicep_str")
 
 
 def _bicep_body_by_char(text: str) -> str:
@@ -401,8 +401,7 @@ _CSHARP_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\
 def csharp_str(value: Any) -> str:
     """A C# regular string literal for an API Management policy expression: everything but printable ASCII is a
     ``\\u`` or ``\\U`` escape."""
-    text = _text(value, "csharp_str")
-    return '"' + _escaped(text, _csharp_body_by_char) + '"'
+    return '"' + _escaped(value, _csharp_body_by_char, "csharp_str") + '"'
 
 
 def _csharp_body_by_char(text: str) -> str:
@@ -434,8 +433,7 @@ def mermaid(value: Any) -> str:
     """Text for the inside of a quoted Mermaid label (``id["..."]``, ``-->|"..."|``), which Mermaid draws as the value:
     letters, digits, spaces and ``.,/()_+=@-`` as they are, every other character an entity code (``#quot;``,
     ``#35;``). The result is printable ASCII without a line break."""
-    text = _text(str(value), "mermaid")
-    return _escaped(text, _mermaid_by_char)
+    return _escaped(str(value), _mermaid_by_char, "mermaid")
 
 
 def _mermaid_by_char(text: str) -> str:
