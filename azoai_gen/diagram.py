@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .design.core import Region
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*\Z")
+_NOT_IN_ID = re.compile(r"[^a-z0-9_]")
 #: Words Mermaid reads as keywords, and first letters that turn ``---o``/``---x`` into another kind of edge.
 _RESERVED = {"end", "graph", "flowchart", "subgraph", "style", "class", "classdef", "click", "linkstyle",
              "direction", "default", "call", "href"}
@@ -32,7 +33,7 @@ def node_id(kind: str, location: str = "") -> str:
     """A Mermaid node ID: ``kind`` (a fixed word) and, for a regional node, its region, lower case, with every
     other character an underscore."""
     raw = f"{kind}_{location}" if location else kind
-    ident = re.sub(r"[^a-z0-9_]", "_", raw.lower())
+    ident = _NOT_IN_ID.sub("_", raw.lower())
     if not _ID.match(ident) or ident in _RESERVED or ident[0] in "ox":
         raise ValueError(f"not a safe Mermaid node ID: {ident!r}")
     return ident

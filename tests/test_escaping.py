@@ -259,8 +259,16 @@ def test_markdown_known_output():
     assert markdown("1. x") == r"1\. x"
     assert markdown("- x") == r"\- x"
     assert markdown(" x ") == "&#32;x&#32;"
+    assert markdown("12) x*y") == r"12\) x\*y"
+    assert markdown("1.5") == "1.5"
     # Ordinary text is unchanged.
     assert markdown("kv-claims-prod") == "kv-claims-prod"
+
+
+def test_markdown_code_known_output():
+    assert markdown_code("az login") == "`az login`"
+    assert markdown_code("a``b`") == "``` a``b` ```"
+    assert markdown_code("x | y") == r"x \| y"
 
 
 @pytest.mark.parametrize("text", ["\x00", "\x01", "\x1b[31m", "\ufffe", "\ud800"])

@@ -77,6 +77,13 @@ def test_no_timestamps_in_output():
             assert not re.search(r"\d{4}-\d{2}-\d{2}T\d", text), (name, path)
 
 
+def test_no_file_holds_two_blank_lines_in_a_row_and_each_ends_in_one_line_break():
+    # Templates leave runs of blank lines where optional blocks are left out; the renderer folds each run into one.
+    for name, files in all_example_renders():
+        for path, text in files.items():
+            assert "\n\n\n" not in text and text.endswith("\n") and not text.endswith("\n\n"), (name, path)
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Which files exist.
 
