@@ -199,20 +199,6 @@ def test_the_manifest_round_trips_as_json(names):
     text.encode("utf-8")  # every character is written as an escape where UTF-8 could not hold it
 
 
-#: The manifest's values: objects with text keys, arrays (lists and tuples), text, integers, booleans and null.
-_MANIFEST_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | ANY_TEXT,
-    lambda inner: (st.lists(inner, max_size=4) | st.lists(inner, max_size=3).map(tuple)
-                   | st.dictionaries(ANY_TEXT, inner, max_size=4)),
-    max_leaves=16,
-)
-
-
-@given(_MANIFEST_VALUES)
-def test_the_manifest_is_written_as_the_standard_library_writes_indented_sorted_json(value):
-    assert manifest.json_text(value) == json.dumps(value, indent=2, sort_keys=True)
-
-
 _WORDS = st.sampled_from(["", "a", "b", "B", "ab"])
 _DEPLOYMENTS = st.lists(st.builds(manifest.ModelDeployment, _WORDS, _WORDS, _WORDS, _WORDS, st.integers(0, 2)))
 
