@@ -592,17 +592,16 @@ def preflight(
 
 
 def _preflight(spec: Path, output: DataOutput) -> None:
-    from . import preflight as preflight_report
     from . import report
 
     try:
         result = api.preflight_spec(spec)
     except AzoaiError as error:
         if output is DataOutput.JSON:
-            sys.stdout.write(report.json_text(preflight_report.document(None, error)))
+            sys.stdout.write(report.json_text(report.preflight_document(None, error)))
         raise
     if output is DataOutput.JSON:
-        sys.stdout.write(report.json_text(preflight_report.document(result)))
+        sys.stdout.write(report.json_text(report.preflight_document(result)))
     else:
         for finding in result.findings:
             _result(f"{finding.file}:{finding.line}:{finding.column}: {finding.path}: {finding.severity}: "

@@ -11,12 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .cost import CostEstimate, TokenRate
 from .timeline import Timeline
 from .plan import (FIRST_RENDER, UNKNOWN, DeploymentChange, Deployments, Plan, PostureReport, ResourceChange,
                    Resources)
-from .report import FORMAT_VERSION
+from .report import header
 
 #: How the text output styles a line: lowering changes first and in red.
 LOWERS = "bold red"
@@ -76,8 +75,7 @@ def posture_data(section: PostureReport) -> dict[str, Any]:
 
 def document(plan: Plan, spec: Path, out_dir: Path) -> dict[str, Any]:
     """The JSON document of ``plan --output json``."""
-    return {"tool": {"name": "azoai-gen", "version": __version__}, "formatVersion": FORMAT_VERSION,
-            "command": "plan", "spec": str(spec), "outDir": str(out_dir), "tier": plan.tier,
+    return {**header("plan"), "spec": str(spec), "outDir": str(out_dir), "tier": plan.tier,
             "previousTier": plan.previous_tier, "changes": plan.changes,
             "resources": resources_data(plan.resources), "posture": posture_data(plan.posture),
             **({"cost": plan.cost.as_dict()} if plan.cost is not None else {}),

@@ -548,33 +548,3 @@ def permissions(ctx: _Context) -> None:
     ctx.add("permissions", ("tier",), f"tier {ctx.design.spec.tier} creates role assignments, and "
             f"{(ctx.account.get('user') or {}).get('name') or assignee} holds none of "
             f"{', '.join(ASSIGNING_ROLES)} on {_where(ctx, scope)} or above", fix)
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# The JSON document (schemas/output/preflight.schema.json)
-
-
-def finding_data(finding: Finding) -> dict[str, Any]:
-    return {"check": finding.check, "severity": finding.severity, "file": finding.file, "line": finding.line,
-            "column": finding.column, "path": finding.path, "message": finding.message, "fix": list(finding.fix)}
-
-
-def document(result: Preflight | None, error: Any = None) -> dict[str, Any]:
-    """``preflight --output json``: the findings, or the error that stopped it (``az`` missing, nobody logged in, a
-    spec that is not valid)."""
-    from . import __version__
-    from .report import FORMAT_VERSION, error_data
-
-    data: dict[str, Any] = {"tool": {"name": "azoai-gen", "version": __version__}, "formatVersion": FORMAT_VERSION,
-                            "command": "preflight"}
-    if result is None:
-        data.update(ok=False, spec=None, subscription=None, checks=list(CHECKS), findings=[],
-                    summary={"errors": 0, "warnings": 0}, commands=[], error=error_data(error))
-        return data
-    data.update(ok=result.ok, spec=result.spec,
-                subscription={"id": result.subscription, "name": result.subscription_name, "caller": result.caller},
-                checks=list(CHECKS), findings=[finding_data(f) for f in result.findings],
-                summary={"errors": sum(1 for f in result.findings if f.severity == ERROR),
-                         "warnings": sum(1 for f in result.findings if f.severity == WARNING)},
-                commands=list(result.commands), error=None)
-    return data

@@ -24,6 +24,7 @@ from .errors import (DRIFT_RULE, OUTPUT_RULE, SCHEMA_RULE, TEXT_RULE, UNCHANGEAB
 
 if TYPE_CHECKING:
     from .api import SpecRun
+    from .preflight import Finding, Preflight
     from .catalogue import Tier
 
 #: The version of the JSON documents' layout; it changes only when a field changes meaning or goes away.
@@ -121,7 +122,8 @@ def _summary(runs: Sequence[SpecRun]) -> dict[str, int]:
             "warnings": sum(1 for p in problems if p.severity == "warning")}
 
 
-def _header(command: str) -> dict[str, Any]:
+def header(command: str) -> dict[str, Any]:
+    """What every JSON document of a command starts with: the tool, the format's version and the command."""
     return {"tool": {"name": "azoai-gen", "version": __version__}, "formatVersion": FORMAT_VERSION,
             "command": command}
 
@@ -130,7 +132,7 @@ def document(command: str, runs: Sequence[SpecRun], *, mode: str | None = None, 
              kind: str = "") -> dict[str, Any]:
     """The JSON document of ``validate`` or ``render`` (``mode``: write, dry-run or check). ``error`` is one that
     stopped the command before or outside any spec: a usage error, or (``kind="bug"``) an unexpected one."""
-    data = _header(command)
+    data = header(command)
     if mode is not None:
         data["mode"] = mode
     data.update(ok=error is None and all(run.ok for run in runs),
@@ -140,7 +142,7 @@ def document(command: str, runs: Sequence[SpecRun], *, mode: str | None = None, 
 
 
 def tiers_document(tiers: Iterable[Tier]) -> dict[str, Any]:
-    data = _header("tiers")
+    data = header("tiers")
     data["tiers"] = [{"number": t.number, "title": t.title, "summary": t.summary, "adds": t.adds, "pros": t.pros,
                       "cons": t.cons, "costDrivers": t.cost_drivers, "deployTime": t.deploy_time} for t in tiers]
     return data
@@ -286,3 +288,28 @@ def sarif(runs: Sequence[SpecRun], cwd: Path, error: AzoaiError | None = None) -
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION,
             "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "columnKind": "unicodeCodePoints",
                       "results": results}]}
+
+
+
+def preflight_document(result: Preflight | None, error: AzoaiError | None = None) -> dict[str, Any]:
+    """``preflight --output json`` (``schemas/output/preflight.schema.json``): the findings, or the error that stopped
+    it (``az`` missing, nobody logged in, a spec that is not valid)."""
+    from .preflight import CHECKS, ERROR, WARNING
+
+    data = header("preflight")
+    if result is None:
+        data.update(ok=False, spec=None, subscription=None, checks=list(CHECKS), findings=[],
+                    summary={"errors": 0, "warnings": 0}, commands=[], error=error_data(error))
+        return data
+    data.update(ok=result.ok, spec=result.spec,
+                subscription={"id": result.subscription, "name": result.subscription_name, "caller": result.caller},
+                checks=list(CHECKS), findings=[_finding_data(f) for f in result.findings],
+                summary={"errors": sum(1 for f in result.findings if f.severity == ERROR),
+                         "warnings": sum(1 for f in result.findings if f.severity == WARNING)},
+                commands=list(result.commands), error=None)
+    return data
+
+
+def _finding_data(finding: Finding) -> dict[str, Any]:
+    return {"check": finding.check, "severity": finding.severity, "file": finding.file, "line": finding.line,
+            "column": finding.column, "path": finding.path, "message": finding.message, "fix": list(finding.fix)}
