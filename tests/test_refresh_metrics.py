@@ -20,10 +20,6 @@ RECORDINGS = Path(__file__).resolve().parent / "recordings" / "metric-definition
 TABLE = ROOT / "azoai_gen" / "data" / "metrics.json"
 
 
-def _script():
-    return load_script(SCRIPT)
-
-
 def test_the_committed_table_is_what_the_script_builds(tmp_path: Path) -> None:
     out = tmp_path / "metrics.json"
     date = json.loads(TABLE.read_text("utf-8"))["date"]
@@ -48,11 +44,11 @@ def test_metrics_learn_marks_not_for_azure_openai_are_left_out() -> None:
     recorded = json.loads((RECORDINGS / "cognitiveservices-accounts.json").read_text("utf-8"))
     assert "ClientErrors" in {item["name"]["value"] for item in recorded}
     kept = json.loads(TABLE.read_text("utf-8"))["platform"]["Microsoft.CognitiveServices/accounts"]["metrics"]
-    assert "ClientErrors" not in kept and not set(kept) & _script().NOT_FOR_OPENAI
+    assert "ClientErrors" not in kept and not set(kept) & load_script(SCRIPT).NOT_FOR_OPENAI
 
 
 def test_a_mixture_of_resource_types_or_a_missing_type_is_refused() -> None:
-    script = _script()
+    script = load_script(SCRIPT)
     oai = json.loads((RECORDINGS / "cognitiveservices-accounts.json").read_text("utf-8"))
     afd = json.loads((RECORDINGS / "cdn-profiles.json").read_text("utf-8"))
     with pytest.raises(SystemExit, match="one resource type"):

@@ -17,12 +17,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAVED = FIXTURES / "model-list"
 EXPECTED = FIXTURES / "models-from-model-list.json"
 
-
-def _load_script():
-    return load_script(ROOT / "scripts" / "refresh_models.py")
-
-
-refresh = _load_script()
+refresh = load_script(ROOT / "scripts" / "refresh_models.py")
 
 
 def built() -> dict:

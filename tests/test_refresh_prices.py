@@ -19,10 +19,6 @@ RECORDINGS = Path(__file__).resolve().parent / "recordings" / "prices"
 TABLE = ROOT / "azoai_gen" / "data" / "prices.json"
 
 
-def _script():
-    return load_script(SCRIPT)
-
-
 def _run(tmp_path: Path, *extra: str) -> dict:
     out = tmp_path / "prices.json"
     result = subprocess.run([sys.executable, str(SCRIPT), "--from", str(RECORDINGS), "--date", "2026-12-01",
@@ -106,7 +102,7 @@ def test_the_output_is_deterministic(tmp_path):
 
 
 def test_fetch_filters_each_meter_and_follows_next_page_link():
-    script = _script()
+    script = load_script(SCRIPT)
     table = json.loads(TABLE.read_text(encoding="utf-8"))
     pages = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(RECORDINGS.glob("*.json"))]
     asked: list[str] = []
@@ -130,7 +126,7 @@ def test_fetch_filters_each_meter_and_follows_next_page_link():
 
 
 def test_a_quote_in_a_meter_is_escaped_for_odata():
-    assert _script().quoted("O'Brien") == "'O''Brien'"
+    assert load_script(SCRIPT).quoted("O'Brien") == "'O''Brien'"
 
 
 @pytest.mark.parametrize("flag", [[], ["--fetch", "--from", "x"]])
