@@ -33,10 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import fields
 from functools import lru_cache
-from operator import attrgetter
-from typing import Iterable, TypeVar
 
 from . import __version__
 from .frozen import field, frozen
@@ -100,19 +97,6 @@ def posture_flags(posture: object) -> dict[str, object]:
     return flags
 
 
-R = TypeVar("R")
-
-
-def _sorted(records: Iterable[R]) -> list[R]:
-    """``sorted(set(records))`` for records of one class: the same list, sorted by a key made once per record (the
-    fields the class compares, as it compares them) rather than by a call of the class's ``__lt__`` per comparison."""
-    unique = set(records)
-    if not unique:
-        return []
-    compared = [f.name for f in fields(next(iter(unique))) if f.compare]
-    return sorted(unique, key=attrgetter(*compared))
-
-
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -125,8 +109,8 @@ def text(files: dict[str, str], digest: str, tier: int, names: dict[str, str], g
         "version": __version__,
         "spec": {"sha256": digest, "tier": tier},
         "names": names,
-        "grants": [{"scope": g.scope, "principal": g.principal, "role": g.role} for g in _sorted(grants)],
-        "resources": [_resource_data(r) for r in _sorted(resources or [])],
+        "grants": [{"scope": g.scope, "principal": g.principal, "role": g.role} for g in sorted(set(grants))],
+        "resources": [_resource_data(r) for r in sorted(set(resources or []))],
         "posture": dict(posture or {}),
         "files": {path: sha256(content.encode("utf-8")) for path, content in sorted(files.items())},
     }
@@ -140,7 +124,7 @@ def _resource_data(resource: Resource) -> dict[str, object]:
         data["computedBy"] = resource.computed_by
     if resource.deployments is not None:
         data["deployments"] = [{"name": d.name, "model": d.model, "version": d.version, "sku": d.sku,
-                                "capacity": d.capacity} for d in _sorted(resource.deployments)]
+                                "capacity": d.capacity} for d in sorted(set(resource.deployments))]
     return data
 
 

@@ -199,19 +199,6 @@ def test_the_manifest_round_trips_as_json(names):
     text.encode("utf-8")  # every character is written as an escape where UTF-8 could not hold it
 
 
-_WORDS = st.sampled_from(["", "a", "b", "B", "ab"])
-_DEPLOYMENTS = st.lists(st.builds(manifest.ModelDeployment, _WORDS, _WORDS, _WORDS, _WORDS, st.integers(0, 2)))
-
-
-@given(st.lists(st.builds(manifest.Grant, _WORDS, _WORDS, _WORDS)),
-       st.lists(st.builds(manifest.Resource, _WORDS, _WORDS, _WORDS, _WORDS, _WORDS,
-                          st.none() | _DEPLOYMENTS.map(tuple))),
-       _DEPLOYMENTS)
-def test_the_manifest_lists_records_once_each_in_their_own_order(grants, resources, deployments):
-    for records in (grants, resources, deployments):
-        assert manifest._sorted(records) == sorted(set(records))
-
-
 def test_what_a_manifest_reader_returns_is_the_callers_to_change():
     """The readers share one parse of the same text: a caller that changes what it got changes nothing for the
     next reader."""
