@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import functools
+import operator
 import reprlib
 from dataclasses import MISSING, Field, FrozenInstanceError, field
 from operator import attrgetter
@@ -140,39 +141,18 @@ def _no_fields(_self: Any) -> tuple:
 # ``_record_key``, the tuple of the compared fields (from :func:`_key`), and ``_record_shown``, the names ``repr``
 # shows. So making a record class makes no function but its ``__init__``.
 
-def _eq(self: Any, other: Any) -> Any:
-    if other.__class__ is self.__class__:
-        key = self.__class__._record_key
-        return key(self) == key(other)
-    return NotImplemented
+def _comparison(compare: Callable[[tuple, tuple], Any]) -> Callable[[Any, Any], Any]:
+    """A method that compares two records of the same class by their classes' ``_record_key``, as dataclasses do."""
+    def method(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            key = self.__class__._record_key
+            return compare(key(self), key(other))
+        return NotImplemented
+
+    return method
 
 
-def _lt(self: Any, other: Any) -> Any:
-    if other.__class__ is self.__class__:
-        key = self.__class__._record_key
-        return key(self) < key(other)
-    return NotImplemented
-
-
-def _le(self: Any, other: Any) -> Any:
-    if other.__class__ is self.__class__:
-        key = self.__class__._record_key
-        return key(self) <= key(other)
-    return NotImplemented
-
-
-def _gt(self: Any, other: Any) -> Any:
-    if other.__class__ is self.__class__:
-        key = self.__class__._record_key
-        return key(self) > key(other)
-    return NotImplemented
-
-
-def _ge(self: Any, other: Any) -> Any:
-    if other.__class__ is self.__class__:
-        key = self.__class__._record_key
-        return key(self) >= key(other)
-    return NotImplemented
+_eq = _comparison(operator.eq)
 
 
 def _hash(self: Any) -> int:
@@ -204,7 +184,7 @@ def _frozen_base(cls: type, method: str) -> type:
     return next(base for base in cls.__mro__ if base.__dict__.get(method) is shared)
 
 
-_ORDER = {"__lt__": _lt, "__le__": _le, "__gt__": _gt, "__ge__": _ge}
+_ORDER = {f"__{name}__": _comparison(getattr(operator, name)) for name in ("lt", "le", "gt", "ge")}
 _REFUSALS = {"__setattr__": _refuse_assignment, "__delattr__": _refuse_deletion}
 #: What the shared methods read from a record's class, which its fields may not be named.
 _CLASS_ATTRIBUTES = frozenset({"_record_key", "_record_shown"})
