@@ -24,8 +24,8 @@ from .errors import (DRIFT_RULE, OUTPUT_RULE, SCHEMA_RULE, TEXT_RULE, UNCHANGEAB
 
 if TYPE_CHECKING:
     from .api import SpecRun
-    from .preflight import Finding, Preflight
     from .catalogue import Tier
+    from .preflight import Finding, Preflight
 
 #: The version of the JSON documents' layout; it changes only when a field changes meaning or goes away.
 FORMAT_VERSION = 1
@@ -288,7 +288,6 @@ def sarif(runs: Sequence[SpecRun], cwd: Path, error: AzoaiError | None = None) -
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION,
             "runs": [{"tool": {"driver": driver}, "invocations": [invocation], "columnKind": "unicodeCodePoints",
                       "results": results}]}
-
 
 
 def preflight_document(result: Preflight | None, error: AzoaiError | None = None) -> dict[str, Any]:
